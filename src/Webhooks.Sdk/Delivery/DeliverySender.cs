@@ -1,0 +1,330 @@
+using System.Buffers;
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using System.Globalization;
+using System.Net;
+using System.Text;
+using Microsoft.Extensions.Options;
+using Polly;
+using Polly.CircuitBreaker;
+using Polly.Timeout;
+using Webhooks.Sdk.Destinations;
+using Webhooks.Sdk.Internal;
+
+namespace Webhooks.Sdk.Delivery;
+
+/// <summary>The outcome of one attempt, with its timing.</summary>
+internal sealed record AttemptOutcome(WebhookAttemptResult Result, DateTimeOffset StartedAt, TimeSpan Duration, bool BreakerOpen = false);
+
+/// <summary>
+/// Makes one attempt: renders the payload, builds the request with the library's headers, authenticates it and sends it
+/// through <see cref="IHttpClientFactory"/> inside the destination's Polly pipeline (attempt timeout and breaker), or
+/// hands it to a non-HTTP transport.
+/// </summary>
+internal sealed class DeliverySender
+{
+    /// <summary>The name of the library's HTTP client.</summary>
+    public const string HttpClientName = "Webhooks.Sdk";
+
+    private static readonly string DefaultUserAgent = "Webhooks.Sdk/" + (typeof(DeliverySender).Assembly.GetName().Version?.ToString(3) ?? "0.0.0");
+
+    private readonly IHttpClientFactory _httpClientFactory;
+    private readonly FormatterRegistry _formatters;
+    private readonly AuthenticatorRegistry _authenticators;
+    private readonly TransportRegistry _transports;
+    private readonly TimeProvider _time;
+    private readonly WebhooksOptions _options;
+    private readonly string _userAgent;
+    private readonly ConcurrentDictionary<(string Tenant, string Id), (string Version, ResiliencePipeline<WebhookAttemptResult> Pipeline)> _pipelines = new();
+
+    public DeliverySender(
+        IHttpClientFactory httpClientFactory,
+        FormatterRegistry formatters,
+        AuthenticatorRegistry authenticators,
+        TransportRegistry transports,
+        TimeProvider time,
+        IOptions<WebhooksOptions> options)
+    {
+        _httpClientFactory = httpClientFactory;
+        _formatters = formatters;
+        _authenticators = authenticators;
+        _transports = transports;
+        _time = time;
+        _options = options.Value;
+        _userAgent = _options.UserAgent ?? DefaultUserAgent;
+    }
+
+    public WebhookPayload Render(DestinationRuntime destination, CachedEvent cached, string? correlationId)
+    {
+        var formatter = _formatters.Get(destination.Config.Format);
+        var context = new WebhookFormatContext
+        {
+            Event = cached.Event,
+            Destination = destination.Public,
+            Envelope = cached.Envelope,
+            CorrelationId = correlationId,
+        };
+        return cached.Render(formatter, context);
+    }
+
+    public async Task<AttemptOutcome> SendAsync(DestinationRuntime destination, CachedEvent cached, int attemptNumber, string? correlationId, bool useBreaker, CancellationToken cancellationToken)
+    {
+        var startedAt = _time.GetUtcNow();
+        var stopwatch = Stopwatch.StartNew();
+        WebhookPayload payload;
+        try
+        {
+            payload = Render(destination, cached, correlationId);
+        }
+#pragma warning disable CA1031 // A formatter failure is recorded as a failed attempt, not a crash of the dispatcher.
+        catch (Exception ex) when (ex is not OperationCanceledException)
+#pragma warning restore CA1031
+        {
+            return new AttemptOutcome(new WebhookAttemptResult { Success = false, Error = "Formatting failed: " + ex.Message }, startedAt, stopwatch.Elapsed);
+        }
+
+        var url = payload.Url is null ? destination.Url : new Uri(payload.Url, UriKind.Absolute);
+        var pipeline = useBreaker ? GetPipeline(destination) : BuildPipeline(destination, withBreaker: false);
+        try
+        {
+            var result = await pipeline.ExecuteAsync(
+                static async (state, ct) => await state.self.SendOnceAsync(state.destination, state.cached, state.payload, state.url, state.attemptNumber, ct).ConfigureAwait(false),
+                (self: this, destination, cached, payload, url, attemptNumber),
+                cancellationToken).ConfigureAwait(false);
+            return new AttemptOutcome(result, startedAt, stopwatch.Elapsed);
+        }
+        catch (BrokenCircuitException)
+        {
+            return new AttemptOutcome(new WebhookAttemptResult { Success = false, Error = "The destination's circuit breaker is open." }, startedAt, stopwatch.Elapsed, BreakerOpen: true);
+        }
+        catch (TimeoutRejectedException)
+        {
+            var error = $"Timed out after {destination.Config.AttemptTimeoutMs / 1000.0:0.###} s.";
+            return new AttemptOutcome(new WebhookAttemptResult { Success = false, Error = error }, startedAt, stopwatch.Elapsed);
+        }
+    }
+
+    private async ValueTask<WebhookAttemptResult> SendOnceAsync(DestinationRuntime destination, CachedEvent cached, WebhookPayload payload, Uri url, int attemptNumber, CancellationToken cancellationToken)
+    {
+        if (url.Scheme is not ("http" or "https"))
+        {
+            if (!_transports.TryGet(url.Scheme, out var transport))
+            {
+                return new WebhookAttemptResult { Success = false, Error = $"No transport is registered for scheme '{url.Scheme}'." };
+            }
+
+            try
+            {
+                return await transport.SendAsync(new WebhookTransportRequest { Url = url, Payload = payload, Destination = destination.Public, Auth = destination.Auth }, cancellationToken).ConfigureAwait(false);
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException)
+            {
+                return new WebhookAttemptResult { Success = false, Error = Redaction.Error(ex.Message, url) };
+            }
+        }
+
+        var authenticator = _authenticators.Get(destination.Auth.Kind);
+        var client = _httpClientFactory.CreateClient(authenticator.GetHttpClientName(destination.Auth) ?? HttpClientName);
+        try
+        {
+            var timestamp = _time.GetUtcNow();
+            using var request = BuildRequest(destination, cached, payload, url, attemptNumber, timestamp);
+            var authContext = new WebhookAuthContext
+            {
+                Auth = destination.Auth,
+                Request = request,
+                Body = payload.Body,
+                MessageId = cached.Event.Id!,
+                Timestamp = timestamp,
+                TenantId = destination.TenantId,
+                DestinationId = destination.Id,
+            };
+            await authenticator.ApplyAsync(authContext, cancellationToken).ConfigureAwait(false);
+            using var response = await client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, cancellationToken).ConfigureAwait(false);
+            if (response.StatusCode == HttpStatusCode.Unauthorized && await authenticator.OnUnauthorizedAsync(authContext, cancellationToken).ConfigureAwait(false))
+            {
+                var retryTimestamp = _time.GetUtcNow();
+                using var retry = BuildRequest(destination, cached, payload, url, attemptNumber, retryTimestamp);
+                await authenticator.ApplyAsync(
+                    new WebhookAuthContext { Auth = destination.Auth, Request = retry, Body = payload.Body, MessageId = cached.Event.Id!, Timestamp = retryTimestamp, TenantId = destination.TenantId, DestinationId = destination.Id },
+                    cancellationToken).ConfigureAwait(false);
+                using var retryResponse = await client.SendAsync(retry, HttpCompletionOption.ResponseHeadersRead, cancellationToken).ConfigureAwait(false);
+                return await ToResultAsync(retryResponse, cancellationToken).ConfigureAwait(false);
+            }
+
+            return await ToResultAsync(response, cancellationToken).ConfigureAwait(false);
+        }
+        catch (HttpRequestException ex)
+        {
+            return new WebhookAttemptResult { Success = false, Error = Redaction.Error(Describe(ex), url) };
+        }
+        catch (WebhookUrlRefusedException ex)
+        {
+            return new WebhookAttemptResult { Success = false, Error = Redaction.Error(ex.Message, url) };
+        }
+    }
+
+    private HttpRequestMessage BuildRequest(DestinationRuntime destination, CachedEvent cached, WebhookPayload payload, Uri url, int attemptNumber, DateTimeOffset timestamp)
+    {
+        var method = payload.Method ?? destination.Config.Method;
+        var request = new HttpRequestMessage(method == "POST" ? HttpMethod.Post : method == "PUT" ? HttpMethod.Put : new HttpMethod(method), url)
+        {
+            Content = new ReadOnlyMemoryContent(payload.Body),
+            VersionPolicy = HttpVersionPolicy.RequestVersionOrLower,
+        };
+        request.Content.Headers.TryAddWithoutValidation("Content-Type", payload.ContentType);
+        var headers = request.Headers;
+        headers.TryAddWithoutValidation("User-Agent", _userAgent);
+        headers.TryAddWithoutValidation("webhook-id", cached.Event.Id);
+        headers.TryAddWithoutValidation("webhook-timestamp", timestamp.ToUnixTimeSeconds().ToString(CultureInfo.InvariantCulture));
+        headers.TryAddWithoutValidation(_options.EventTypeHeader, cached.Event.Type);
+        headers.TryAddWithoutValidation(_options.AttemptHeader, attemptNumber.ToString(CultureInfo.InvariantCulture));
+        foreach (var (name, value) in destination.Config.Headers)
+        {
+            if (!HttpHeaderRules.IsReserved(name, _options))
+            {
+                headers.TryAddWithoutValidation(name, value);
+            }
+        }
+
+        if (payload.Headers is { } extra)
+        {
+            foreach (var (name, value) in extra)
+            {
+                if (!HttpHeaderRules.IsReserved(name, _options))
+                {
+                    headers.Remove(name);
+                    headers.TryAddWithoutValidation(name, value);
+                }
+            }
+        }
+
+        return request;
+    }
+
+    private async Task<WebhookAttemptResult> ToResultAsync(HttpResponseMessage response, CancellationToken cancellationToken)
+    {
+        var status = (int)response.StatusCode;
+        var excerpt = await ReadExcerptAsync(response.Content, _options.Safety.ResponseExcerptBytes, cancellationToken).ConfigureAwait(false);
+        var success = status is >= 200 and < 300;
+        TimeSpan? retryAfter = null;
+        if (!success && response.Headers.RetryAfter is { } ra)
+        {
+            retryAfter = ra.Delta ?? (ra.Date is { } date ? date - _time.GetUtcNow() : null);
+        }
+
+        return new WebhookAttemptResult
+        {
+            Success = success,
+            StatusCode = status,
+            ResponseExcerpt = excerpt,
+            RetryAfter = retryAfter,
+            Gone = status == 410,
+            Error = success ? null : status is >= 300 and < 400
+                ? $"HTTP {status}: redirects are not followed."
+                : $"HTTP {status} {response.ReasonPhrase}".TrimEnd(),
+        };
+    }
+
+    /// <summary>Reads at most <paramref name="limit"/> bytes of the body (never the whole of a large body).</summary>
+    internal static async Task<string?> ReadExcerptAsync(HttpContent content, int limit, CancellationToken cancellationToken)
+    {
+        if (limit <= 0)
+        {
+            return null;
+        }
+
+        var stream = await content.ReadAsStreamAsync(cancellationToken).ConfigureAwait(false);
+        await using (stream.ConfigureAwait(false))
+        {
+            var buffer = ArrayPool<byte>.Shared.Rent(limit);
+            try
+            {
+                var read = 0;
+                while (read < limit)
+                {
+                    var n = await stream.ReadAsync(buffer.AsMemory(read, limit - read), cancellationToken).ConfigureAwait(false);
+                    if (n == 0)
+                    {
+                        break;
+                    }
+
+                    read += n;
+                }
+
+                if (read == 0)
+                {
+                    return null;
+                }
+
+                // Do not cut a UTF-8 sequence in half at the limit.
+                var end = read;
+                if (read == limit)
+                {
+                    var back = 0;
+                    while (back < 3 && end - back - 1 >= 0 && (buffer[end - back - 1] & 0xC0) == 0x80)
+                    {
+                        back++;
+                    }
+
+                    if (end - back - 1 >= 0 && buffer[end - back - 1] >= 0xC0)
+                    {
+                        end -= back + 1;
+                    }
+                }
+
+                return Encoding.UTF8.GetString(buffer, 0, end);
+            }
+            finally
+            {
+                ArrayPool<byte>.Shared.Return(buffer);
+            }
+        }
+    }
+
+    private static string Describe(HttpRequestException ex)
+    {
+        var message = ex.Message;
+        if (ex.InnerException is { } inner && !message.Contains(inner.Message, StringComparison.Ordinal))
+        {
+            message += " " + inner.Message;
+        }
+
+        return message;
+    }
+
+    private ResiliencePipeline<WebhookAttemptResult> GetPipeline(DestinationRuntime destination)
+    {
+        var key = (destination.TenantId, destination.Id);
+        var version = destination.Config.AttemptTimeoutMs.ToString(CultureInfo.InvariantCulture);
+        if (_pipelines.TryGetValue(key, out var entry) && entry.Version == version)
+        {
+            return entry.Pipeline;
+        }
+
+        var pipeline = BuildPipeline(destination, withBreaker: true);
+        _pipelines[key] = (version, pipeline);
+        return pipeline;
+    }
+
+    private ResiliencePipeline<WebhookAttemptResult> BuildPipeline(DestinationRuntime destination, bool withBreaker)
+    {
+        var health = _options.Health;
+        var builder = new ResiliencePipelineBuilder<WebhookAttemptResult> { TimeProvider = _time };
+        if (withBreaker)
+        {
+            builder.AddCircuitBreaker(new Polly.CircuitBreaker.CircuitBreakerStrategyOptions<WebhookAttemptResult>
+            {
+                FailureRatio = health.BreakerFailureRatio,
+                MinimumThroughput = health.BreakerMinimumThroughput,
+                SamplingDuration = health.BreakerSamplingDuration,
+                BreakDuration = health.BreakerBreakDuration,
+                ShouldHandle = static args => ValueTask.FromResult(args.Outcome.Exception is TimeoutRejectedException
+                    || (args.Outcome.Result is { Success: false } r && (r.StatusCode is null or >= 500 or 429 or 408))),
+            });
+        }
+
+        builder.AddTimeout(TimeSpan.FromMilliseconds(destination.Config.AttemptTimeoutMs));
+        return builder.Build();
+    }
+}

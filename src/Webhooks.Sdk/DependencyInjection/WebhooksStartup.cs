@@ -1,0 +1,76 @@
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using Webhooks.Sdk.Delivery;
+
+namespace Webhooks.Sdk.DependencyInjection;
+
+/// <summary>At start: warns about unsafe development settings and creates or updates destinations declared in configuration.</summary>
+internal sealed class WebhooksStartup : IHostedService
+{
+    private readonly IOptions<WebhooksOptions> _options;
+    private readonly IWebhookDestinationManager _destinations;
+    private readonly ILogger _logger;
+
+    public WebhooksStartup(IOptions<WebhooksOptions> options, IWebhookDestinationManager destinations, ILogger<WebhooksStartup> logger)
+    {
+        _options = options;
+        _destinations = destinations;
+        _logger = logger;
+    }
+
+    public async Task StartAsync(CancellationToken cancellationToken)
+    {
+        var options = _options.Value;
+        if (options.Safety.DangerouslyAllowHttp)
+        {
+            Log.UnsafeSetting(_logger, "Safety.DangerouslyAllowHttp (plain http:// destinations are allowed)");
+        }
+
+        if (options.Safety.DangerouslyAllowedNetworks.Count > 0)
+        {
+            Log.UnsafeSetting(_logger, "Safety.DangerouslyAllowedNetworks = " + string.Join(", ", options.Safety.DangerouslyAllowedNetworks));
+        }
+
+        foreach (var definition in options.Destinations)
+        {
+            if (string.IsNullOrWhiteSpace(definition.Id))
+            {
+                throw new OptionsValidationException(nameof(WebhooksOptions), typeof(WebhooksOptions), [$"Destinations: the destination '{definition.Name}' declared in configuration needs an Id."]);
+            }
+
+            try
+            {
+                await _destinations.GetAsync(definition.Id, cancellationToken).ConfigureAwait(false);
+                await _destinations.UpdateAsync(definition.Id, ToUpdate(definition), cancellationToken).ConfigureAwait(false);
+            }
+            catch (WebhookNotFoundException)
+            {
+                await _destinations.CreateAsync(definition, cancellationToken).ConfigureAwait(false);
+            }
+        }
+    }
+
+    public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+    private static WebhookDestinationUpdate ToUpdate(WebhookDestinationDefinition d) => new()
+    {
+        Name = d.Name,
+        Url = d.Url,
+        Method = d.Method,
+        Format = d.Format,
+        Auth = d.Auth,
+        Headers = d.Headers,
+        Subscriptions = d.Subscriptions,
+        RetryCount = d.RetryCount,
+        AttemptTimeout = d.AttemptTimeout,
+        RateLimit = d.RateLimit,
+        RemoveRateLimit = d.RateLimit is null,
+        FormatSettings = d.FormatSettings,
+        TextFormat = d.TextFormat,
+        BodyTemplate = d.BodyTemplate ?? string.Empty,
+        Correlation = d.Correlation,
+        RemoveCorrelation = d.Correlation is null,
+        OrderedDelivery = d.OrderedDelivery,
+    };
+}

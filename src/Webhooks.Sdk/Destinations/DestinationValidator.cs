@@ -1,0 +1,223 @@
+using System.Text.RegularExpressions;
+using Microsoft.Extensions.Options;
+using Webhooks.Sdk.Routing;
+
+namespace Webhooks.Sdk.Destinations;
+
+/// <summary>Checks a destination definition and reports every bad field at once.</summary>
+internal sealed partial class DestinationValidator
+{
+    private readonly FormatterRegistry _formatters;
+    private readonly AuthenticatorRegistry _authenticators;
+    private readonly IWebhookUrlPolicy _urlPolicy;
+    private readonly IOptions<WebhooksOptions> _options;
+    private readonly TransportRegistry _transports;
+
+    public DestinationValidator(FormatterRegistry formatters, AuthenticatorRegistry authenticators, IWebhookUrlPolicy urlPolicy, IOptions<WebhooksOptions> options, TransportRegistry transports)
+    {
+        _formatters = formatters;
+        _authenticators = authenticators;
+        _urlPolicy = urlPolicy;
+        _options = options;
+        _transports = transports;
+    }
+
+    public async Task ValidateAsync(WebhookDestinationDefinition d, CancellationToken cancellationToken)
+    {
+        var errors = new List<WebhookValidationError>();
+        if (d.Id is not null && !IdPattern().IsMatch(d.Id))
+        {
+            errors.Add(new("Id", "must be 1 to 64 letters, digits, '-', '_' or '.'"));
+        }
+
+        if (string.IsNullOrWhiteSpace(d.Name))
+        {
+            errors.Add(new("Name", "is required"));
+        }
+        else if (d.Name.Length > 200)
+        {
+            errors.Add(new("Name", "must be at most 200 characters"));
+        }
+
+        await ValidateUrlAsync(d.Url, "Url", errors, cancellationToken).ConfigureAwait(false);
+
+        var method = d.Method?.Trim().ToUpperInvariant();
+        if (method is not ("POST" or "PUT"))
+        {
+            errors.Add(new("Method", $"must be POST or PUT, not '{d.Method}'"));
+        }
+
+        IWebhookFormatter? formatter = null;
+        if (string.IsNullOrWhiteSpace(d.Format) || !_formatters.TryGet(d.Format.Trim(), out formatter))
+        {
+            errors.Add(new("Format", $"'{d.Format}' is not a known format; known formats: {string.Join(", ", _formatters.Names)}"));
+        }
+
+        if (d.RetryCount is < 0 or > 10)
+        {
+            errors.Add(new("RetryCount", $"must be between 0 and 10, not {d.RetryCount}"));
+        }
+
+        if (d.AttemptTimeout < TimeSpan.FromSeconds(1) || d.AttemptTimeout > TimeSpan.FromSeconds(30))
+        {
+            errors.Add(new("AttemptTimeout", $"must be between 1 and 30 seconds, not {d.AttemptTimeout.TotalSeconds:0.###} s"));
+        }
+
+        ValidateHeaders(d.Headers, "Headers", errors);
+
+        foreach (var pattern in d.Subscriptions ?? [])
+        {
+            if (SubscriptionSet.Validate(pattern) is { } problem)
+            {
+                errors.Add(new("Subscriptions", problem));
+            }
+        }
+
+        if (d.RateLimit is { } limit)
+        {
+            if (!(limit.PerSecond > 0) || double.IsInfinity(limit.PerSecond))
+            {
+                errors.Add(new("RateLimit.PerSecond", "must be greater than 0"));
+            }
+
+            if (limit.Burst < 1)
+            {
+                errors.Add(new("RateLimit.Burst", "must be at least 1"));
+            }
+        }
+
+        if (d.Correlation is { } correlation)
+        {
+            if (string.IsNullOrWhiteSpace(correlation.IdPath))
+            {
+                errors.Add(new("Correlation.IdPath", "is required"));
+            }
+
+            if (correlation.UpdateMethod?.Trim().ToUpperInvariant() is not ("PUT" or "PATCH"))
+            {
+                errors.Add(new("Correlation.UpdateMethod", $"must be PUT or PATCH, not '{correlation.UpdateMethod}'"));
+            }
+
+            if (string.IsNullOrWhiteSpace(correlation.UpdateUrl))
+            {
+                errors.Add(new("Correlation.UpdateUrl", "is required"));
+            }
+        }
+
+        if (d.Auth is { } auth)
+        {
+            if (_authenticators.TryGet(auth.Kind, out var authenticator))
+            {
+                authenticator.Validate(auth, errors);
+            }
+            else
+            {
+                errors.Add(new("Auth", $"auth kind '{auth.Kind}' is not registered"));
+            }
+        }
+
+        formatter?.Validate(d, errors);
+
+        if (errors.Count > 0)
+        {
+            throw new WebhookValidationException(errors);
+        }
+    }
+
+    public async Task ValidateUrlAsync(string? url, string field, IList<WebhookValidationError> errors, CancellationToken cancellationToken)
+    {
+        if (string.IsNullOrWhiteSpace(url))
+        {
+            errors.Add(new(field, "is required"));
+            return;
+        }
+
+        if (!Uri.TryCreate(url.Trim(), UriKind.Absolute, out var uri) || string.IsNullOrEmpty(uri.Host) && uri.Scheme is "http" or "https")
+        {
+            errors.Add(new(field, "is not a valid absolute URL"));
+            return;
+        }
+
+        if (uri.Scheme is not ("http" or "https") && !_transports.TryGet(uri.Scheme, out _))
+        {
+            errors.Add(new(field, $"scheme '{uri.Scheme}' is not supported; use https"));
+            return;
+        }
+
+        var verdict = await _urlPolicy.EvaluateAsync(uri, cancellationToken).ConfigureAwait(false);
+        if (!verdict.Allowed)
+        {
+            errors.Add(new(field, $"refused by rule '{verdict.Rule}': {verdict.Reason}"));
+        }
+    }
+
+    public void ValidateHeaders(IDictionary<string, string>? headers, string field, IList<WebhookValidationError> errors)
+    {
+        if (headers is null)
+        {
+            return;
+        }
+
+        var seen = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
+        foreach (var (name, value) in headers)
+        {
+            if (!HttpHeaderRules.IsToken(name))
+            {
+                errors.Add(new($"{field}[{name}]", "is not a valid header name"));
+                continue;
+            }
+
+            if (!seen.Add(name))
+            {
+                errors.Add(new($"{field}[{name}]", "is duplicated (header names are case-insensitive)"));
+            }
+
+            if (HttpHeaderRules.IsReserved(name, _options.Value))
+            {
+                errors.Add(new($"{field}[{name}]", "is set by the library and cannot be replaced"));
+            }
+
+            if (value is null || value.Contains('\r', StringComparison.Ordinal) || value.Contains('\n', StringComparison.Ordinal))
+            {
+                errors.Add(new($"{field}[{name}]", "value must not be null or contain CR or LF"));
+            }
+        }
+    }
+
+    [GeneratedRegex("^[A-Za-z0-9._-]{1,64}$")]
+    private static partial Regex IdPattern();
+}
+
+/// <summary>HTTP header name rules shared by validation and request building.</summary>
+internal static class HttpHeaderRules
+{
+    private static readonly HashSet<string> Reserved = new(StringComparer.OrdinalIgnoreCase)
+    {
+        "Content-Type", "Content-Length", "Host", "User-Agent", "Transfer-Encoding", "Connection", "Expect", "Upgrade", "Trailer", "TE",
+    };
+
+    public static bool IsReserved(string name, WebhooksOptions options)
+        => Reserved.Contains(name)
+            || name.StartsWith("webhook-", StringComparison.OrdinalIgnoreCase)
+            || string.Equals(name, options.EventTypeHeader, StringComparison.OrdinalIgnoreCase)
+            || string.Equals(name, options.AttemptHeader, StringComparison.OrdinalIgnoreCase);
+
+    /// <summary>An RFC 9110 token: visible ASCII without separators.</summary>
+    public static bool IsToken(string? name)
+    {
+        if (string.IsNullOrEmpty(name))
+        {
+            return false;
+        }
+
+        foreach (var c in name)
+        {
+            if (c <= 32 || c >= 127 || "\"(),/:;<=>?@[\\]{}".Contains(c, StringComparison.Ordinal))
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
+}

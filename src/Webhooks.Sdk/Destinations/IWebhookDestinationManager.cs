@@ -1,0 +1,116 @@
+using System.Text.Json;
+
+namespace Webhooks.Sdk;
+
+/// <summary>Creates, reads, changes, deletes and tests a tenant's destinations.</summary>
+public interface IWebhookDestinationManager
+{
+    /// <summary>Gets the tenant this manager works for.</summary>
+    string TenantId { get; }
+
+    /// <summary>Gets a manager for another tenant.</summary>
+    /// <param name="tenantId">The tenant (account) id.</param>
+    /// <returns>The tenant's manager.</returns>
+    IWebhookDestinationManager ForTenant(string tenantId);
+
+    /// <summary>Creates a destination. Throws <see cref="WebhookValidationException"/> listing every bad field; nothing is stored then.</summary>
+    /// <param name="definition">The destination.</param>
+    /// <param name="cancellationToken">The cancellation token.</param>
+    /// <returns>The saved destination (without secrets).</returns>
+    Task<WebhookDestination> CreateAsync(WebhookDestinationDefinition definition, CancellationToken cancellationToken = default);
+
+    /// <summary>Gets a destination; throws <see cref="WebhookNotFoundException"/> when it does not exist in the tenant.</summary>
+    /// <param name="id">The destination id.</param>
+    /// <param name="cancellationToken">The cancellation token.</param>
+    /// <returns>The destination (without secrets).</returns>
+    Task<WebhookDestination> GetAsync(string id, CancellationToken cancellationToken = default);
+
+    /// <summary>Lists destinations, newest first.</summary>
+    /// <param name="skip">How many to skip.</param>
+    /// <param name="take">How many to return, 1 to 1000.</param>
+    /// <param name="cancellationToken">The cancellation token.</param>
+    /// <returns>The page.</returns>
+    Task<WebhookPage<WebhookDestination>> ListAsync(int skip = 0, int take = 50, CancellationToken cancellationToken = default);
+
+    /// <summary>Changes the properties the update sets; secrets not supplied are kept.</summary>
+    /// <param name="id">The destination id.</param>
+    /// <param name="update">The changes.</param>
+    /// <param name="cancellationToken">The cancellation token.</param>
+    /// <returns>The saved destination.</returns>
+    Task<WebhookDestination> UpdateAsync(string id, WebhookDestinationUpdate update, CancellationToken cancellationToken = default);
+
+    /// <summary>Deletes a destination and its pending deliveries.</summary>
+    /// <param name="id">The destination id.</param>
+    /// <param name="cancellationToken">The cancellation token.</param>
+    /// <returns>A task that completes when deleted.</returns>
+    Task DeleteAsync(string id, CancellationToken cancellationToken = default);
+
+    /// <summary>Enables a destination and resets its failure counter.</summary>
+    /// <param name="id">The destination id.</param>
+    /// <param name="cancellationToken">The cancellation token.</param>
+    /// <returns>The saved destination.</returns>
+    Task<WebhookDestination> EnableAsync(string id, CancellationToken cancellationToken = default);
+
+    /// <summary>Disables a destination.</summary>
+    /// <param name="id">The destination id.</param>
+    /// <param name="reason">Why (kept on the destination).</param>
+    /// <param name="cancellationToken">The cancellation token.</param>
+    /// <returns>The saved destination.</returns>
+    Task<WebhookDestination> DisableAsync(string id, string? reason = null, CancellationToken cancellationToken = default);
+
+    /// <summary>Sends a test event to a saved destination now (not queued) and records it in its history.</summary>
+    /// <param name="id">The destination id.</param>
+    /// <param name="request">What to send; <see langword="null"/> sends the catalogue example of the first subscribed type.</param>
+    /// <param name="cancellationToken">The cancellation token.</param>
+    /// <returns>What happened.</returns>
+    Task<WebhookTestResult> TestAsync(string id, WebhookTestRequest? request = null, CancellationToken cancellationToken = default);
+
+    /// <summary>Sends a test event to an unsaved draft now (validated like a save; nothing is stored).</summary>
+    /// <param name="draft">The draft destination.</param>
+    /// <param name="request">What to send.</param>
+    /// <param name="cancellationToken">The cancellation token.</param>
+    /// <returns>What happened.</returns>
+    Task<WebhookTestResult> TestAsync(WebhookDestinationDefinition draft, WebhookTestRequest? request = null, CancellationToken cancellationToken = default);
+}
+
+/// <summary>A page of items.</summary>
+/// <typeparam name="T">The item type.</typeparam>
+/// <param name="Items">The items.</param>
+/// <param name="Total">How many there are in all.</param>
+/// <param name="Skip">How many were skipped.</param>
+public sealed record WebhookPage<T>(IReadOnlyList<T> Items, int Total, int Skip);
+
+/// <summary>What a test delivery sends.</summary>
+public sealed class WebhookTestRequest
+{
+    /// <summary>Gets or sets the event type; <see langword="null"/> uses the first catalogued type the destination subscribes to, else <c>webhook.test</c>.</summary>
+    public string? EventType { get; set; }
+
+    /// <summary>Gets or sets the payload; <see langword="null"/> uses the catalogue's example for the type.</summary>
+    public JsonElement? Data { get; set; }
+}
+
+/// <summary>What a test delivery found.</summary>
+public sealed record WebhookTestResult
+{
+    /// <summary>Gets a value indicating whether the destination answered with a 2xx status.</summary>
+    public required bool Success { get; init; }
+
+    /// <summary>Gets a value indicating whether the destination was reached at all (any HTTP answer).</summary>
+    public required bool Reached { get; init; }
+
+    /// <summary>Gets the status code.</summary>
+    public int? StatusCode { get; init; }
+
+    /// <summary>Gets the start of the response body.</summary>
+    public string? ResponseExcerpt { get; init; }
+
+    /// <summary>Gets the error text.</summary>
+    public string? Error { get; init; }
+
+    /// <summary>Gets how long it took.</summary>
+    public required TimeSpan Duration { get; init; }
+
+    /// <summary>Gets the id of the delivery recorded in history (saved destinations only).</summary>
+    public string? DeliveryId { get; init; }
+}

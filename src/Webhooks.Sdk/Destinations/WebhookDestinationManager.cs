@@ -1,0 +1,249 @@
+using System.Text.Json;
+using Webhooks.Sdk.Delivery;
+using Webhooks.Sdk.Internal;
+using Webhooks.Sdk.Storage;
+
+namespace Webhooks.Sdk.Destinations;
+
+internal sealed class WebhookDestinationManager : IWebhookDestinationManager
+{
+    private const string TestEventType = "webhook.test";
+    private readonly WebhookCore _core;
+
+    public WebhookDestinationManager(WebhookCore core)
+        : this(core, WebhookTenant.Default)
+    {
+    }
+
+    private WebhookDestinationManager(WebhookCore core, string tenantId)
+    {
+        _core = core;
+        TenantId = tenantId;
+    }
+
+    public string TenantId { get; }
+
+    public IWebhookDestinationManager ForTenant(string tenantId) => new WebhookDestinationManager(_core, WebhookTenant.Validate(tenantId));
+
+    public async Task<WebhookDestination> CreateAsync(WebhookDestinationDefinition definition, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(definition);
+        await _core.Validator.ValidateAsync(definition, cancellationToken).ConfigureAwait(false);
+        var count = await _core.Store.CountDestinationsAsync(TenantId, cancellationToken).ConfigureAwait(false);
+        if (count >= _core.Options.MaxDestinationsPerTenant)
+        {
+            throw new InvalidOperationException($"Tenant '{TenantId}' already has {count} destinations; the limit is {_core.Options.MaxDestinationsPerTenant} (MaxDestinationsPerTenant).");
+        }
+
+        var now = _core.Time.GetUtcNow();
+        var record = new DestinationRecord
+        {
+            TenantId = TenantId,
+            Id = definition.Id ?? Ids.NewDestinationId(),
+            Name = definition.Name.Trim(),
+            Enabled = definition.Enabled,
+            ConfigJson = DestinationConfig.From(definition).ToJson(),
+            ProtectedAuth = _core.Mapper.ProtectAuth(definition.Auth),
+            CreatedAt = now,
+            UpdatedAt = now,
+            DisabledReason = definition.Enabled ? null : "Created disabled.",
+        };
+        await _core.Store.InsertDestinationAsync(record, cancellationToken).ConfigureAwait(false);
+        return _core.Mapper.ToRuntime(record).Public;
+    }
+
+    public async Task<WebhookDestination> GetAsync(string id, CancellationToken cancellationToken = default)
+        => (await _core.GetRuntimeAsync(TenantId, id, cancellationToken).ConfigureAwait(false)).Public;
+
+    public async Task<WebhookPage<WebhookDestination>> ListAsync(int skip = 0, int take = 50, CancellationToken cancellationToken = default)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(skip);
+        ArgumentOutOfRangeException.ThrowIfLessThan(take, 1);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(take, 1000);
+        var records = await _core.Store.ListDestinationsAsync(TenantId, skip, take, cancellationToken).ConfigureAwait(false);
+        var total = await _core.Store.CountDestinationsAsync(TenantId, cancellationToken).ConfigureAwait(false);
+        return new WebhookPage<WebhookDestination>(records.Select(r => _core.Mapper.ToRuntime(r).Public).ToArray(), total, skip);
+    }
+
+    public async Task<WebhookDestination> UpdateAsync(string id, WebhookDestinationUpdate update, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(update);
+        var current = await _core.GetRuntimeAsync(TenantId, id, cancellationToken).ConfigureAwait(false);
+        var d = current.Config.ToDefinition(current.Id, current.Record.Name, current.Record.Enabled, current.Auth);
+        d.Name = update.Name ?? d.Name;
+        d.Url = update.Url ?? d.Url;
+        d.Method = update.Method ?? d.Method;
+        d.Format = update.Format ?? d.Format;
+        d.Headers = update.Headers ?? d.Headers;
+        d.Subscriptions = update.Subscriptions ?? d.Subscriptions;
+        d.RetryCount = update.RetryCount ?? d.RetryCount;
+        d.AttemptTimeout = update.AttemptTimeout ?? d.AttemptTimeout;
+        d.RateLimit = update.RemoveRateLimit ? null : update.RateLimit ?? d.RateLimit;
+        d.FormatSettings = update.FormatSettings ?? d.FormatSettings;
+        d.TextFormat = update.TextFormat ?? d.TextFormat;
+        d.BodyTemplate = update.BodyTemplate is null ? d.BodyTemplate : update.BodyTemplate.Length == 0 ? null : update.BodyTemplate;
+        d.Correlation = update.RemoveCorrelation ? null : update.Correlation ?? d.Correlation;
+        d.OrderedDelivery = update.OrderedDelivery ?? d.OrderedDelivery;
+        if (update.Auth is { } auth)
+        {
+            d.Auth = string.Equals(auth.Kind, current.Auth.Kind, StringComparison.OrdinalIgnoreCase)
+                ? _core.Authenticators.Get(auth.Kind).Merge(current.Auth, auth)
+                : auth;
+        }
+
+        await _core.Validator.ValidateAsync(d, cancellationToken).ConfigureAwait(false);
+        var record = current.Record with
+        {
+            Name = d.Name.Trim(),
+            ConfigJson = DestinationConfig.From(d).ToJson(),
+            ProtectedAuth = update.Auth is null ? current.Record.ProtectedAuth : _core.Mapper.ProtectAuth(d.Auth),
+            UpdatedAt = NextUpdateTime(current.Record),
+        };
+        return await SaveAsync(record, cancellationToken).ConfigureAwait(false);
+    }
+
+    public async Task DeleteAsync(string id, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(id);
+        if (!await _core.Store.DeleteDestinationAsync(TenantId, id, cancellationToken).ConfigureAwait(false))
+        {
+            throw WebhookNotFoundException.Destination(TenantId, id);
+        }
+
+        _core.Mapper.Forget(TenantId, id);
+    }
+
+    public async Task<WebhookDestination> EnableAsync(string id, CancellationToken cancellationToken = default)
+    {
+        var current = await _core.GetRuntimeAsync(TenantId, id, cancellationToken).ConfigureAwait(false);
+        var record = current.Record with { Enabled = true, ConsecutiveFailures = 0, DisabledReason = null, UpdatedAt = NextUpdateTime(current.Record) };
+        var saved = await SaveAsync(record, cancellationToken).ConfigureAwait(false);
+        _core.Signal.Notify();
+        return saved;
+    }
+
+    public async Task<WebhookDestination> DisableAsync(string id, string? reason = null, CancellationToken cancellationToken = default)
+    {
+        var current = await _core.GetRuntimeAsync(TenantId, id, cancellationToken).ConfigureAwait(false);
+        var record = current.Record with { Enabled = false, DisabledReason = string.IsNullOrWhiteSpace(reason) ? "Disabled by hand." : reason, UpdatedAt = NextUpdateTime(current.Record) };
+        return await SaveAsync(record, cancellationToken).ConfigureAwait(false);
+    }
+
+    public async Task<WebhookTestResult> TestAsync(string id, WebhookTestRequest? request = null, CancellationToken cancellationToken = default)
+    {
+        var destination = await _core.GetRuntimeAsync(TenantId, id, cancellationToken).ConfigureAwait(false);
+        await _core.EnsureUrlAllowedAsync(destination.Url, cancellationToken).ConfigureAwait(false);
+        var evt = BuildTestEvent(destination, request);
+        var (result, outcome) = await SendTestAsync(destination, evt, cancellationToken).ConfigureAwait(false);
+        var deliveryId = Ids.NewDeliveryId();
+        var now = _core.Time.GetUtcNow();
+        await _core.Store.RecordTestDeliveryAsync(
+            new StoredEvent { TenantId = TenantId, Id = evt.Id!, Type = evt.Type, OccurredAt = evt.OccurredAt!.Value, Json = EventSerialization.Serialize(evt), Instance = evt },
+            new DeliveryRecord
+            {
+                TenantId = TenantId,
+                Id = deliveryId,
+                EventId = evt.Id!,
+                EventType = evt.Type,
+                DestinationId = destination.Id,
+                Status = result.Success ? DeliveryStatus.Succeeded : DeliveryStatus.Failed,
+                AttemptCount = 1,
+                MaxAttempts = 1,
+                CreatedAt = outcome.StartedAt,
+                DueAt = outcome.StartedAt,
+                CompletedAt = now,
+                LastStatusCode = result.StatusCode,
+                LastError = result.Error,
+                IsTest = true,
+            },
+            new AttemptRecord
+            {
+                TenantId = TenantId,
+                DeliveryId = deliveryId,
+                Number = 1,
+                StartedAt = outcome.StartedAt,
+                Duration = outcome.Duration,
+                StatusCode = result.StatusCode,
+                Success = result.Success,
+                Error = result.Error,
+                ResponseExcerpt = result.ResponseExcerpt,
+            },
+            cancellationToken).ConfigureAwait(false);
+        return result with { DeliveryId = deliveryId };
+    }
+
+    public async Task<WebhookTestResult> TestAsync(WebhookDestinationDefinition draft, WebhookTestRequest? request = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(draft);
+        await _core.Validator.ValidateAsync(draft, cancellationToken).ConfigureAwait(false);
+        var now = _core.Time.GetUtcNow();
+        var record = new DestinationRecord
+        {
+            TenantId = TenantId,
+            Id = draft.Id ?? string.Empty,
+            Name = draft.Name,
+            Enabled = true,
+            ConfigJson = DestinationConfig.From(draft).ToJson(),
+            CreatedAt = now,
+            UpdatedAt = now,
+        };
+        var destination = _core.Mapper.CreateRuntime(record, draft.Auth ?? NoWebhookAuth.Instance);
+        var (result, _) = await SendTestAsync(destination, BuildTestEvent(destination, request), cancellationToken).ConfigureAwait(false);
+        return result;
+    }
+
+    private async Task<(WebhookTestResult Result, AttemptOutcome Outcome)> SendTestAsync(DestinationRuntime destination, WebhookEvent evt, CancellationToken cancellationToken)
+    {
+        var cached = new CachedEvent(evt, Formatting.EnvelopeSerializer.Serialize(evt));
+        var outcome = await _core.Sender.SendAsync(destination, cached, attemptNumber: 1, correlationId: null, useBreaker: false, cancellationToken).ConfigureAwait(false);
+        var r = outcome.Result;
+        return (new WebhookTestResult
+        {
+            Success = r.Success,
+            Reached = r.StatusCode is not null,
+            StatusCode = r.StatusCode,
+            ResponseExcerpt = r.ResponseExcerpt,
+            Error = r.Error,
+            Duration = outcome.Duration,
+        }, outcome);
+    }
+
+    private WebhookEvent BuildTestEvent(DestinationRuntime destination, WebhookTestRequest? request)
+    {
+        var type = request?.EventType
+            ?? _core.Catalog.List().FirstOrDefault(t => destination.Subscriptions.Matches(t.Name))?.Name
+            ?? TestEventType;
+        var data = request?.Data
+            ?? _core.Catalog.Find(type)?.Example
+            ?? JsonSerializer.SerializeToElement(new { test = true, message = "This is a test delivery." });
+        return new WebhookEvent
+        {
+            Id = Ids.NewEventId(),
+            Type = type,
+            OccurredAt = _core.Time.GetUtcNow(),
+            Data = data,
+            Title = "Test delivery",
+            Summary = $"A test event of type {type} sent to {destination.Record.Name}.",
+            Severity = WebhookSeverity.Info,
+            Metadata = new Dictionary<string, string> { ["test"] = "true" },
+        };
+    }
+
+    private async Task<WebhookDestination> SaveAsync(DestinationRecord record, CancellationToken cancellationToken)
+    {
+        if (!await _core.Store.UpdateDestinationAsync(record, cancellationToken).ConfigureAwait(false))
+        {
+            throw WebhookNotFoundException.Destination(TenantId, record.Id);
+        }
+
+        var saved = await _core.Store.GetDestinationAsync(TenantId, record.Id, cancellationToken).ConfigureAwait(false) ?? record;
+        return _core.Mapper.ToRuntime(saved).Public;
+    }
+
+    /// <summary>The update time, strictly after the previous one so caches keyed by it always see the change.</summary>
+    private DateTimeOffset NextUpdateTime(DestinationRecord current)
+    {
+        var now = _core.Time.GetUtcNow();
+        return now > current.UpdatedAt ? now : current.UpdatedAt.AddTicks(1);
+    }
+}

@@ -1,0 +1,83 @@
+namespace Webhooks.Sdk;
+
+/// <summary>One invalid field and why.</summary>
+/// <param name="Field">The field name, for example <c>Url</c> or <c>Headers[X-Api-Key]</c>.</param>
+/// <param name="Message">Why the value was refused.</param>
+public sealed record WebhookValidationError(string Field, string Message)
+{
+    /// <inheritdoc />
+    public override string ToString() => $"{Field}: {Message}";
+}
+
+/// <summary>Thrown when a destination or event is invalid. Lists every bad field; nothing was stored.</summary>
+public sealed class WebhookValidationException : ArgumentException
+{
+    /// <summary>Initializes a new instance of the <see cref="WebhookValidationException"/> class.</summary>
+    /// <param name="errors">The invalid fields.</param>
+    public WebhookValidationException(IReadOnlyList<WebhookValidationError> errors)
+        : base(BuildMessage(errors))
+    {
+        Errors = errors;
+    }
+
+    /// <summary>Initializes a new instance of the <see cref="WebhookValidationException"/> class.</summary>
+    public WebhookValidationException()
+        : this([])
+    {
+    }
+
+    /// <summary>Initializes a new instance of the <see cref="WebhookValidationException"/> class.</summary>
+    /// <param name="message">The message.</param>
+    public WebhookValidationException(string message)
+        : base(message)
+    {
+        Errors = [];
+    }
+
+    /// <summary>Initializes a new instance of the <see cref="WebhookValidationException"/> class.</summary>
+    /// <param name="message">The message.</param>
+    /// <param name="innerException">The cause.</param>
+    public WebhookValidationException(string message, Exception innerException)
+        : base(message, innerException)
+    {
+        Errors = [];
+    }
+
+    /// <summary>Gets every invalid field and why.</summary>
+    public IReadOnlyList<WebhookValidationError> Errors { get; }
+
+    private static string BuildMessage(IReadOnlyList<WebhookValidationError> errors)
+        => errors.Count == 0
+            ? "The webhook definition is invalid."
+            : $"The webhook definition is invalid ({errors.Count} problem{(errors.Count == 1 ? string.Empty : "s")}): " + string.Join("; ", errors);
+}
+
+/// <summary>Thrown when a destination or delivery id does not exist in the tenant.</summary>
+public sealed class WebhookNotFoundException : KeyNotFoundException
+{
+    /// <summary>Initializes a new instance of the <see cref="WebhookNotFoundException"/> class.</summary>
+    public WebhookNotFoundException()
+    {
+    }
+
+    /// <summary>Initializes a new instance of the <see cref="WebhookNotFoundException"/> class.</summary>
+    /// <param name="message">The message.</param>
+    public WebhookNotFoundException(string message)
+        : base(message)
+    {
+    }
+
+    /// <summary>Initializes a new instance of the <see cref="WebhookNotFoundException"/> class.</summary>
+    /// <param name="message">The message.</param>
+    /// <param name="innerException">The cause.</param>
+    public WebhookNotFoundException(string message, Exception innerException)
+        : base(message, innerException)
+    {
+    }
+
+    internal static WebhookNotFoundException Destination(string tenantId, string id)
+        => new($"Webhook destination '{id}' was not found in tenant '{tenantId}'.");
+
+    internal static WebhookNotFoundException Delivery(string tenantId, string id)
+        => new($"Webhook delivery '{id}' was not found in tenant '{tenantId}'.");
+}

@@ -1,0 +1,75 @@
+using System.Net;
+
+namespace Webhooks.Sdk;
+
+/// <summary>Judges whether the library may send to a URL (the SSRF guard). Applied at save, at test and at send time.</summary>
+public interface IWebhookUrlPolicy
+{
+    /// <summary>Judges a destination URL: scheme, user-info, host name and every address the name resolves to.</summary>
+    /// <param name="url">The absolute URL.</param>
+    /// <param name="cancellationToken">The cancellation token.</param>
+    /// <returns>The verdict.</returns>
+    ValueTask<WebhookUrlVerdict> EvaluateAsync(Uri url, CancellationToken cancellationToken);
+}
+
+/// <summary>The verdict on a URL or address.</summary>
+/// <param name="Allowed">Whether it may be used.</param>
+/// <param name="Rule">The name of the rule that refused it (for example <c>private-network</c>), when refused.</param>
+/// <param name="Reason">A one-line explanation, when refused.</param>
+public sealed record WebhookUrlVerdict(bool Allowed, string? Rule = null, string? Reason = null)
+{
+    /// <summary>Gets the verdict that allows.</summary>
+    public static WebhookUrlVerdict Allow { get; } = new(true);
+
+    /// <summary>Creates a refusal.</summary>
+    /// <param name="rule">The rule name.</param>
+    /// <param name="reason">The explanation.</param>
+    /// <returns>The verdict.</returns>
+    public static WebhookUrlVerdict Refuse(string rule, string reason) => new(false, rule, reason);
+}
+
+/// <summary>Thrown when a URL is refused by the <see cref="IWebhookUrlPolicy"/>.</summary>
+public sealed class WebhookUrlRefusedException : Exception
+{
+    /// <summary>Initializes a new instance of the <see cref="WebhookUrlRefusedException"/> class.</summary>
+    public WebhookUrlRefusedException()
+        : base("The URL was refused.")
+    {
+    }
+
+    /// <summary>Initializes a new instance of the <see cref="WebhookUrlRefusedException"/> class.</summary>
+    /// <param name="message">The message.</param>
+    public WebhookUrlRefusedException(string message)
+        : base(message)
+    {
+    }
+
+    /// <summary>Initializes a new instance of the <see cref="WebhookUrlRefusedException"/> class.</summary>
+    /// <param name="message">The message.</param>
+    /// <param name="innerException">The cause.</param>
+    public WebhookUrlRefusedException(string message, Exception innerException)
+        : base(message, innerException)
+    {
+    }
+
+    /// <summary>Initializes a new instance of the <see cref="WebhookUrlRefusedException"/> class.</summary>
+    /// <param name="verdict">The refusal.</param>
+    public WebhookUrlRefusedException(WebhookUrlVerdict verdict)
+        : base($"The URL was refused by rule '{verdict?.Rule}': {verdict?.Reason}")
+    {
+        Verdict = verdict;
+    }
+
+    /// <summary>Gets the refusal.</summary>
+    public WebhookUrlVerdict? Verdict { get; }
+}
+
+/// <summary>Resolves host names. Replaceable so tests can script answers.</summary>
+public interface IWebhookDnsResolver
+{
+    /// <summary>Resolves a host name to its addresses.</summary>
+    /// <param name="host">The host name.</param>
+    /// <param name="cancellationToken">The cancellation token.</param>
+    /// <returns>The addresses.</returns>
+    Task<IPAddress[]> ResolveAsync(string host, CancellationToken cancellationToken);
+}

@@ -1,0 +1,40 @@
+namespace Webhooks.Sdk.Storage;
+
+/// <summary>The health rule every store applies in <see cref="IWebhookStore.RecordDestinationOutcomeAsync"/>; stores that compute it in SQL follow the same rule.</summary>
+public static class DestinationHealth
+{
+    /// <summary>Applies an outcome to a destination.</summary>
+    /// <param name="current">The destination before.</param>
+    /// <param name="outcome">The outcome.</param>
+    /// <returns>The destination after, and whether this disabled it.</returns>
+    public static (DestinationRecord Updated, bool JustDisabled) Apply(DestinationRecord current, DestinationOutcome outcome)
+    {
+        ArgumentNullException.ThrowIfNull(current);
+        ArgumentNullException.ThrowIfNull(outcome);
+        if (outcome.Success)
+        {
+            return (current with { LastSuccessAt = outcome.At, ConsecutiveFailures = 0 }, false);
+        }
+
+        var failures = current.ConsecutiveFailures + 1;
+        var updated = current with { LastFailureAt = outcome.At, ConsecutiveFailures = failures };
+        string? reason = outcome.DisableNowReason;
+        if (reason is null && outcome.DisableAfterConsecutiveFailures is > 0 and var limit && failures >= limit)
+        {
+            reason = DisabledReasonForFailures(failures);
+        }
+
+        if (reason is not null && current.Enabled)
+        {
+            return (updated with { Enabled = false, DisabledReason = reason, UpdatedAt = outcome.At }, true);
+        }
+
+        return (updated, false);
+    }
+
+    /// <summary>The reason recorded when a destination is disabled after consecutive failures.</summary>
+    /// <param name="failures">The number of consecutive failures.</param>
+    /// <returns>The reason.</returns>
+    public static string DisabledReasonForFailures(int failures)
+        => $"Disabled automatically after {failures} consecutive failed attempts.";
+}
