@@ -1,1 +1,16 @@
-Console.WriteLine("x");
+using BenchmarkDotNet.Running;
+
+// Usage:
+//   dotnet run -c Release --project benchmarks/Webhooks.Sdk.Benchmarks -- micro [BenchmarkDotNet arguments, e.g. --filter *Signing*]
+//   dotnet run -c Release --project benchmarks/Webhooks.Sdk.Benchmarks -- throughput [options]
+if (args.Length > 0 && args[0] == "micro")
+{
+    BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args[1..]);
+    return 0;
+}
+
+Console.Error.WriteLine("usage: micro [BenchmarkDotNet args] | throughput [options]");
+return 2;
+
+/// <summary>The entry point (named so BenchmarkDotNet can find the assembly).</summary>
+public partial class Program;
