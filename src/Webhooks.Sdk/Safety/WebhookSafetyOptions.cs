@@ -27,6 +27,22 @@ public sealed class WebhookSafetyOptions
     /// <value>The default value is 4096.</value>
     public int ResponseExcerptBytes { get; set; } = 4096;
 
+    /// <summary>
+    /// Switches on both development opt-ins for private networks: plain http, and the loopback and private ranges
+    /// (127.0.0.0/8, ::1/128, 10.0.0.0/8, 172.16.0.0/12, 192.168.0.0/16, fc00::/7). Never in production.
+    /// </summary>
+    /// <returns>These options.</returns>
+    public WebhookSafetyOptions DangerouslyAllowPrivateNetworksForDevelopment()
+    {
+        DangerouslyAllowLoopbackForDevelopment();
+        foreach (var network in new[] { "10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "fc00::/7" })
+        {
+            DangerouslyAllowedNetworks.Add(network);
+        }
+
+        return this;
+    }
+
     /// <summary>Switches on both development opt-ins for loopback: plain http and the loopback networks.</summary>
     /// <returns>These options.</returns>
     public WebhookSafetyOptions DangerouslyAllowLoopbackForDevelopment()
