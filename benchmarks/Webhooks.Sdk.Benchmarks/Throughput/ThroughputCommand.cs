@@ -138,6 +138,8 @@ internal static class ThroughputCommand
             await publisher.PublishAsync(evt);
         }
 
+        Console.WriteLine($"  published {events.Length} events in {stopwatch.ElapsedMilliseconds} ms ({counter.Total - (target - events.Length)} attempts made by then)");
+
         await counter.WaitForAsync(target, TimeSpan.FromMinutes(5));
         return stopwatch.Elapsed;
     }
