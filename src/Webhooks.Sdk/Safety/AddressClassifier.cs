@@ -1,5 +1,4 @@
 using System.Buffers.Binary;
-using System.Globalization;
 using System.Net;
 using System.Net.Sockets;
 
@@ -98,18 +97,13 @@ internal static class AddressClassifier
             return Embedded((uint)low, "NAT64 64:ff9b::/96");
         }
 
-        // 64:ff9b:1::/48, local-use NAT64 (RFC 8215): the IPv4 address sits where the operator's prefix length puts it.
+        // 64:ff9b:1::/48, local-use NAT64 (RFC 8215): judged by the IPv4 address in the last 32 bits (the /96 layout).
+        // Another layout would put the IPv4 address elsewhere, so any other bit set between them is refused.
         if ((high >> 16) == 0x0064_FF9B_0001UL)
         {
-            foreach (var prefix in (ReadOnlySpan<int>)[48, 56, 64, 96])
-            {
-                if (Embedded(ExtractRfc6052(b, prefix), $"local-use NAT64 64:ff9b:1::/48 (/{prefix.ToString(CultureInfo.InvariantCulture)} layout)") is { } found)
-                {
-                    return found;
-                }
-            }
-
-            return null;
+            return (high & 0xFFFF) == 0 && (low >> 32) == 0
+                ? Embedded((uint)low, "local-use NAT64 64:ff9b:1::/48")
+                : new AddressClass(WebhookUrlRules.Reserved, "local-use NAT64 64:ff9b:1::/48 outside the /96 layout");
         }
 
         // 2002::/16, 6to4: the IPv4 address follows the prefix.
@@ -159,24 +153,6 @@ internal static class AddressClassifier
         => ClassifyV4(v4) is { } inner
             ? new AddressClass(inner.Rule, $"{inner.Description}, embedded as {ToIPv4(v4)} in {form}")
             : null;
-
-    /// <summary>Reads the IPv4 address embedded by an RFC 6052 prefix of the given length (bits 64-71 are skipped).</summary>
-    private static uint ExtractRfc6052(ReadOnlySpan<byte> b, int prefixLength)
-    {
-        Span<byte> v4 = stackalloc byte[4];
-        var src = prefixLength / 8;
-        for (var i = 0; i < 4; i++)
-        {
-            if (src == 8)
-            {
-                src++;
-            }
-
-            v4[i] = b[src++];
-        }
-
-        return BinaryPrimitives.ReadUInt32BigEndian(v4);
-    }
 
     private static IPAddress ToIPv4(uint value)
     {

@@ -76,18 +76,8 @@ internal sealed class OutboundGuard
     public WebhookUrlVerdict JudgeAddress(IPAddress address)
     {
         ArgumentNullException.ThrowIfNull(address);
-        if (address.IsIPv4MappedToIPv6)
-        {
-            address = address.MapToIPv4();
-        }
-
-        if (IsInAllowedNetwork(address))
-        {
-            return WebhookUrlVerdict.Allow;
-        }
-
-        return AddressClassifier.Classify(address) is { } found
-            ? WebhookUrlVerdict.Refuse(found.Rule, $"{address} is {found.Description}")
+        return Classify(address, out var shown) is { } found
+            ? WebhookUrlVerdict.Refuse(found.Rule, $"{shown} is {found.Description}")
             : WebhookUrlVerdict.Allow;
     }
 
@@ -150,10 +140,9 @@ internal sealed class OutboundGuard
 
         foreach (var address in addresses)
         {
-            var verdict = JudgeAddress(address);
-            if (!verdict.Allowed)
+            if (Classify(address, out var shown) is { } found)
             {
-                return Refused(WebhookUrlRules.DnsPrivate, $"'{name}' resolves to {verdict.Reason} (rule '{verdict.Rule}'); every address of a name must be public");
+                return Refused(WebhookUrlRules.DnsPrivate, $"'{name}' resolves to {shown}, which is {found.Description} (rule '{found.Rule}'); every address of a name must be public");
             }
         }
 
@@ -324,6 +313,13 @@ internal sealed class OutboundGuard
         }
 
         return true;
+    }
+
+    /// <summary>Classifies an address unless a development-allowed network holds it; IPv4-mapped addresses count as IPv4.</summary>
+    private AddressClass? Classify(IPAddress address, out IPAddress shown)
+    {
+        shown = address.IsIPv4MappedToIPv6 ? address.MapToIPv4() : address;
+        return IsInAllowedNetwork(shown) ? null : AddressClassifier.Classify(shown);
     }
 
     private static HostJudgement Refused(string rule, string reason) => new(WebhookUrlVerdict.Refuse(rule, reason), []);
