@@ -39,15 +39,28 @@ internal sealed class OutboundConnector
             throw Refuse(target, WebhookUrlVerdict.Refuse(WebhookUrlRules.HttpsOnly, "plain http is refused; use https (or set Safety.DangerouslyAllowHttp for local development)"));
         }
 
-        var judgement = await _guard.JudgeHostAsync(target.Host, cancellationToken).ConfigureAwait(false);
-        if (!judgement.Verdict.Allowed)
-        {
-            throw Refuse(target, judgement.Verdict);
-        }
-
+        var addresses = await JudgeAsync(target, cancellationToken).ConfigureAwait(false);
         return _options.Value.Safety.Proxy is { } proxy
-            ? await TunnelAsync(proxy, judgement.Addresses, target, cancellationToken).ConfigureAwait(false)
-            : await ConnectToAnyAsync(judgement.Addresses, target.Port, cancellationToken).ConfigureAwait(false);
+            ? await TunnelAsync(proxy, addresses, target, cancellationToken).ConfigureAwait(false)
+            : await ConnectToAnyAsync(addresses, target.Port, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Opens a direct TCP connection for a non-HTTP transport (for example syslog) under the same connect-time rules:
+    /// the host is resolved and judged, and only a judged address is connected to.
+    /// </summary>
+    /// <exception cref="WebhookUrlRefusedException">The host or one of its addresses is refused.</exception>
+    public async ValueTask<NetworkStream> ConnectTcpAsync(string host, int port, CancellationToken cancellationToken)
+    {
+        var target = new DnsEndPoint(host, port);
+        var addresses = await JudgeAsync(target, cancellationToken).ConfigureAwait(false);
+        return await ConnectToAnyAsync(addresses, port, cancellationToken).ConfigureAwait(false);
+    }
+
+    private async ValueTask<IReadOnlyList<IPAddress>> JudgeAsync(DnsEndPoint target, CancellationToken cancellationToken)
+    {
+        var judgement = await _guard.JudgeHostAsync(target.Host, cancellationToken).ConfigureAwait(false);
+        return judgement.Verdict.Allowed ? judgement.Addresses : throw Refuse(target, judgement.Verdict);
     }
 
     private static async ValueTask<NetworkStream> ConnectToAnyAsync(IReadOnlyList<IPAddress> addresses, int port, CancellationToken cancellationToken)
