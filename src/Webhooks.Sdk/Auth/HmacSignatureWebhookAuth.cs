@@ -72,6 +72,7 @@ public sealed class HmacSignatureWebhookAuth : WebhookAuth
     private string? _secret;
 
     /// <inheritdoc />
+    [JsonIgnore]
     public override string Kind => WebhookAuthKinds.HmacSignature;
 
     /// <summary>Gets or sets the signature style.</summary>

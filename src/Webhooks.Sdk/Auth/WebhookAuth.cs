@@ -30,6 +30,7 @@ public sealed class NoWebhookAuth : WebhookAuth
     public static NoWebhookAuth Instance { get; } = new();
 
     /// <inheritdoc />
+    [JsonIgnore]
     public override string Kind => WebhookAuthKinds.None;
 }
 
@@ -81,6 +82,7 @@ public sealed record WebhookAuthDescription
 public sealed class BasicWebhookAuth : WebhookAuth
 {
     /// <inheritdoc />
+    [JsonIgnore]
     public override string Kind => WebhookAuthKinds.Basic;
 
     /// <summary>Gets or sets the username; it must not contain <c>:</c>.</summary>
@@ -94,6 +96,7 @@ public sealed class BasicWebhookAuth : WebhookAuth
 public sealed class BearerTokenWebhookAuth : WebhookAuth
 {
     /// <inheritdoc />
+    [JsonIgnore]
     public override string Kind => WebhookAuthKinds.Bearer;
 
     /// <summary>Gets or sets the token (write-only). Left empty in an update, the saved token is kept.</summary>
@@ -107,6 +110,7 @@ public sealed class BearerTokenWebhookAuth : WebhookAuth
 public sealed class StaticHeadersWebhookAuth : WebhookAuth
 {
     /// <inheritdoc />
+    [JsonIgnore]
     public override string Kind => WebhookAuthKinds.StaticHeaders;
 
     /// <summary>Gets or sets the headers. In an update, a header given with an empty value keeps its saved value.</summary>
@@ -117,6 +121,7 @@ public sealed class StaticHeadersWebhookAuth : WebhookAuth
 public sealed class SharedSecretHeaderWebhookAuth : WebhookAuth
 {
     /// <inheritdoc />
+    [JsonIgnore]
     public override string Kind => WebhookAuthKinds.SharedSecretHeader;
 
     /// <summary>Gets or sets the header name.</summary>
@@ -131,6 +136,7 @@ public sealed class SharedSecretHeaderWebhookAuth : WebhookAuth
 public sealed class OAuth2ClientCredentialsWebhookAuth : WebhookAuth
 {
     /// <inheritdoc />
+    [JsonIgnore]
     public override string Kind => WebhookAuthKinds.OAuth2ClientCredentials;
 
     /// <summary>Gets or sets the token endpoint; it must be https.</summary>
@@ -164,6 +170,7 @@ public sealed class OAuth2ClientCredentialsWebhookAuth : WebhookAuth
 public sealed class MutualTlsWebhookAuth : WebhookAuth
 {
     /// <inheritdoc />
+    [JsonIgnore]
     public override string Kind => WebhookAuthKinds.MutualTls;
 
     /// <summary>Gets or sets the client certificate in PEM form (may also hold the private key).</summary>
