@@ -55,17 +55,7 @@ internal sealed class DeliverySender
     }
 
     public WebhookPayload Render(DestinationRuntime destination, CachedEvent cached, string? correlationId)
-    {
-        var formatter = _formatters.Get(destination.Config.Format);
-        var context = new WebhookFormatContext
-        {
-            Event = cached.Event,
-            Destination = destination.Public,
-            Envelope = cached.Envelope,
-            CorrelationId = correlationId,
-        };
-        return cached.Render(formatter, context);
-    }
+        => Formatting.PayloadRenderer.Render(_formatters.Get(destination.Config.Format), cached, destination.Public, correlationId);
 
     public async Task<AttemptOutcome> SendAsync(DestinationRuntime destination, CachedEvent cached, int attemptNumber, string? correlationId, bool useBreaker, CancellationToken cancellationToken)
     {

@@ -49,6 +49,7 @@ public static class WebhooksServiceCollectionExtensions
         services.TryAddSingleton<IWebhookEventCatalog, WebhookEventCatalog>();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IWebhookFormatter, JsonEnvelopeFormatter>());
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IWebhookAuthenticator, NoneAuthenticator>());
+        FormattingServiceRegistration.AddBuiltInFormats(services);
 
         services.TryAddSingleton<FormatterRegistry>();
         services.TryAddSingleton<AuthenticatorRegistry>();
