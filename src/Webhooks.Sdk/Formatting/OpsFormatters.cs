@@ -344,7 +344,7 @@ internal sealed class CloudEventsFormatter : IWebhookFormatter
             new("id", evt.Id!),
             new("source", Source(context)),
             new("type", FormatKit.Setting(context, "typePrefix", string.Empty) + evt.Type),
-            new("time", evt.OccurredAt!.Value.ToUniversalTime().ToString("yyyy-MM-dd'T'HH:mm:ss.fffffff'Z'", CultureInfo.InvariantCulture)),
+            new("time", evt.OccurredAt!.Value.ToUniversalTime().ToString("yyyy-MM-dd'T'HH:mm:ss.fff'Z'", CultureInfo.InvariantCulture)),
         };
         if (!string.IsNullOrEmpty(evt.Subject))
         {

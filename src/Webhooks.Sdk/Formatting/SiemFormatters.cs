@@ -142,7 +142,7 @@ internal sealed class SyslogFormatter : IWebhookFormatter
         var pri = (facility * 8) + SeverityMap.Syslog(SeverityMap.Of(evt));
         var header = new StringBuilder(128);
         header.Append('<').Append(pri.ToString(CultureInfo.InvariantCulture)).Append(">1 ");
-        header.Append(evt.OccurredAt!.Value.ToUniversalTime().ToString("yyyy-MM-dd'T'HH:mm:ss.ffffff'Z'", CultureInfo.InvariantCulture)).Append(' ');
+        header.Append(evt.OccurredAt!.Value.ToUniversalTime().ToString("yyyy-MM-dd'T'HH:mm:ss.fff'Z'", CultureInfo.InvariantCulture)).Append(' ');
         header.Append(Field(FormatKit.Setting(context, "hostname", Environment.MachineName), 255)).Append(' ');
         header.Append(Field(FormatKit.Setting(context, "appName", "webhooks-sdk"), 48)).Append(' ');
         header.Append(Field(FormatKit.Setting(context, "procId", "-"), 128)).Append(' ');
