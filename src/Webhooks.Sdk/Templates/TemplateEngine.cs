@@ -199,7 +199,21 @@ internal static class TemplateEngine
 
             if (next == '{')
             {
-                var close = template.IndexOf('}', i + 2);
+                var close = -1;
+                var depth = 0;
+                for (var j = i + 2; j < template.Length; j++)
+                {
+                    if (template[j] == '{')
+                    {
+                        depth++;
+                    }
+                    else if (template[j] == '}' && depth-- == 0)
+                    {
+                        close = j;
+                        break;
+                    }
+                }
+
                 if (close < 0)
                 {
                     var (l, col) = Position(template, i);
