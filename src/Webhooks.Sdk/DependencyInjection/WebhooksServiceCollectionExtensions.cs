@@ -50,6 +50,7 @@ public static class WebhooksServiceCollectionExtensions
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IWebhookFormatter, JsonEnvelopeFormatter>());
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IWebhookAuthenticator, NoneAuthenticator>());
         AuthServiceRegistration.AddAuth(services);
+        FormattingServiceRegistration.AddBuiltInFormats(services);
 
         services.TryAddSingleton<FormatterRegistry>();
         services.TryAddSingleton<AuthenticatorRegistry>();
