@@ -7,8 +7,8 @@ namespace Webhooks.Sdk.PostgreSql;
 
 /// <summary>
 /// The PostgreSQL store: one queue shared by many application instances. Instances lease with
-/// <c>FOR UPDATE SKIP LOCKED</c>, so each due delivery goes to one of them; every enqueue sends a NOTIFY that wakes the
-/// dispatchers of all instances. The schema is created and migrated on first use under an advisory lock. Enqueue can
+/// <c>FOR UPDATE SKIP LOCKED</c>, so each due delivery goes to one of them; after an enqueue commits a NOTIFY (shared by
+/// concurrent enqueues; inside the caller's transaction for an outbox publish) wakes the dispatchers of all instances. The schema is created and migrated on first use under an advisory lock. Enqueue can
 /// join the caller's <see cref="NpgsqlTransaction"/> (outbox). Passes the store contract suite in <c>Webhooks.Sdk.Testing</c>.
 /// </summary>
 public sealed class PostgreSqlWebhookStore : IWebhookStore, IAsyncDisposable, IDisposable
@@ -23,6 +23,8 @@ public sealed class PostgreSqlWebhookStore : IWebhookStore, IAsyncDisposable, ID
     private readonly string _channel;
     private readonly SemaphoreSlim _initLock = new(1, 1);
     private volatile bool _initialized;
+    private int _notifyPending;
+    private int _notifyRunning;
 
     /// <summary>Initializes a new instance of the <see cref="PostgreSqlWebhookStore"/> class with its own data source built from <see cref="PostgreSqlWebhookStoreOptions.ConnectionString"/>.</summary>
     /// <param name="options">The options.</param>
@@ -234,11 +236,15 @@ public sealed class PostgreSqlWebhookStore : IWebhookStore, IAsyncDisposable, ID
             await RunAsync(
                 async c =>
                 {
-                    await using var cmd = EnqueueCommand(c, null, batch);
+                    await using var cmd = EnqueueCommand(c, null, batch, notify: false);
                     await cmd.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
                     return 0;
                 },
                 cancellationToken).ConfigureAwait(false);
+
+            // NOTIFY in the enqueue's own transaction would serialize every commit on PostgreSQL's notify queue lock;
+            // after the commit, concurrent enqueues share one NOTIFY instead.
+            RequestNotify();
             return;
         }
 
@@ -521,6 +527,42 @@ public sealed class PostgreSqlWebhookStore : IWebhookStore, IAsyncDisposable, ID
             },
             cancellationToken,
             countRows: true).ConfigureAwait(false);
+
+    private void RequestNotify()
+    {
+        Volatile.Write(ref _notifyPending, 1);
+        if (Interlocked.CompareExchange(ref _notifyRunning, 1, 0) == 0)
+        {
+            _ = NotifyLoopAsync();
+        }
+    }
+
+    private async Task NotifyLoopAsync()
+    {
+        try
+        {
+            while (Interlocked.Exchange(ref _notifyPending, 0) == 1)
+            {
+                try
+                {
+                    await ExecAsync($"SELECT pg_notify('{_channel}', '');", null, CancellationToken.None).ConfigureAwait(false);
+                }
+#pragma warning disable CA1031 // A lost wake-up only delays other instances until their next poll.
+                catch (Exception)
+#pragma warning restore CA1031
+                {
+                }
+            }
+        }
+        finally
+        {
+            Volatile.Write(ref _notifyRunning, 0);
+            if (Volatile.Read(ref _notifyPending) == 1 && Interlocked.CompareExchange(ref _notifyRunning, 1, 0) == 0)
+            {
+                _ = NotifyLoopAsync();
+            }
+        }
+    }
 
     private static string RequireConnectionString(PostgreSqlWebhookStoreOptions options)
     {
