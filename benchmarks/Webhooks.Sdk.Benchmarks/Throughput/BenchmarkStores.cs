@@ -4,7 +4,7 @@ namespace Webhooks.Sdk.Benchmarks.Throughput;
 
 /// <summary>
 /// The one place where <c>--store</c> is turned into a store registration: <c>memory</c>, <c>sqlite:PATH</c> (use a new
-/// file for comparable figures) or <c>postgres:CONNECTION</c> (tables in schema <c>webhooks_bench</c>). Durable stores get a
+/// file for comparable figures; <c>sqlite-normal:PATH</c> with <c>synchronous=NORMAL</c>) or <c>postgres:CONNECTION</c> (tables in schema <c>webhooks_bench</c>). Durable stores get a
 /// throw-away secret key.
 /// </summary>
 internal static class BenchmarkStores
@@ -12,7 +12,7 @@ internal static class BenchmarkStores
     public const string Default = "memory";
 
     /// <summary>The store names this build knows, for the usage text.</summary>
-    public const string Known = "memory|sqlite:PATH|postgres:CONNECTION";
+    public const string Known = "memory|sqlite:PATH|sqlite-normal:PATH|postgres:CONNECTION";
 
     /// <summary>Registers the store named by <paramref name="spec"/> (<c>kind</c> or <c>kind:argument</c>).</summary>
     public static void Use(IWebhooksBuilder builder, string spec)
@@ -30,6 +30,10 @@ internal static class BenchmarkStores
             case "sqlite" when !string.IsNullOrEmpty(argument):
                 UseThrowAwayKey(builder);
                 builder.UseSqliteStore(argument);
+                break;
+            case "sqlite-normal" when !string.IsNullOrEmpty(argument):
+                UseThrowAwayKey(builder);
+                builder.UseSqliteStore(argument, o => o.Synchronous = Webhooks.Sdk.Sqlite.SqliteSynchronousMode.Normal);
                 break;
             case "postgres" when !string.IsNullOrEmpty(argument):
                 UseThrowAwayKey(builder);
