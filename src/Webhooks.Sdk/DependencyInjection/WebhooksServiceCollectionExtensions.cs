@@ -49,6 +49,8 @@ public static class WebhooksServiceCollectionExtensions
         services.TryAddSingleton<IWebhookEventCatalog, WebhookEventCatalog>();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IWebhookFormatter, JsonEnvelopeFormatter>());
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IWebhookAuthenticator, NoneAuthenticator>());
+        AuthServiceRegistration.AddAuth(services);
+        FormattingServiceRegistration.AddBuiltInFormats(services);
 
         services.TryAddSingleton<FormatterRegistry>();
         services.TryAddSingleton<AuthenticatorRegistry>();
