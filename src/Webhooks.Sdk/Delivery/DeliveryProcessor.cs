@@ -75,12 +75,16 @@ internal sealed class DeliveryProcessor
 
         var cached = _events.Get(leased.Event);
         var attemptNumber = delivery.AttemptCount + 1;
-        var outcome = await _sender.SendAsync(destination, cached, attemptNumber, correlationId: null, useBreaker: true, cancellationToken).ConfigureAwait(false);
+        var correlation = await CorrelationFlow.BeginAsync(_store, destination, cached.Event, cancellationToken).ConfigureAwait(false);
+        var outcome = await _sender.SendAsync(destination, cached, attemptNumber, correlation.CorrelationId, useBreaker: true, cancellationToken, correlation.Capture).ConfigureAwait(false);
         if (outcome.BreakerOpen)
         {
             await PostponeAsync(leased, _time.GetUtcNow() + _options.Health.BreakerBreakDuration, "circuit breaker open", cancellationToken).ConfigureAwait(false);
             return;
         }
+
+        var final = outcome.Result.Success || outcome.Result.Gone || attemptNumber >= delivery.MaxAttempts;
+        await correlation.CompleteAsync(_store, destination, outcome, final, cancellationToken).ConfigureAwait(false);
 
         await RecordAsync(leased, destination, attemptNumber, outcome, cancellationToken).ConfigureAwait(false);
     }

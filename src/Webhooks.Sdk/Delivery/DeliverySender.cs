@@ -14,7 +14,20 @@ using Webhooks.Sdk.Internal;
 namespace Webhooks.Sdk.Delivery;
 
 /// <summary>The outcome of one attempt, with its timing.</summary>
-internal sealed record AttemptOutcome(WebhookAttemptResult Result, DateTimeOffset StartedAt, TimeSpan Duration, bool BreakerOpen = false);
+internal sealed record AttemptOutcome(WebhookAttemptResult Result, DateTimeOffset StartedAt, TimeSpan Duration, bool BreakerOpen = false)
+{
+    /// <summary>Gets the response body (bounded) when it was asked for, to read a created item's id.</summary>
+    public string? ResponseBody { get; init; }
+}
+
+/// <summary>Receives the bounded response body of an attempt when a create-then-update flow needs it.</summary>
+internal sealed class ResponseCapture
+{
+    /// <summary>The most a create response is read for its id.</summary>
+    public const int Limit = 64 * 1024;
+
+    public string? Body { get; set; }
+}
 
 /// <summary>
 /// Makes one attempt: renders the payload, builds the request with the library's headers, authenticates it and sends it
@@ -55,19 +68,9 @@ internal sealed class DeliverySender
     }
 
     public WebhookPayload Render(DestinationRuntime destination, CachedEvent cached, string? correlationId)
-    {
-        var formatter = _formatters.Get(destination.Config.Format);
-        var context = new WebhookFormatContext
-        {
-            Event = cached.Event,
-            Destination = destination.Public,
-            Envelope = cached.Envelope,
-            CorrelationId = correlationId,
-        };
-        return cached.Render(formatter, context);
-    }
+        => Formatting.PayloadRenderer.Render(_formatters.Get(destination.Config.Format), cached, destination.Public, correlationId);
 
-    public async Task<AttemptOutcome> SendAsync(DestinationRuntime destination, CachedEvent cached, int attemptNumber, string? correlationId, bool useBreaker, CancellationToken cancellationToken)
+    public async Task<AttemptOutcome> SendAsync(DestinationRuntime destination, CachedEvent cached, int attemptNumber, string? correlationId, bool useBreaker, CancellationToken cancellationToken, ResponseCapture? capture = null)
     {
         var startedAt = _time.GetUtcNow();
         var stopwatch = Stopwatch.StartNew();
@@ -88,10 +91,10 @@ internal sealed class DeliverySender
         try
         {
             var result = await pipeline.ExecuteAsync(
-                static async (state, ct) => await state.self.SendOnceAsync(state.destination, state.cached, state.payload, state.url, state.attemptNumber, ct).ConfigureAwait(false),
-                (self: this, destination, cached, payload, url, attemptNumber),
+                static async (state, ct) => await state.self.SendOnceAsync(state.destination, state.cached, state.payload, state.url, state.attemptNumber, state.capture, ct).ConfigureAwait(false),
+                (self: this, destination, cached, payload, url, attemptNumber, capture),
                 cancellationToken).ConfigureAwait(false);
-            return new AttemptOutcome(result, startedAt, stopwatch.Elapsed);
+            return new AttemptOutcome(result, startedAt, stopwatch.Elapsed) { ResponseBody = capture?.Body };
         }
         catch (BrokenCircuitException)
         {
@@ -104,7 +107,7 @@ internal sealed class DeliverySender
         }
     }
 
-    private async ValueTask<WebhookAttemptResult> SendOnceAsync(DestinationRuntime destination, CachedEvent cached, WebhookPayload payload, Uri url, int attemptNumber, CancellationToken cancellationToken)
+    private async ValueTask<WebhookAttemptResult> SendOnceAsync(DestinationRuntime destination, CachedEvent cached, WebhookPayload payload, Uri url, int attemptNumber, ResponseCapture? capture, CancellationToken cancellationToken)
     {
         if (url.Scheme is not ("http" or "https"))
         {
@@ -149,10 +152,10 @@ internal sealed class DeliverySender
                     new WebhookAuthContext { Auth = destination.Auth, Request = retry, Body = payload.Body, MessageId = cached.Event.Id!, Timestamp = retryTimestamp, TenantId = destination.TenantId, DestinationId = destination.Id },
                     cancellationToken).ConfigureAwait(false);
                 using var retryResponse = await client.SendAsync(retry, HttpCompletionOption.ResponseHeadersRead, cancellationToken).ConfigureAwait(false);
-                return await ToResultAsync(retryResponse, cancellationToken).ConfigureAwait(false);
+                return await ToResultAsync(retryResponse, capture, cancellationToken).ConfigureAwait(false);
             }
 
-            return await ToResultAsync(response, cancellationToken).ConfigureAwait(false);
+            return await ToResultAsync(response, capture, cancellationToken).ConfigureAwait(false);
         }
         catch (HttpRequestException ex)
         {
@@ -202,11 +205,21 @@ internal sealed class DeliverySender
         return request;
     }
 
-    private async Task<WebhookAttemptResult> ToResultAsync(HttpResponseMessage response, CancellationToken cancellationToken)
+    private async Task<WebhookAttemptResult> ToResultAsync(HttpResponseMessage response, ResponseCapture? capture, CancellationToken cancellationToken)
     {
         var status = (int)response.StatusCode;
-        var excerpt = await ReadExcerptAsync(response.Content, _options.Safety.ResponseExcerptBytes, cancellationToken).ConfigureAwait(false);
         var success = status is >= 200 and < 300;
+        string? excerpt;
+        if (capture is not null && success)
+        {
+            capture.Body = await ReadExcerptAsync(response.Content, Math.Max(ResponseCapture.Limit, _options.Safety.ResponseExcerptBytes), cancellationToken).ConfigureAwait(false);
+            excerpt = capture.Body is null || _options.Safety.ResponseExcerptBytes <= 0 ? null : Formatting.TextLimits.TruncateUtf8(capture.Body, _options.Safety.ResponseExcerptBytes, string.Empty);
+        }
+        else
+        {
+            excerpt = await ReadExcerptAsync(response.Content, _options.Safety.ResponseExcerptBytes, cancellationToken).ConfigureAwait(false);
+        }
+
         TimeSpan? retryAfter = null;
         if (!success && response.Headers.RetryAfter is { } ra)
         {

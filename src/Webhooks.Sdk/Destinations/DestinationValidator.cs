@@ -117,6 +117,7 @@ internal sealed partial class DestinationValidator
         }
 
         formatter?.Validate(d, errors);
+        Templates.TemplateValidation.Validate(d, errors);
 
         if (errors.Count > 0)
         {

@@ -73,4 +73,49 @@ public static class WebhookFormats
 {
     /// <summary>The library's JSON envelope <c>{id, type, timestamp, data, metadata}</c>.</summary>
     public const string Json = "json";
+
+    /// <summary>CloudEvents 1.0 over HTTP, structured (default) or binary mode (setting <c>mode</c>).</summary>
+    public const string CloudEvents = "cloudevents";
+
+    /// <summary>Slack incoming webhook: Block Kit with a text fallback.</summary>
+    public const string Slack = "slack";
+
+    /// <summary>Microsoft Teams Workflows webhook: an Adaptive Card in a message.</summary>
+    public const string Teams = "teams";
+
+    /// <summary>Discord execute-webhook with an embed.</summary>
+    public const string Discord = "discord";
+
+    /// <summary>Google Chat incoming webhook with a cardsV2 card.</summary>
+    public const string GoogleChat = "gchat";
+
+    /// <summary>Feishu / Lark custom bot card, signed when the <c>secret</c> setting is set.</summary>
+    public const string Feishu = "feishu";
+
+    /// <summary>Datadog Events API v1.</summary>
+    public const string Datadog = "datadog";
+
+    /// <summary>Splunk HTTP Event Collector event.</summary>
+    public const string Splunk = "splunk";
+
+    /// <summary>Opsgenie Alert API v2 (alias for dedup; resolved events close the alert).</summary>
+    public const string Opsgenie = "opsgenie";
+
+    /// <summary>PagerDuty Events API v2 (trigger/resolve with dedup key; setting <c>routingKey</c> required).</summary>
+    public const string PagerDuty = "pagerduty";
+
+    /// <summary>ArcSight Common Event Format line.</summary>
+    public const string Cef = "cef";
+
+    /// <summary>RFC 5424 syslog message with structured data.</summary>
+    public const string Syslog = "syslog";
+
+    /// <summary>Jira Cloud issue (REST v3, description in Atlassian Document Format; setting <c>projectKey</c> required).</summary>
+    public const string Jira = "jira";
+
+    /// <summary>ServiceNow incident (Table API), create and update.</summary>
+    public const string ServiceNow = "servicenow";
+
+    /// <summary>Zendesk Support ticket, create and update.</summary>
+    public const string Zendesk = "zendesk";
 }

@@ -1,0 +1,94 @@
+using System.Text.Json;
+using Webhooks.Sdk.Destinations;
+using Webhooks.Sdk.Storage;
+
+namespace Webhooks.Sdk.Delivery;
+
+/// <summary>
+/// The create-then-update step of one delivery. With correlation settings and a correlation key: no stored id means
+/// "create" (the normal request; the response body is captured to read the id at <c>IdPath</c>), a stored id means
+/// "update" (method, URL and body from the correlation settings, <c>${correlationId}</c> = the id). When a create ends
+/// without an id (failed for good, or no id at the path) an empty id is stored, so later events are sent as updates
+/// whose <c>${correlationId:default}</c> falls back to the default.
+/// </summary>
+internal sealed class CorrelationFlow
+{
+    private static readonly CorrelationFlow None = new(null, null, null);
+    private readonly string? _key;
+
+    private CorrelationFlow(string? key, string? correlationId, ResponseCapture? capture)
+    {
+        _key = key;
+        CorrelationId = correlationId;
+        Capture = capture;
+    }
+
+    /// <summary>Gets the id for an update (empty when the create produced none), or <see langword="null"/> for a create or a plain delivery.</summary>
+    public string? CorrelationId { get; }
+
+    /// <summary>Gets where the create response is captured, or <see langword="null"/> when not creating.</summary>
+    public ResponseCapture? Capture { get; }
+
+    public static async Task<CorrelationFlow> BeginAsync(IWebhookStore store, DestinationRuntime destination, WebhookEvent evt, CancellationToken cancellationToken)
+    {
+        if (destination.Public.Correlation is null || string.IsNullOrEmpty(evt.CorrelationKey))
+        {
+            return None;
+        }
+
+        var id = await store.GetCorrelationIdAsync(destination.TenantId, destination.Id, evt.CorrelationKey, cancellationToken).ConfigureAwait(false);
+        return id is null ? new CorrelationFlow(evt.CorrelationKey, null, new ResponseCapture()) : new CorrelationFlow(evt.CorrelationKey, id, null);
+    }
+
+    public async Task CompleteAsync(IWebhookStore store, DestinationRuntime destination, AttemptOutcome outcome, bool final, CancellationToken cancellationToken)
+    {
+        if (_key is null || Capture is null || !final)
+        {
+            return;
+        }
+
+        var id = outcome.Result.Success ? ReadId(outcome.ResponseBody, destination.Public.Correlation!.IdPath) : null;
+        await store.SetCorrelationIdAsync(destination.TenantId, destination.Id, _key, id ?? string.Empty, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Reads the value at a dotted path (<c>result.sys_id</c>, <c>ticket.id</c>, <c>items.0.key</c>) of a JSON body.</summary>
+    internal static string? ReadId(string? body, string path)
+    {
+        if (string.IsNullOrWhiteSpace(body))
+        {
+            return null;
+        }
+
+        try
+        {
+            using var document = JsonDocument.Parse(body);
+            var current = document.RootElement;
+            foreach (var part in path.Split('.', StringSplitOptions.RemoveEmptyEntries))
+            {
+                if (current.ValueKind == JsonValueKind.Object && current.TryGetProperty(part, out var child))
+                {
+                    current = child;
+                }
+                else if (current.ValueKind == JsonValueKind.Array && int.TryParse(part, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var i) && i < current.GetArrayLength())
+                {
+                    current = current[i];
+                }
+                else
+                {
+                    return null;
+                }
+            }
+
+            return current.ValueKind switch
+            {
+                JsonValueKind.String => current.GetString() is { Length: > 0 } s ? s : null,
+                JsonValueKind.Number => current.GetRawText(),
+                _ => null,
+            };
+        }
+        catch (JsonException)
+        {
+            return null;
+        }
+    }
+}
