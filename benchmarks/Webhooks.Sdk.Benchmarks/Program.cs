@@ -9,6 +9,11 @@ if (args.Length > 0 && args[0] == "micro")
     return 0;
 }
 
+if (args.Length > 0 && args[0] == "throughput")
+{
+    return await Webhooks.Sdk.Benchmarks.Throughput.ThroughputCommand.RunAsync(args[1..]);
+}
+
 Console.Error.WriteLine("usage: micro [BenchmarkDotNet args] | throughput [options]");
 return 2;
 

@@ -14,6 +14,7 @@ internal sealed class EventCache
 {
     private const int Capacity = 4096;
     private readonly ConcurrentDictionary<(string Tenant, string Id), CachedEvent> _events = new();
+    private int _count;
 
     public CachedEvent Get(StoredEvent stored)
     {
@@ -23,23 +24,33 @@ internal sealed class EventCache
             return cached;
         }
 
-        if (_events.Count >= Capacity)
-        {
-            _events.Clear();
-        }
-
         var evt = stored.Instance ?? EventSerialization.Deserialize(stored.Json.Span);
-        return _events.GetOrAdd(key, _ => new CachedEvent(evt, EnvelopeSerializer.Serialize(evt)));
+        return AddCore(key, new CachedEvent(evt, EnvelopeSerializer.Serialize(evt)));
     }
 
     public CachedEvent Add(string tenantId, WebhookEvent evt, byte[] envelope)
     {
-        if (_events.Count >= Capacity)
+        var key = (tenantId, evt.Id!);
+        return _events.TryGetValue(key, out var cached) ? cached : AddCore(key, new CachedEvent(evt, envelope));
+    }
+
+    // ConcurrentDictionary.Count takes every lock of the dictionary; on the hot path the size is tracked here instead
+    // (approximate under races, which is all a capacity bound needs).
+    private CachedEvent AddCore((string Tenant, string Id) key, CachedEvent candidate)
+    {
+        if (Volatile.Read(ref _count) >= Capacity)
         {
             _events.Clear();
+            Volatile.Write(ref _count, 0);
         }
 
-        return _events.GetOrAdd((tenantId, evt.Id!), _ => new CachedEvent(evt, envelope));
+        if (_events.TryAdd(key, candidate))
+        {
+            Interlocked.Increment(ref _count);
+            return candidate;
+        }
+
+        return _events.TryGetValue(key, out var existing) ? existing : candidate;
     }
 }
 

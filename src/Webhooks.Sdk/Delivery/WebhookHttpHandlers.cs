@@ -1,10 +1,14 @@
 using System.Net;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
+using Webhooks.Sdk.Safety;
 
 namespace Webhooks.Sdk.Delivery;
 
-/// <summary>The primary handler of the library's HTTP clients: redirects never followed, no cookies, optional egress proxy.</summary>
+/// <summary>
+/// The primary handler of the library's HTTP clients: redirects never followed, no cookies, and every connection made
+/// through the connect-time address check (<see cref="OutboundConnector"/>), directly or through the egress proxy.
+/// </summary>
 internal static class WebhookHttpHandlers
 {
     public static HttpMessageHandler CreatePrimaryHandler(IServiceProvider services)
@@ -23,17 +27,15 @@ internal static class WebhookHttpHandlers
         handler.PooledConnectionLifetime = TimeSpan.FromMinutes(5);
         handler.ConnectTimeout = TimeSpan.FromSeconds(10);
         handler.MaxResponseHeadersLength = 64;
-        if (options.Safety.Proxy is { } proxy)
-        {
-            handler.UseProxy = true;
-            handler.Proxy = new WebProxy(proxy);
-        }
-        else
-        {
-            handler.UseProxy = false;
-        }
+        ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(services);
 
-        _ = services;
+        // The egress proxy (Safety.Proxy) is used by the connector itself, through a CONNECT tunnel to the judged
+        // address, so the handler's own proxy support stays off (it would hand the name to the proxy unjudged).
+        handler.UseProxy = false;
+        handler.Proxy = null;
+        var connector = services.GetRequiredService<OutboundConnector>();
+        handler.ConnectCallback = connector.ConnectAsync;
         return handler;
     }
 }

@@ -45,10 +45,11 @@ public static class WebhooksServiceCollectionExtensions
         services.TryAddSingleton<IWebhookStore, InMemoryWebhookStore>();
         services.TryAddSingleton<ISecretProtector, AesGcmSecretProtector>();
         services.TryAddSingleton<IWebhookDnsResolver, SystemDnsResolver>();
-        services.TryAddSingleton<IWebhookUrlPolicy, BasicUrlPolicy>();
+        SafetyServiceRegistration.AddSafety(services);
         services.TryAddSingleton<IWebhookEventCatalog, WebhookEventCatalog>();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IWebhookFormatter, JsonEnvelopeFormatter>());
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IWebhookAuthenticator, NoneAuthenticator>());
+        AuthServiceRegistration.AddAuth(services);
         FormattingServiceRegistration.AddBuiltInFormats(services);
 
         services.TryAddSingleton<FormatterRegistry>();

@@ -61,7 +61,18 @@ internal sealed class DestinationMapper
                 Auth = cached.Auth,
                 Subscriptions = cached.Subscriptions,
                 Url = cached.Url,
-                Public = ToPublic(record, cached.Config, cached.Auth),
+                // Only the record's own fields can differ here: copy them instead of rebuilding the headers and settings.
+                Public = cached.Public with
+                {
+                    Name = record.Name,
+                    Enabled = record.Enabled,
+                    CreatedAt = record.CreatedAt,
+                    UpdatedAt = record.UpdatedAt,
+                    LastSuccessAt = record.LastSuccessAt,
+                    LastFailureAt = record.LastFailureAt,
+                    ConsecutiveFailures = record.ConsecutiveFailures,
+                    DisabledReason = record.DisabledReason,
+                },
             };
             _cache[key] = refreshed;
             return refreshed;

@@ -71,6 +71,34 @@ public interface IWebhookDestinationManager
     /// <param name="cancellationToken">The cancellation token.</param>
     /// <returns>What happened.</returns>
     Task<WebhookTestResult> TestAsync(WebhookDestinationDefinition draft, WebhookTestRequest? request = null, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Rotates the signing secret of a destination that uses <see cref="HmacSignatureWebhookAuth"/>: the new secret signs
+    /// from now on and the current one keeps signing beside it until the overlap ends (at most
+    /// <see cref="HmacSignatureWebhookAuth.MaxPreviousSecrets"/> old secrets are kept).
+    /// </summary>
+    /// <param name="id">The destination id.</param>
+    /// <param name="newSecret">The new secret; <see langword="null"/> generates one (<c>whsec_</c> + base64 of 32 random bytes).</param>
+    /// <param name="overlap">How long the current secret keeps signing, 0 to 30 days; <see langword="null"/> means 24 hours.</param>
+    /// <param name="cancellationToken">The cancellation token.</param>
+    /// <returns>The new secret (shown only here) and the saved destination.</returns>
+    Task<WebhookSecretRotation> RotateSecretAsync(string id, string? newSecret = null, TimeSpan? overlap = null, CancellationToken cancellationToken = default);
+}
+
+/// <summary>The result of a secret rotation.</summary>
+public sealed record WebhookSecretRotation
+{
+    /// <summary>Gets the new secret. This is the only time it is shown: hand it to the receiver now.</summary>
+    public required string NewSecret { get; init; }
+
+    /// <summary>Gets when the previous secret stops signing (<see langword="null"/> when the overlap was zero).</summary>
+    public DateTimeOffset? PreviousSecretExpiresAt { get; init; }
+
+    /// <summary>Gets the saved destination (without secrets).</summary>
+    public required WebhookDestination Destination { get; init; }
+
+    /// <inheritdoc />
+    public override string ToString() => $"WebhookSecretRotation {{ Destination = {Destination.Id}, PreviousSecretExpiresAt = {PreviousSecretExpiresAt:O} }}";
 }
 
 /// <summary>A page of items.</summary>

@@ -246,4 +246,31 @@ internal sealed class WebhookDestinationManager : IWebhookDestinationManager
         var now = _core.Time.GetUtcNow();
         return now > current.UpdatedAt ? now : current.UpdatedAt.AddTicks(1);
     }
+
+    public async Task<WebhookSecretRotation> RotateSecretAsync(string id, string? newSecret = null, TimeSpan? overlap = null, CancellationToken cancellationToken = default)
+    {
+        var window = overlap ?? TimeSpan.FromHours(24);
+        if (window < TimeSpan.Zero || window > TimeSpan.FromDays(30))
+        {
+            throw new WebhookValidationException([new("Overlap", $"must be between 0 and 30 days, not {window}")]);
+        }
+
+        var current = await _core.GetRuntimeAsync(TenantId, id, cancellationToken).ConfigureAwait(false);
+        if (current.Auth is not HmacSignatureWebhookAuth hmac)
+        {
+            throw new InvalidOperationException($"Destination '{id}' does not sign its deliveries (auth kind '{current.Auth.Kind}'); only HMAC signing secrets rotate.");
+        }
+
+        var secret = newSecret ?? HmacSignatureWebhookAuth.GenerateSecret();
+        if (Signing.SignatureCore.CheckSecret(hmac.Preset, secret) is { } problem)
+        {
+            throw new WebhookValidationException([new("Secret", problem)]);
+        }
+
+        var now = _core.Time.GetUtcNow();
+        var rotated = Auth.HmacSignatureAuthenticator.Rotate(hmac, secret, window, now);
+        var record = current.Record with { ProtectedAuth = _core.Mapper.ProtectAuth(rotated), UpdatedAt = NextUpdateTime(current.Record) };
+        var saved = await SaveAsync(record, cancellationToken).ConfigureAwait(false);
+        return new WebhookSecretRotation { NewSecret = secret, PreviousSecretExpiresAt = window > TimeSpan.Zero ? now + window : null, Destination = saved };
+    }
 }

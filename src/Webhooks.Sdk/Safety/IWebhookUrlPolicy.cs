@@ -2,7 +2,11 @@ using System.Net;
 
 namespace Webhooks.Sdk;
 
-/// <summary>Judges whether the library may send to a URL (the SSRF guard). Applied at save, at test and at send time.</summary>
+/// <summary>
+/// Judges whether the library may send to a URL (the SSRF guard). Applied when a destination is saved, before a test
+/// delivery and in <c>SendAsync</c>. Replacing it changes those checks only: the connect-time check of the library's HTTP
+/// handler always applies the built-in address rules (see <see cref="WebhookUrlRules"/>).
+/// </summary>
 public interface IWebhookUrlPolicy
 {
     /// <summary>Judges a destination URL: scheme, user-info, host name and every address the name resolves to.</summary>
@@ -14,7 +18,7 @@ public interface IWebhookUrlPolicy
 
 /// <summary>The verdict on a URL or address.</summary>
 /// <param name="Allowed">Whether it may be used.</param>
-/// <param name="Rule">The name of the rule that refused it (for example <c>private-network</c>), when refused.</param>
+/// <param name="Rule">The name of the rule that refused it (one of <see cref="WebhookUrlRules"/>, for example <c>private</c>), when refused.</param>
 /// <param name="Reason">A one-line explanation, when refused.</param>
 public sealed record WebhookUrlVerdict(bool Allowed, string? Rule = null, string? Reason = null)
 {

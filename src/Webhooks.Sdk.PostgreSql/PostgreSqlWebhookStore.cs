@@ -1,0 +1,784 @@
+using System.Text;
+using Npgsql;
+using NpgsqlTypes;
+using Webhooks.Sdk.Storage;
+
+namespace Webhooks.Sdk.PostgreSql;
+
+/// <summary>
+/// The PostgreSQL store: one queue shared by many application instances. Instances lease with
+/// <c>FOR UPDATE SKIP LOCKED</c>, so each due delivery goes to one of them; every enqueue sends a NOTIFY that wakes the
+/// dispatchers of all instances. The schema is created and migrated on first use under an advisory lock. Enqueue can
+/// join the caller's <see cref="NpgsqlTransaction"/> (outbox). Passes the store contract suite in <c>Webhooks.Sdk.Testing</c>.
+/// </summary>
+public sealed class PostgreSqlWebhookStore : IWebhookStore, IAsyncDisposable, IDisposable
+{
+    private const string DeliveryColumns = "d.tenant_id, d.id, d.event_id, d.event_type, d.destination_id, d.status, d.attempt_count, d.max_attempts, d.created_at, d.due_at, d.completed_at, d.ordering_key, d.seq, d.last_status_code, d.last_error, d.is_test";
+    private const string DestinationColumns = "tenant_id, id, name, enabled, config_json, protected_auth, created_at, updated_at, last_success_at, last_failure_at, consecutive_failures, disabled_reason";
+
+    private readonly NpgsqlDataSource _dataSource;
+    private readonly bool _ownsDataSource;
+    private readonly string _schema;
+    private readonly string _s;
+    private readonly string _channel;
+    private readonly SemaphoreSlim _initLock = new(1, 1);
+    private volatile bool _initialized;
+
+    /// <summary>Initializes a new instance of the <see cref="PostgreSqlWebhookStore"/> class with its own data source built from <see cref="PostgreSqlWebhookStoreOptions.ConnectionString"/>.</summary>
+    /// <param name="options">The options.</param>
+    public PostgreSqlWebhookStore(PostgreSqlWebhookStoreOptions options)
+        : this(NpgsqlDataSource.Create(RequireConnectionString(options)), options, ownsDataSource: true)
+    {
+    }
+
+    /// <summary>Initializes a new instance of the <see cref="PostgreSqlWebhookStore"/> class on a data source the caller owns.</summary>
+    /// <param name="dataSource">The data source.</param>
+    /// <param name="options">The options (the connection string is ignored).</param>
+    public PostgreSqlWebhookStore(NpgsqlDataSource dataSource, PostgreSqlWebhookStoreOptions options)
+        : this(dataSource, options, ownsDataSource: false)
+    {
+    }
+
+    private PostgreSqlWebhookStore(NpgsqlDataSource dataSource, PostgreSqlWebhookStoreOptions options, bool ownsDataSource)
+    {
+        ArgumentNullException.ThrowIfNull(dataSource);
+        ArgumentNullException.ThrowIfNull(options);
+        _dataSource = dataSource;
+        _ownsDataSource = ownsDataSource;
+        _schema = options.Schema;
+        _s = PostgreSqlSchema.Quote(options.Schema);
+        _channel = options.Channel;
+    }
+
+    /// <summary>Gets the data source the store uses.</summary>
+    public NpgsqlDataSource DataSource => _dataSource;
+
+    /// <summary>Gets the NOTIFY channel on which the store announces new work.</summary>
+    public string Channel => _channel;
+
+    /// <summary>Creates or migrates the schema now (it otherwise happens on first use).</summary>
+    /// <param name="cancellationToken">The cancellation token.</param>
+    /// <returns>A task that completes when the schema is current.</returns>
+    public async Task InitializeAsync(CancellationToken cancellationToken = default)
+    {
+        if (_initialized)
+        {
+            return;
+        }
+
+        await _initLock.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            if (_initialized)
+            {
+                return;
+            }
+
+            NpgsqlConnection connection;
+            try
+            {
+                connection = await _dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+            }
+            catch (Exception ex) when (ex is NpgsqlException or System.Net.Sockets.SocketException or TimeoutException)
+            {
+                var b = new NpgsqlConnectionStringBuilder(_dataSource.ConnectionString);
+                throw new InvalidOperationException($"Could not connect to the PostgreSQL webhook store (Host={b.Host}; Port={b.Port}; Database={b.Database}): {ex.Message}. The dispatcher keeps retrying.", ex);
+            }
+
+            await using (connection.ConfigureAwait(false))
+            {
+                await PostgreSqlSchema.MigrateAsync(connection, _schema, cancellationToken).ConfigureAwait(false);
+            }
+
+            _initialized = true;
+        }
+        finally
+        {
+            _initLock.Release();
+        }
+    }
+
+    /// <inheritdoc />
+    public async ValueTask DisposeAsync()
+    {
+        if (_ownsDataSource)
+        {
+            await _dataSource.DisposeAsync().ConfigureAwait(false);
+        }
+
+        _initLock.Dispose();
+    }
+
+    /// <inheritdoc />
+    public void Dispose()
+    {
+        if (_ownsDataSource)
+        {
+            _dataSource.Dispose();
+        }
+
+        _initLock.Dispose();
+    }
+
+    /// <inheritdoc />
+    public async Task InsertDestinationAsync(DestinationRecord destination, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(destination);
+        var inserted = await ExecAsync(
+            $"INSERT INTO {_s}.destinations ({DestinationColumns}) VALUES (@t, @id, @name, @enabled, @config, @auth, @created, @updated, @ls, @lf, @cf, @reason) ON CONFLICT DO NOTHING;",
+            cmd => BindDestination(cmd, destination),
+            cancellationToken).ConfigureAwait(false);
+        if (inserted == 0)
+        {
+            throw new InvalidOperationException($"A destination with id '{destination.Id}' already exists in tenant '{destination.TenantId}'.");
+        }
+    }
+
+    /// <inheritdoc />
+    public async Task<DestinationRecord?> GetDestinationAsync(string tenantId, string id, CancellationToken cancellationToken)
+        => (await QueryAsync($"SELECT {DestinationColumns} FROM {_s}.destinations WHERE tenant_id = @t AND id = @id;", cmd => { Text(cmd, "t", tenantId); Text(cmd, "id", id); }, ReadDestination, cancellationToken).ConfigureAwait(false)).FirstOrDefault();
+
+    /// <inheritdoc />
+    public async Task<IReadOnlyList<DestinationRecord>> ListDestinationsAsync(string tenantId, int skip, int take, CancellationToken cancellationToken)
+        => await QueryAsync(
+            $"SELECT {DestinationColumns} FROM {_s}.destinations WHERE tenant_id = @t ORDER BY created_at DESC, id DESC LIMIT @take OFFSET @skip;",
+            cmd =>
+            {
+                Text(cmd, "t", tenantId);
+                Int(cmd, "take", take);
+                Int(cmd, "skip", skip);
+            },
+            ReadDestination,
+            cancellationToken).ConfigureAwait(false);
+
+    /// <inheritdoc />
+    public async Task<int> CountDestinationsAsync(string tenantId, CancellationToken cancellationToken)
+        => (await QueryAsync($"SELECT COUNT(*)::integer FROM {_s}.destinations WHERE tenant_id = @t;", cmd => Text(cmd, "t", tenantId), r => r.GetInt32(0), cancellationToken).ConfigureAwait(false))[0];
+
+    /// <inheritdoc />
+    public async Task<IReadOnlyList<DestinationRecord>> GetEnabledDestinationsAsync(string tenantId, CancellationToken cancellationToken)
+        => await QueryAsync($"SELECT {DestinationColumns} FROM {_s}.destinations WHERE tenant_id = @t AND enabled;", cmd => Text(cmd, "t", tenantId), ReadDestination, cancellationToken).ConfigureAwait(false);
+
+    /// <inheritdoc />
+    public async Task<bool> UpdateDestinationAsync(DestinationRecord destination, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(destination);
+        return await ExecAsync(
+            $"UPDATE {_s}.destinations SET name = @name, enabled = @enabled, config_json = @config, protected_auth = @auth, updated_at = @updated, consecutive_failures = @cf, disabled_reason = @reason WHERE tenant_id = @t AND id = @id;",
+            cmd => BindDestination(cmd, destination),
+            cancellationToken).ConfigureAwait(false) > 0;
+    }
+
+    /// <inheritdoc />
+    public async Task<bool> DeleteDestinationAsync(string tenantId, string id, CancellationToken cancellationToken)
+        => await ExecAsync(
+            $"""
+            WITH dest AS (DELETE FROM {_s}.destinations WHERE tenant_id = @t AND id = @id RETURNING tenant_id, id),
+            pending AS (DELETE FROM {_s}.deliveries d USING dest WHERE d.tenant_id = dest.tenant_id AND d.destination_id = dest.id AND d.status = 0 RETURNING d.tenant_id, d.id),
+            attempts AS (DELETE FROM {_s}.attempts a USING pending p WHERE a.tenant_id = p.tenant_id AND a.delivery_id = p.id),
+            corr AS (DELETE FROM {_s}.correlation c USING dest WHERE c.tenant_id = dest.tenant_id AND c.destination_id = dest.id)
+            SELECT 1 FROM dest;
+            """,
+            cmd =>
+            {
+                Text(cmd, "t", tenantId);
+                Text(cmd, "id", id);
+            },
+            cancellationToken,
+            countRows: true).ConfigureAwait(false) > 0;
+
+    /// <inheritdoc />
+    public Task<DestinationOutcomeResult?> RecordDestinationOutcomeAsync(DestinationOutcome outcome, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(outcome);
+        return InTransactionAsync<DestinationOutcomeResult?>(
+            async (c, tx) =>
+            {
+                DestinationRecord? current = null;
+                await using (var read = Command(c, tx, $"SELECT {DestinationColumns} FROM {_s}.destinations WHERE tenant_id = @t AND id = @id FOR UPDATE;"))
+                {
+                    Text(read, "t", outcome.TenantId);
+                    Text(read, "id", outcome.DestinationId);
+                    await using var r = await read.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+                    if (await r.ReadAsync(cancellationToken).ConfigureAwait(false))
+                    {
+                        current = ReadDestination(r);
+                    }
+                }
+
+                if (current is null)
+                {
+                    return null;
+                }
+
+                var (updated, justDisabled) = DestinationHealth.Apply(current, outcome);
+                await using var write = Command(c, tx, $"UPDATE {_s}.destinations SET enabled = @enabled, updated_at = @updated, last_success_at = @ls, last_failure_at = @lf, consecutive_failures = @cf, disabled_reason = @reason WHERE tenant_id = @t AND id = @id;");
+                BindDestination(write, updated);
+                await write.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+                return new DestinationOutcomeResult(updated, justDisabled);
+            },
+            cancellationToken);
+    }
+
+    /// <inheritdoc />
+    public async Task EnqueueAsync(EnqueueBatch batch, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(batch);
+        if (batch.Deliveries.Count == 0)
+        {
+            return;
+        }
+
+        if (batch.Transaction is null)
+        {
+            await RunAsync(
+                async c =>
+                {
+                    await using var cmd = EnqueueCommand(c, null, batch);
+                    await cmd.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+                    return 0;
+                },
+                cancellationToken).ConfigureAwait(false);
+            return;
+        }
+
+        if (batch.Transaction is not NpgsqlTransaction callerTx || callerTx.Connection is null)
+        {
+            throw new ArgumentException($"The PostgreSQL webhook store enqueues only in an open NpgsqlTransaction (got {batch.Transaction.GetType().Name}).", nameof(batch));
+        }
+
+        await InitializeAsync(cancellationToken).ConfigureAwait(false);
+        await using var command = EnqueueCommand(callerTx.Connection, callerTx, batch);
+        await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <inheritdoc />
+    public async Task<IReadOnlyList<LeasedDelivery>> LeaseDueAsync(LeaseRequest request, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        var token = Guid.NewGuid().ToString("N");
+        var expires = request.Now + request.Duration;
+        var events = new Dictionary<(string, string), StoredEvent>();
+        var rows = await QueryAsync(
+            $"""
+            WITH c AS (
+              SELECT d.seq FROM {_s}.deliveries d
+              WHERE d.status = 0 AND d.ready_at <= @now
+                AND (d.ordering_key IS NULL OR NOT EXISTS (
+                  SELECT 1 FROM {_s}.deliveries o
+                  WHERE o.status = 0 AND o.tenant_id = d.tenant_id AND o.destination_id = d.destination_id
+                    AND o.ordering_key = d.ordering_key AND o.seq < d.seq))
+              ORDER BY d.ready_at, d.seq
+              LIMIT @max
+              FOR UPDATE OF d SKIP LOCKED)
+            UPDATE {_s}.deliveries d SET lease_token = @token, lease_expires_at = @exp, ready_at = @exp
+            FROM c, {_s}.events e
+            WHERE d.seq = c.seq AND e.tenant_id = d.tenant_id AND e.id = d.event_id
+            RETURNING {DeliveryColumns}, e.type, e.occurred_at, e.json;
+            """,
+            cmd =>
+            {
+                Time(cmd, "now", request.Now);
+                Int(cmd, "max", request.MaxCount);
+                Text(cmd, "token", token);
+                Time(cmd, "exp", expires);
+            },
+            r =>
+            {
+                var delivery = ReadDelivery(r);
+                if (!events.TryGetValue((delivery.TenantId, delivery.EventId), out var evt))
+                {
+                    evt = new StoredEvent { TenantId = delivery.TenantId, Id = delivery.EventId, Type = r.GetString(16), OccurredAt = ReadTime(r, 17), Json = r.GetFieldValue<byte[]>(18) };
+                    events[(delivery.TenantId, delivery.EventId)] = evt;
+                }
+
+                return new LeasedDelivery { Delivery = delivery, Event = evt, LeaseToken = token, LeaseExpiresAt = expires };
+            },
+            cancellationToken).ConfigureAwait(false);
+        rows.Sort(static (a, b) =>
+        {
+            var c = a.Delivery.DueAt.CompareTo(b.Delivery.DueAt);
+            return c != 0 ? c : a.Delivery.Sequence.CompareTo(b.Delivery.Sequence);
+        });
+        return rows;
+    }
+
+    /// <inheritdoc />
+    public async Task<bool> CompleteAsync(DeliveryCompletion completion, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(completion);
+        var pending = completion.Status == DeliveryStatus.Pending;
+        var attempt = completion.Attempt;
+        var sql = new StringBuilder();
+        if (attempt is not null)
+        {
+            sql.Append(CultureInvariant($"WITH ins AS (INSERT INTO {_s}.attempts (tenant_id, delivery_id, number, started_at, duration_ticks, status_code, success, error, response_excerpt) SELECT @t, @d, @n, @start, @dur, @code, @ok, @err, @excerpt WHERE EXISTS (SELECT 1 FROM {_s}.deliveries WHERE tenant_id = @t AND id = @d)) "));
+        }
+
+        sql.Append(CultureInvariant(
+            $"""
+            UPDATE {_s}.deliveries SET
+              status = @status,
+              due_at = CASE WHEN @pending THEN @due ELSE due_at END,
+              ready_at = CASE WHEN @pending THEN @due ELSE ready_at END,
+              completed_at = CASE WHEN @pending THEN NULL ELSE @completed END,
+              attempt_count = {(attempt is null ? "attempt_count" : "GREATEST(attempt_count, @n)")},
+              last_status_code = {(attempt is null ? "last_status_code" : "@code")},
+              last_error = {(attempt is null ? "last_error" : "@err")},
+              lease_token = NULL,
+              lease_expires_at = NULL
+            WHERE tenant_id = @t AND id = @d AND status = 0 AND lease_token = @token;
+            """));
+        return await ExecAsync(
+            sql.ToString(),
+            cmd =>
+            {
+                Text(cmd, "t", completion.TenantId);
+                Text(cmd, "d", completion.DeliveryId);
+                Text(cmd, "token", completion.LeaseToken);
+                Add(cmd, "status", NpgsqlDbType.Smallint, (short)completion.Status);
+                Add(cmd, "pending", NpgsqlDbType.Boolean, pending);
+                Time(cmd, "due", completion.DueAt);
+                Time(cmd, "completed", completion.CompletedAt);
+                if (attempt is not null)
+                {
+                    BindAttempt(cmd, attempt);
+                }
+            },
+            cancellationToken).ConfigureAwait(false) > 0;
+    }
+
+    /// <inheritdoc />
+    public async Task<DateTimeOffset?> GetNextDueTimeAsync(CancellationToken cancellationToken)
+        => (await QueryAsync($"SELECT MIN(ready_at) FROM {_s}.deliveries WHERE status = 0;", null, r => r.IsDBNull(0) ? (DateTimeOffset?)null : ReadTime(r, 0), cancellationToken).ConfigureAwait(false))[0];
+
+    /// <inheritdoc />
+    public Task RecordTestDeliveryAsync(StoredEvent evt, DeliveryRecord delivery, AttemptRecord attempt, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(evt);
+        ArgumentNullException.ThrowIfNull(delivery);
+        ArgumentNullException.ThrowIfNull(attempt);
+        return InTransactionAsync(
+            async (c, tx) =>
+            {
+                await using (var enqueue = EnqueueCommand(c, tx, new EnqueueBatch { Event = evt, Deliveries = [delivery] }, notify: false))
+                {
+                    await enqueue.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+                }
+
+                await using var insert = Command(c, tx, $"INSERT INTO {_s}.attempts (tenant_id, delivery_id, number, started_at, duration_ticks, status_code, success, error, response_excerpt) VALUES (@t, @d, @n, @start, @dur, @code, @ok, @err, @excerpt);");
+                Text(insert, "t", delivery.TenantId);
+                Text(insert, "d", delivery.Id);
+                BindAttempt(insert, attempt);
+                await insert.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+                return 0;
+            },
+            cancellationToken);
+    }
+
+    /// <inheritdoc />
+    public async Task<DeliveryRecord?> GetDeliveryAsync(string tenantId, string deliveryId, CancellationToken cancellationToken)
+        => (await QueryAsync($"SELECT {DeliveryColumns} FROM {_s}.deliveries d WHERE d.tenant_id = @t AND d.id = @id;", cmd => { Text(cmd, "t", tenantId); Text(cmd, "id", deliveryId); }, ReadDelivery, cancellationToken).ConfigureAwait(false)).FirstOrDefault();
+
+    /// <inheritdoc />
+    public async Task<IReadOnlyList<DeliveryRecord>> ListDeliveriesAsync(DeliveryQuery query, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(query);
+        var sql = new StringBuilder(CultureInvariant($"SELECT {DeliveryColumns} FROM {_s}.deliveries d WHERE d.tenant_id = @t"));
+        if (query.DestinationId is not null)
+        {
+            sql.Append(" AND d.destination_id = @dest");
+        }
+
+        if (query.Status is not null)
+        {
+            sql.Append(" AND d.status = @status");
+        }
+
+        if (query.BeforeSequence is not null)
+        {
+            sql.Append(" AND d.seq < @before");
+        }
+
+        sql.Append(" ORDER BY d.seq DESC LIMIT @limit;");
+        return await QueryAsync(
+            sql.ToString(),
+            cmd =>
+            {
+                Text(cmd, "t", query.TenantId);
+                Text(cmd, "dest", query.DestinationId);
+                Add(cmd, "status", NpgsqlDbType.Smallint, query.Status is { } s ? (short)s : null);
+                Add(cmd, "before", NpgsqlDbType.Bigint, query.BeforeSequence);
+                Int(cmd, "limit", query.Limit);
+            },
+            ReadDelivery,
+            cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <inheritdoc />
+    public async Task<IReadOnlyList<AttemptRecord>> ListAttemptsAsync(string tenantId, string deliveryId, CancellationToken cancellationToken)
+        => await QueryAsync(
+            $"SELECT tenant_id, delivery_id, number, started_at, duration_ticks, status_code, success, error, response_excerpt FROM {_s}.attempts WHERE tenant_id = @t AND delivery_id = @d ORDER BY number, rid;",
+            cmd =>
+            {
+                Text(cmd, "t", tenantId);
+                Text(cmd, "d", deliveryId);
+            },
+            r => new AttemptRecord
+            {
+                TenantId = r.GetString(0),
+                DeliveryId = r.GetString(1),
+                Number = r.GetInt32(2),
+                StartedAt = ReadTime(r, 3),
+                Duration = TimeSpan.FromTicks(r.GetInt64(4)),
+                StatusCode = r.IsDBNull(5) ? null : r.GetInt32(5),
+                Success = r.GetBoolean(6),
+                Error = r.IsDBNull(7) ? null : r.GetString(7),
+                ResponseExcerpt = r.IsDBNull(8) ? null : r.GetString(8),
+            },
+            cancellationToken).ConfigureAwait(false);
+
+    /// <inheritdoc />
+    public async Task<bool> RequeueDeliveryAsync(string tenantId, string deliveryId, DateTimeOffset now, CancellationToken cancellationToken)
+        => await ExecAsync(RequeueSql(), cmd => BindRequeue(cmd, tenantId, deliveryId, now), cancellationToken, countRows: true).ConfigureAwait(false) > 0;
+
+    /// <inheritdoc />
+    public Task<int> RequeueFailedAsync(string tenantId, string destinationId, DateTimeOffset since, DateTimeOffset now, CancellationToken cancellationToken)
+        => InTransactionAsync(
+            async (c, tx) =>
+            {
+                var ids = new List<string>();
+                await using (var select = Command(c, tx, $"SELECT id FROM {_s}.deliveries WHERE tenant_id = @t AND destination_id = @dest AND status = 2 AND NOT is_test AND completed_at >= @since ORDER BY seq FOR UPDATE;"))
+                {
+                    Text(select, "t", tenantId);
+                    Text(select, "dest", destinationId);
+                    Time(select, "since", since);
+                    await using var r = await select.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+                    while (await r.ReadAsync(cancellationToken).ConfigureAwait(false))
+                    {
+                        ids.Add(r.GetString(0));
+                    }
+                }
+
+                var count = 0;
+                foreach (var id in ids)
+                {
+                    await using var update = Command(c, tx, RequeueSql());
+                    BindRequeue(update, tenantId, id, now);
+                    await using var r = await update.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+                    count += await r.ReadAsync(cancellationToken).ConfigureAwait(false) ? 1 : 0;
+                }
+
+                return count;
+            },
+            cancellationToken);
+
+    /// <inheritdoc />
+    public async Task<string?> GetCorrelationIdAsync(string tenantId, string destinationId, string correlationKey, CancellationToken cancellationToken)
+        => (await QueryAsync(
+            $"SELECT correlation_id FROM {_s}.correlation WHERE tenant_id = @t AND destination_id = @d AND correlation_key = @k;",
+            cmd =>
+            {
+                Text(cmd, "t", tenantId);
+                Text(cmd, "d", destinationId);
+                Text(cmd, "k", correlationKey);
+            },
+            r => r.GetString(0),
+            cancellationToken).ConfigureAwait(false)).FirstOrDefault();
+
+    /// <inheritdoc />
+    public Task SetCorrelationIdAsync(string tenantId, string destinationId, string correlationKey, string correlationId, CancellationToken cancellationToken)
+        => ExecAsync(
+            $"INSERT INTO {_s}.correlation (tenant_id, destination_id, correlation_key, correlation_id) VALUES (@t, @d, @k, @v) ON CONFLICT (tenant_id, destination_id, correlation_key) DO UPDATE SET correlation_id = excluded.correlation_id;",
+            cmd =>
+            {
+                Text(cmd, "t", tenantId);
+                Text(cmd, "d", destinationId);
+                Text(cmd, "k", correlationKey);
+                Text(cmd, "v", correlationId);
+            },
+            cancellationToken);
+
+    /// <inheritdoc />
+    public async Task<int> PurgeHistoryAsync(DateTimeOffset olderThan, int batchSize, CancellationToken cancellationToken)
+        => await ExecAsync(
+            $"""
+            WITH victims AS (
+              SELECT seq, tenant_id, id, event_id FROM {_s}.deliveries
+              WHERE status <> 0 AND completed_at < @cut ORDER BY seq LIMIT @n FOR UPDATE SKIP LOCKED),
+            attempts AS (DELETE FROM {_s}.attempts a USING victims v WHERE a.tenant_id = v.tenant_id AND a.delivery_id = v.id),
+            gone AS (DELETE FROM {_s}.deliveries d USING victims v WHERE d.seq = v.seq RETURNING d.seq),
+            orphans AS (
+              DELETE FROM {_s}.events e USING (SELECT DISTINCT tenant_id, event_id FROM victims) x
+              WHERE e.tenant_id = x.tenant_id AND e.id = x.event_id
+                AND NOT EXISTS (SELECT 1 FROM {_s}.deliveries d WHERE d.tenant_id = e.tenant_id AND d.event_id = e.id AND d.seq NOT IN (SELECT seq FROM victims)))
+            SELECT seq FROM gone;
+            """,
+            cmd =>
+            {
+                Time(cmd, "cut", olderThan);
+                Int(cmd, "n", batchSize);
+            },
+            cancellationToken,
+            countRows: true).ConfigureAwait(false);
+
+    private static string RequireConnectionString(PostgreSqlWebhookStoreOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        if (string.IsNullOrWhiteSpace(options.ConnectionString))
+        {
+            throw new ArgumentException("PostgreSqlWebhookStoreOptions.ConnectionString is required (or pass an NpgsqlDataSource).", nameof(options));
+        }
+
+        return options.ConnectionString;
+    }
+
+    private static string CultureInvariant(FormattableString s) => FormattableString.Invariant(s);
+
+    private static void Add(NpgsqlCommand cmd, string name, NpgsqlDbType type, object? value)
+        => cmd.Parameters.Add(new NpgsqlParameter(name, type) { Value = value ?? DBNull.Value });
+
+    private static void Text(NpgsqlCommand cmd, string name, string? value) => Add(cmd, name, NpgsqlDbType.Text, value);
+
+    private static void Int(NpgsqlCommand cmd, string name, int? value) => Add(cmd, name, NpgsqlDbType.Integer, value);
+
+    private static void Time(NpgsqlCommand cmd, string name, DateTimeOffset? value) => Add(cmd, name, NpgsqlDbType.TimestampTz, value?.ToUniversalTime());
+
+    private static DateTimeOffset ReadTime(NpgsqlDataReader r, int ordinal) => r.GetFieldValue<DateTimeOffset>(ordinal);
+
+    private static DateTimeOffset? ReadNullableTime(NpgsqlDataReader r, int ordinal) => r.IsDBNull(ordinal) ? null : ReadTime(r, ordinal);
+
+    private static void BindDestination(NpgsqlCommand cmd, DestinationRecord d)
+    {
+        Text(cmd, "t", d.TenantId);
+        Text(cmd, "id", d.Id);
+        Text(cmd, "name", d.Name);
+        Add(cmd, "enabled", NpgsqlDbType.Boolean, d.Enabled);
+        Text(cmd, "config", d.ConfigJson);
+        Text(cmd, "auth", d.ProtectedAuth);
+        Time(cmd, "created", d.CreatedAt);
+        Time(cmd, "updated", d.UpdatedAt);
+        Time(cmd, "ls", d.LastSuccessAt);
+        Time(cmd, "lf", d.LastFailureAt);
+        Int(cmd, "cf", d.ConsecutiveFailures);
+        Text(cmd, "reason", d.DisabledReason);
+    }
+
+    private static void BindAttempt(NpgsqlCommand cmd, AttemptRecord a)
+    {
+        Int(cmd, "n", a.Number);
+        Time(cmd, "start", a.StartedAt);
+        Add(cmd, "dur", NpgsqlDbType.Bigint, a.Duration.Ticks);
+        Int(cmd, "code", a.StatusCode);
+        Add(cmd, "ok", NpgsqlDbType.Boolean, a.Success);
+        Text(cmd, "err", a.Error);
+        Text(cmd, "excerpt", a.ResponseExcerpt);
+    }
+
+    private static void BindRequeue(NpgsqlCommand cmd, string tenantId, string deliveryId, DateTimeOffset now)
+    {
+        Text(cmd, "t", tenantId);
+        Text(cmd, "id", deliveryId);
+        Time(cmd, "now", now);
+    }
+
+    private static DestinationRecord ReadDestination(NpgsqlDataReader r) => new()
+    {
+        TenantId = r.GetString(0),
+        Id = r.GetString(1),
+        Name = r.GetString(2),
+        Enabled = r.GetBoolean(3),
+        ConfigJson = r.GetString(4),
+        ProtectedAuth = r.IsDBNull(5) ? null : r.GetString(5),
+        CreatedAt = ReadTime(r, 6),
+        UpdatedAt = ReadTime(r, 7),
+        LastSuccessAt = ReadNullableTime(r, 8),
+        LastFailureAt = ReadNullableTime(r, 9),
+        ConsecutiveFailures = r.GetInt32(10),
+        DisabledReason = r.IsDBNull(11) ? null : r.GetString(11),
+    };
+
+    private static DeliveryRecord ReadDelivery(NpgsqlDataReader r) => new()
+    {
+        TenantId = r.GetString(0),
+        Id = r.GetString(1),
+        EventId = r.GetString(2),
+        EventType = r.GetString(3),
+        DestinationId = r.GetString(4),
+        Status = (DeliveryStatus)r.GetInt16(5),
+        AttemptCount = r.GetInt32(6),
+        MaxAttempts = r.GetInt32(7),
+        CreatedAt = ReadTime(r, 8),
+        DueAt = ReadTime(r, 9),
+        CompletedAt = ReadNullableTime(r, 10),
+        OrderingKey = r.IsDBNull(11) ? null : r.GetString(11),
+        Sequence = r.GetInt64(12),
+        LastStatusCode = r.IsDBNull(13) ? null : r.GetInt32(13),
+        LastError = r.IsDBNull(14) ? null : r.GetString(14),
+        IsTest = r.GetBoolean(15),
+    };
+
+    private static bool IsConnectionFailure(Exception ex)
+        => ex is NpgsqlException and not PostgresException
+            || (ex is PostgresException pg && (pg.SqlState.StartsWith("08", StringComparison.Ordinal) || pg.SqlState.StartsWith("57", StringComparison.Ordinal)));
+
+    private string RequeueSql() =>
+        $"""
+        WITH u AS (
+          UPDATE {_s}.deliveries SET
+            status = 0, due_at = @now, ready_at = @now, completed_at = NULL, max_attempts = attempt_count + 1,
+            lease_token = NULL, lease_expires_at = NULL,
+            seq = CASE WHEN ordering_key IS NULL THEN seq ELSE nextval('{_s}.delivery_seq') END
+          WHERE tenant_id = @t AND id = @id AND status <> 0
+          RETURNING 1)
+        SELECT pg_notify('{_channel}', '') FROM u;
+        """;
+
+    private NpgsqlCommand EnqueueCommand(NpgsqlConnection c, NpgsqlTransaction? tx, EnqueueBatch batch, bool notify = true)
+    {
+        var deliveries = batch.Deliveries;
+        var n = deliveries.Count;
+        var cmd = Command(
+            c,
+            tx,
+            $"""
+            INSERT INTO {_s}.events (tenant_id, id, type, occurred_at, json) VALUES (@et, @eid, @etype, @eat, @ejson) ON CONFLICT DO NOTHING;
+            INSERT INTO {_s}.deliveries (tenant_id, id, event_id, event_type, destination_id, status, attempt_count, max_attempts, created_at, due_at, ready_at, completed_at, ordering_key, last_status_code, last_error, is_test)
+            SELECT t, id, e, ty, dest, st, ac, mx, cr, du, du, co, k, lc, le, it
+            FROM unnest(@t, @id, @e, @ty, @dest, @st, @ac, @mx, @cr, @du, @co, @k, @lc, @le, @it) WITH ORDINALITY AS x(t, id, e, ty, dest, st, ac, mx, cr, du, co, k, lc, le, it, ord)
+            ORDER BY ord;
+            {(notify ? $"SELECT pg_notify('{_channel}', '');" : string.Empty)}
+            """);
+        var evt = batch.Event;
+        Text(cmd, "et", evt.TenantId);
+        Text(cmd, "eid", evt.Id);
+        Text(cmd, "etype", evt.Type);
+        Time(cmd, "eat", evt.OccurredAt);
+        Add(cmd, "ejson", NpgsqlDbType.Bytea, evt.Json.ToArray());
+
+        var t = new string[n];
+        var id = new string[n];
+        var e = new string[n];
+        var ty = new string[n];
+        var dest = new string[n];
+        var st = new short[n];
+        var ac = new int[n];
+        var mx = new int[n];
+        var cr = new DateTimeOffset[n];
+        var du = new DateTimeOffset[n];
+        var co = new DateTimeOffset?[n];
+        var k = new string?[n];
+        var lc = new int?[n];
+        var le = new string?[n];
+        var it = new bool[n];
+        for (var i = 0; i < n; i++)
+        {
+            var d = deliveries[i];
+            t[i] = d.TenantId;
+            id[i] = d.Id;
+            e[i] = d.EventId;
+            ty[i] = d.EventType;
+            dest[i] = d.DestinationId;
+            st[i] = (short)d.Status;
+            ac[i] = d.AttemptCount;
+            mx[i] = d.MaxAttempts;
+            cr[i] = d.CreatedAt.ToUniversalTime();
+            du[i] = d.DueAt.ToUniversalTime();
+            co[i] = d.CompletedAt?.ToUniversalTime();
+            k[i] = d.OrderingKey;
+            lc[i] = d.LastStatusCode;
+            le[i] = d.LastError;
+            it[i] = d.IsTest;
+        }
+
+        Add(cmd, "t", NpgsqlDbType.Array | NpgsqlDbType.Text, t);
+        Add(cmd, "id", NpgsqlDbType.Array | NpgsqlDbType.Text, id);
+        Add(cmd, "e", NpgsqlDbType.Array | NpgsqlDbType.Text, e);
+        Add(cmd, "ty", NpgsqlDbType.Array | NpgsqlDbType.Text, ty);
+        Add(cmd, "dest", NpgsqlDbType.Array | NpgsqlDbType.Text, dest);
+        Add(cmd, "st", NpgsqlDbType.Array | NpgsqlDbType.Smallint, st);
+        Add(cmd, "ac", NpgsqlDbType.Array | NpgsqlDbType.Integer, ac);
+        Add(cmd, "mx", NpgsqlDbType.Array | NpgsqlDbType.Integer, mx);
+        Add(cmd, "cr", NpgsqlDbType.Array | NpgsqlDbType.TimestampTz, cr);
+        Add(cmd, "du", NpgsqlDbType.Array | NpgsqlDbType.TimestampTz, du);
+        Add(cmd, "co", NpgsqlDbType.Array | NpgsqlDbType.TimestampTz, co);
+        Add(cmd, "k", NpgsqlDbType.Array | NpgsqlDbType.Text, k);
+        Add(cmd, "lc", NpgsqlDbType.Array | NpgsqlDbType.Integer, lc);
+        Add(cmd, "le", NpgsqlDbType.Array | NpgsqlDbType.Text, le);
+        Add(cmd, "it", NpgsqlDbType.Array | NpgsqlDbType.Boolean, it);
+        return cmd;
+    }
+
+#pragma warning disable CA2100 // Statements are constants of this class with the checked schema name; values are always parameters.
+    private static NpgsqlCommand Command(NpgsqlConnection c, NpgsqlTransaction? tx, string sql) => new(sql, c, tx);
+#pragma warning restore CA2100
+
+    private async Task<T> RunAsync<T>(Func<NpgsqlConnection, Task<T>> work, CancellationToken cancellationToken)
+    {
+        await InitializeAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            var connection = await _dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+            await using (connection.ConfigureAwait(false))
+            {
+                return await work(connection).ConfigureAwait(false);
+            }
+        }
+        catch (Exception ex) when (IsConnectionFailure(ex))
+        {
+            // The server went away (restart, failover): drop the pooled connections so the next call connects afresh.
+            _dataSource.Clear();
+            throw;
+        }
+    }
+
+    private Task<T> InTransactionAsync<T>(Func<NpgsqlConnection, NpgsqlTransaction, Task<T>> work, CancellationToken cancellationToken)
+        => RunAsync(
+            async c =>
+            {
+                await using var tx = await c.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
+                var result = await work(c, tx).ConfigureAwait(false);
+                await tx.CommitAsync(cancellationToken).ConfigureAwait(false);
+                return result;
+            },
+            cancellationToken);
+
+    private Task<int> ExecAsync(string sql, Action<NpgsqlCommand>? bind, CancellationToken cancellationToken, bool countRows = false)
+        => RunAsync(
+            async c =>
+            {
+                await using var cmd = Command(c, null, sql);
+                bind?.Invoke(cmd);
+                if (!countRows)
+                {
+                    return await cmd.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+                }
+
+                var rows = 0;
+                await using var r = await cmd.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+                while (await r.ReadAsync(cancellationToken).ConfigureAwait(false))
+                {
+                    rows++;
+                }
+
+                return rows;
+            },
+            cancellationToken);
+
+    private Task<List<T>> QueryAsync<T>(string sql, Action<NpgsqlCommand>? bind, Func<NpgsqlDataReader, T> read, CancellationToken cancellationToken)
+        => RunAsync(
+            async c =>
+            {
+                await using var cmd = Command(c, null, sql);
+                bind?.Invoke(cmd);
+                var list = new List<T>();
+                await using var r = await cmd.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+                while (await r.ReadAsync(cancellationToken).ConfigureAwait(false))
+                {
+                    list.Add(read(r));
+                }
+
+                return list;
+            },
+            cancellationToken);
+}

@@ -1,0 +1,740 @@
+using System.Globalization;
+using System.Text;
+using Microsoft.Data.Sqlite;
+using Webhooks.Sdk.Storage;
+
+namespace Webhooks.Sdk.Sqlite;
+
+/// <summary>
+/// The SQLite store: the durable single-node default. One file in WAL mode; the schema is created and migrated on first
+/// use. Writers of this process take turns (SQLite has one writer at a time); readers never wait. Enqueue can join the
+/// caller's <see cref="SqliteTransaction"/> (outbox). Passes the store contract suite in <c>Webhooks.Sdk.Testing</c>.
+/// </summary>
+public sealed class SqliteWebhookStore : IWebhookStore, IDisposable
+{
+    private const string DeliveryColumns = "d.tenant_id, d.id, d.event_id, d.event_type, d.destination_id, d.status, d.attempt_count, d.max_attempts, d.created_at, d.due_at, d.completed_at, d.ordering_key, d.seq, d.last_status_code, d.last_error, d.is_test";
+    private const string DestinationColumns = "tenant_id, id, name, enabled, config_json, protected_auth, created_at, updated_at, last_success_at, last_failure_at, consecutive_failures, disabled_reason";
+
+    private readonly string _connectionString;
+    private readonly string _dataSource;
+    private readonly string _pragmas;
+    private readonly SemaphoreSlim _writeLock = new(1, 1);
+    private readonly SemaphoreSlim _initLock = new(1, 1);
+    private volatile bool _initialized;
+
+    /// <summary>Initializes a new instance of the <see cref="SqliteWebhookStore"/> class.</summary>
+    /// <param name="options">The options.</param>
+    public SqliteWebhookStore(SqliteWebhookStoreOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        var builder = new SqliteConnectionStringBuilder(NormalizeConnectionString(options.ConnectionString))
+        {
+            DefaultTimeout = Math.Max(1, (int)options.BusyTimeout.TotalSeconds),
+        };
+        if (builder.Mode == SqliteOpenMode.ReadOnly)
+        {
+            throw new ArgumentException("The SQLite webhook store needs a writable database (Mode=ReadOnly was given).", nameof(options));
+        }
+
+        _connectionString = builder.ToString();
+        _dataSource = builder.DataSource;
+        var synchronous = options.Synchronous == SqliteSynchronousMode.Normal ? "NORMAL" : "FULL";
+        _pragmas = string.Create(CultureInfo.InvariantCulture, $"PRAGMA synchronous={synchronous}; PRAGMA busy_timeout={(long)options.BusyTimeout.TotalMilliseconds};");
+    }
+
+    /// <summary>Turns a bare file path into a connection string; leaves a connection string as it is.</summary>
+    /// <param name="pathOrConnectionString">A path such as <c>data/webhooks.db</c> or a connection string such as <c>Data Source=webhooks.db</c>.</param>
+    /// <returns>The connection string.</returns>
+    public static string NormalizeConnectionString(string pathOrConnectionString)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(pathOrConnectionString);
+        return pathOrConnectionString.Contains('=', StringComparison.Ordinal)
+            ? pathOrConnectionString
+            : new SqliteConnectionStringBuilder { DataSource = pathOrConnectionString }.ToString();
+    }
+
+    /// <summary>Creates or migrates the schema now (it otherwise happens on first use).</summary>
+    /// <param name="cancellationToken">The cancellation token.</param>
+    /// <returns>A task that completes when the schema is current.</returns>
+    public async Task InitializeAsync(CancellationToken cancellationToken = default)
+    {
+        if (_initialized)
+        {
+            return;
+        }
+
+        await _initLock.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            if (_initialized)
+            {
+                return;
+            }
+
+            using var connection = new SqliteConnection(_connectionString);
+            try
+            {
+                connection.Open();
+            }
+            catch (SqliteException ex)
+            {
+                throw new InvalidOperationException($"Could not open the SQLite webhook store '{_dataSource}': {ex.Message}", ex);
+            }
+
+            Exec(connection, null, _pragmas);
+            SqliteSchema.Migrate(connection, _dataSource);
+            _initialized = true;
+        }
+        finally
+        {
+            _initLock.Release();
+        }
+    }
+
+    /// <inheritdoc />
+    public void Dispose()
+    {
+        SqliteConnection.ClearAllPools();
+        _writeLock.Dispose();
+        _initLock.Dispose();
+    }
+
+    /// <inheritdoc />
+    public Task InsertDestinationAsync(DestinationRecord destination, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(destination);
+        return WriteAsync(
+            (c, tx) =>
+            {
+                using var cmd = Command(c, tx, $"INSERT INTO webhooks_destinations ({DestinationColumns}) VALUES (@t, @id, @name, @enabled, @config, @auth, @created, @updated, @ls, @lf, @cf, @reason) ON CONFLICT DO NOTHING;");
+                BindDestination(cmd, destination);
+                if (cmd.ExecuteNonQuery() == 0)
+                {
+                    throw new InvalidOperationException($"A destination with id '{destination.Id}' already exists in tenant '{destination.TenantId}'.");
+                }
+
+                return true;
+            },
+            cancellationToken);
+    }
+
+    /// <inheritdoc />
+    public Task<DestinationRecord?> GetDestinationAsync(string tenantId, string id, CancellationToken cancellationToken)
+        => ReadAsync(
+            c =>
+            {
+                using var cmd = Command(c, null, $"SELECT {DestinationColumns} FROM webhooks_destinations WHERE tenant_id = @t AND id = @id;", ("@t", tenantId), ("@id", id));
+                using var r = cmd.ExecuteReader();
+                return r.Read() ? ReadDestination(r) : null;
+            },
+            cancellationToken);
+
+    /// <inheritdoc />
+    public Task<IReadOnlyList<DestinationRecord>> ListDestinationsAsync(string tenantId, int skip, int take, CancellationToken cancellationToken)
+        => ReadAsync<IReadOnlyList<DestinationRecord>>(
+            c =>
+            {
+                using var cmd = Command(c, null, $"SELECT {DestinationColumns} FROM webhooks_destinations WHERE tenant_id = @t ORDER BY created_at DESC, id DESC LIMIT @take OFFSET @skip;", ("@t", tenantId), ("@take", take), ("@skip", skip));
+                return ReadAll(cmd, ReadDestination);
+            },
+            cancellationToken);
+
+    /// <inheritdoc />
+    public Task<int> CountDestinationsAsync(string tenantId, CancellationToken cancellationToken)
+        => ReadAsync(
+            c =>
+            {
+                using var cmd = Command(c, null, "SELECT COUNT(*) FROM webhooks_destinations WHERE tenant_id = @t;", ("@t", tenantId));
+                return Convert.ToInt32(cmd.ExecuteScalar(), CultureInfo.InvariantCulture);
+            },
+            cancellationToken);
+
+    /// <inheritdoc />
+    public Task<IReadOnlyList<DestinationRecord>> GetEnabledDestinationsAsync(string tenantId, CancellationToken cancellationToken)
+        => ReadAsync<IReadOnlyList<DestinationRecord>>(
+            c =>
+            {
+                using var cmd = Command(c, null, $"SELECT {DestinationColumns} FROM webhooks_destinations WHERE tenant_id = @t AND enabled = 1;", ("@t", tenantId));
+                return ReadAll(cmd, ReadDestination);
+            },
+            cancellationToken);
+
+    /// <inheritdoc />
+    public Task<bool> UpdateDestinationAsync(DestinationRecord destination, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(destination);
+        return WriteAsync(
+            (c, tx) =>
+            {
+                using var cmd = Command(c, tx, "UPDATE webhooks_destinations SET name = @name, enabled = @enabled, config_json = @config, protected_auth = @auth, updated_at = @updated, consecutive_failures = @cf, disabled_reason = @reason WHERE tenant_id = @t AND id = @id;");
+                BindDestination(cmd, destination);
+                return cmd.ExecuteNonQuery() > 0;
+            },
+            cancellationToken);
+    }
+
+    /// <inheritdoc />
+    public Task<bool> DeleteDestinationAsync(string tenantId, string id, CancellationToken cancellationToken)
+        => WriteAsync(
+            (c, tx) =>
+            {
+                using var cmd = Command(c, tx, "DELETE FROM webhooks_destinations WHERE tenant_id = @t AND id = @id;", ("@t", tenantId), ("@id", id));
+                if (cmd.ExecuteNonQuery() == 0)
+                {
+                    return false;
+                }
+
+                Exec(c, tx, "DELETE FROM webhooks_attempts WHERE tenant_id = @t AND delivery_id IN (SELECT id FROM webhooks_deliveries WHERE tenant_id = @t AND destination_id = @id AND status = 0);", ("@t", tenantId), ("@id", id));
+                Exec(c, tx, "DELETE FROM webhooks_deliveries WHERE tenant_id = @t AND destination_id = @id AND status = 0;", ("@t", tenantId), ("@id", id));
+                Exec(c, tx, "DELETE FROM webhooks_correlation WHERE tenant_id = @t AND destination_id = @id;", ("@t", tenantId), ("@id", id));
+                return true;
+            },
+            cancellationToken);
+
+    /// <inheritdoc />
+    public Task<DestinationOutcomeResult?> RecordDestinationOutcomeAsync(DestinationOutcome outcome, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(outcome);
+        return WriteAsync(
+            (c, tx) =>
+            {
+                DestinationRecord? current;
+                using (var read = Command(c, tx, $"SELECT {DestinationColumns} FROM webhooks_destinations WHERE tenant_id = @t AND id = @id;", ("@t", outcome.TenantId), ("@id", outcome.DestinationId)))
+                using (var r = read.ExecuteReader())
+                {
+                    current = r.Read() ? ReadDestination(r) : null;
+                }
+
+                if (current is null)
+                {
+                    return null;
+                }
+
+                var (updated, justDisabled) = DestinationHealth.Apply(current, outcome);
+                using var write = Command(c, tx, "UPDATE webhooks_destinations SET enabled = @enabled, updated_at = @updated, last_success_at = @ls, last_failure_at = @lf, consecutive_failures = @cf, disabled_reason = @reason WHERE tenant_id = @t AND id = @id;");
+                BindDestination(write, updated);
+                write.ExecuteNonQuery();
+                return new DestinationOutcomeResult(updated, justDisabled);
+            },
+            cancellationToken);
+    }
+
+    /// <inheritdoc />
+    public async Task EnqueueAsync(EnqueueBatch batch, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(batch);
+        if (batch.Deliveries.Count == 0)
+        {
+            return;
+        }
+
+        if (batch.Transaction is null)
+        {
+            await WriteAsync(
+                (c, tx) =>
+                {
+                    Enqueue(c, tx, batch);
+                    return true;
+                },
+                cancellationToken).ConfigureAwait(false);
+            return;
+        }
+
+        if (batch.Transaction is not SqliteTransaction callerTx || callerTx.Connection is null)
+        {
+            throw new ArgumentException($"The SQLite webhook store enqueues only in an open SqliteTransaction (got {batch.Transaction.GetType().Name}).", nameof(batch));
+        }
+
+        await InitializeAsync(cancellationToken).ConfigureAwait(false);
+        Enqueue(callerTx.Connection, callerTx, batch);
+    }
+
+    /// <inheritdoc />
+    public Task<IReadOnlyList<LeasedDelivery>> LeaseDueAsync(LeaseRequest request, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        return WriteAsync<IReadOnlyList<LeasedDelivery>>(
+            (c, tx) =>
+            {
+                var now = request.Now.UtcTicks;
+                var leased = new List<(DeliveryRecord Delivery, StoredEvent Event)>();
+                using (var select = Command(
+                    c,
+                    tx,
+                    $"""
+                    SELECT {DeliveryColumns}, e.type, e.occurred_at, e.json
+                    FROM webhooks_deliveries d
+                    JOIN webhooks_events e ON e.tenant_id = d.tenant_id AND e.id = d.event_id
+                    WHERE d.status = 0 AND d.ready_at <= @now
+                      AND (d.ordering_key IS NULL OR NOT EXISTS (
+                        SELECT 1 FROM webhooks_deliveries o
+                        WHERE o.status = 0 AND o.tenant_id = d.tenant_id AND o.destination_id = d.destination_id
+                          AND o.ordering_key = d.ordering_key AND o.seq < d.seq))
+                    ORDER BY d.ready_at, d.seq
+                    LIMIT @max;
+                    """,
+                    ("@now", now),
+                    ("@max", request.MaxCount)))
+                using (var r = select.ExecuteReader())
+                {
+                    Dictionary<(string, string), StoredEvent>? events = null;
+                    while (r.Read())
+                    {
+                        var delivery = ReadDelivery(r);
+                        events ??= [];
+                        if (!events.TryGetValue((delivery.TenantId, delivery.EventId), out var evt))
+                        {
+                            evt = new StoredEvent
+                            {
+                                TenantId = delivery.TenantId,
+                                Id = delivery.EventId,
+                                Type = r.GetString(16),
+                                OccurredAt = FromTicks(r.GetInt64(17)),
+                                Json = (byte[])r.GetValue(18),
+                            };
+                            events[(delivery.TenantId, delivery.EventId)] = evt;
+                        }
+
+                        leased.Add((delivery, evt));
+                    }
+                }
+
+                if (leased.Count == 0)
+                {
+                    return [];
+                }
+
+                var token = Guid.NewGuid().ToString("N");
+                var expires = request.Now + request.Duration;
+                using var update = Command(c, tx, "UPDATE webhooks_deliveries SET lease_token = @token, lease_expires_at = @exp, ready_at = @exp WHERE seq = @seq;", ("@token", token), ("@exp", expires.UtcTicks), ("@seq", 0L));
+                var seqParameter = update.Parameters["@seq"];
+                var result = new LeasedDelivery[leased.Count];
+                for (var i = 0; i < leased.Count; i++)
+                {
+                    seqParameter.Value = leased[i].Delivery.Sequence;
+                    update.ExecuteNonQuery();
+                    result[i] = new LeasedDelivery { Delivery = leased[i].Delivery, Event = leased[i].Event, LeaseToken = token, LeaseExpiresAt = expires };
+                }
+
+                return result;
+            },
+            cancellationToken);
+    }
+
+    /// <inheritdoc />
+    public Task<bool> CompleteAsync(DeliveryCompletion completion, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(completion);
+        return WriteAsync(
+            (c, tx) =>
+            {
+                if (completion.Attempt is { } attempt)
+                {
+                    using var insert = Command(c, tx, "INSERT INTO webhooks_attempts (tenant_id, delivery_id, number, started_at, duration_ticks, status_code, success, error, response_excerpt) SELECT @t, @d, @n, @start, @dur, @code, @ok, @err, @excerpt WHERE EXISTS (SELECT 1 FROM webhooks_deliveries WHERE tenant_id = @t AND id = @d);");
+                    BindAttempt(insert, completion.TenantId, completion.DeliveryId, attempt);
+                    insert.ExecuteNonQuery();
+                }
+
+                var pending = completion.Status == DeliveryStatus.Pending;
+                using var update = Command(
+                    c,
+                    tx,
+                    """
+                    UPDATE webhooks_deliveries SET
+                      status = @status,
+                      due_at = CASE WHEN @pending THEN @due ELSE due_at END,
+                      ready_at = CASE WHEN @pending THEN @due ELSE ready_at END,
+                      completed_at = CASE WHEN @pending THEN NULL ELSE @completed END,
+                      attempt_count = CASE WHEN @hasAttempt THEN MAX(attempt_count, @n) ELSE attempt_count END,
+                      last_status_code = CASE WHEN @hasAttempt THEN @code ELSE last_status_code END,
+                      last_error = CASE WHEN @hasAttempt THEN @err ELSE last_error END,
+                      lease_token = NULL,
+                      lease_expires_at = NULL
+                    WHERE tenant_id = @t AND id = @d AND status = 0 AND lease_token = @token;
+                    """,
+                    ("@status", (int)completion.Status),
+                    ("@pending", pending),
+                    ("@due", completion.DueAt.UtcTicks),
+                    ("@completed", Ticks(completion.CompletedAt)),
+                    ("@hasAttempt", completion.Attempt is not null),
+                    ("@n", completion.Attempt?.Number ?? 0),
+                    ("@code", completion.Attempt?.StatusCode),
+                    ("@err", completion.Attempt?.Error),
+                    ("@t", completion.TenantId),
+                    ("@d", completion.DeliveryId),
+                    ("@token", completion.LeaseToken));
+                return update.ExecuteNonQuery() > 0;
+            },
+            cancellationToken);
+    }
+
+    /// <inheritdoc />
+    public Task<DateTimeOffset?> GetNextDueTimeAsync(CancellationToken cancellationToken)
+        => ReadAsync(
+            c =>
+            {
+                using var cmd = Command(c, null, "SELECT MIN(ready_at) FROM webhooks_deliveries WHERE status = 0;");
+                return cmd.ExecuteScalar() is long ticks ? FromTicks(ticks) : (DateTimeOffset?)null;
+            },
+            cancellationToken);
+
+    /// <inheritdoc />
+    public Task RecordTestDeliveryAsync(StoredEvent evt, DeliveryRecord delivery, AttemptRecord attempt, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(evt);
+        ArgumentNullException.ThrowIfNull(delivery);
+        ArgumentNullException.ThrowIfNull(attempt);
+        return WriteAsync(
+            (c, tx) =>
+            {
+                Enqueue(c, tx, new EnqueueBatch { Event = evt, Deliveries = [delivery] });
+                using var insert = Command(c, tx, "INSERT INTO webhooks_attempts (tenant_id, delivery_id, number, started_at, duration_ticks, status_code, success, error, response_excerpt) VALUES (@t, @d, @n, @start, @dur, @code, @ok, @err, @excerpt);");
+                BindAttempt(insert, delivery.TenantId, delivery.Id, attempt);
+                insert.ExecuteNonQuery();
+                return true;
+            },
+            cancellationToken);
+    }
+
+    /// <inheritdoc />
+    public Task<DeliveryRecord?> GetDeliveryAsync(string tenantId, string deliveryId, CancellationToken cancellationToken)
+        => ReadAsync(
+            c =>
+            {
+                using var cmd = Command(c, null, $"SELECT {DeliveryColumns} FROM webhooks_deliveries d WHERE d.tenant_id = @t AND d.id = @id;", ("@t", tenantId), ("@id", deliveryId));
+                using var r = cmd.ExecuteReader();
+                return r.Read() ? ReadDelivery(r) : null;
+            },
+            cancellationToken);
+
+    /// <inheritdoc />
+    public Task<IReadOnlyList<DeliveryRecord>> ListDeliveriesAsync(DeliveryQuery query, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(query);
+        return ReadAsync<IReadOnlyList<DeliveryRecord>>(
+            c =>
+            {
+                var sql = new StringBuilder($"SELECT {DeliveryColumns} FROM webhooks_deliveries d WHERE d.tenant_id = @t");
+                if (query.DestinationId is not null)
+                {
+                    sql.Append(" AND d.destination_id = @dest");
+                }
+
+                if (query.Status is not null)
+                {
+                    sql.Append(" AND d.status = @status");
+                }
+
+                if (query.BeforeSequence is not null)
+                {
+                    sql.Append(" AND d.seq < @before");
+                }
+
+                sql.Append(" ORDER BY d.seq DESC LIMIT @limit;");
+                using var cmd = Command(c, null, sql.ToString(), ("@t", query.TenantId), ("@dest", query.DestinationId), ("@status", (int?)query.Status), ("@before", query.BeforeSequence), ("@limit", query.Limit));
+                return ReadAll(cmd, ReadDelivery);
+            },
+            cancellationToken);
+    }
+
+    /// <inheritdoc />
+    public Task<IReadOnlyList<AttemptRecord>> ListAttemptsAsync(string tenantId, string deliveryId, CancellationToken cancellationToken)
+        => ReadAsync<IReadOnlyList<AttemptRecord>>(
+            c =>
+            {
+                using var cmd = Command(c, null, "SELECT tenant_id, delivery_id, number, started_at, duration_ticks, status_code, success, error, response_excerpt FROM webhooks_attempts WHERE tenant_id = @t AND delivery_id = @d ORDER BY number, rowid;", ("@t", tenantId), ("@d", deliveryId));
+                return ReadAll(cmd, r => new AttemptRecord
+                {
+                    TenantId = r.GetString(0),
+                    DeliveryId = r.GetString(1),
+                    Number = r.GetInt32(2),
+                    StartedAt = FromTicks(r.GetInt64(3)),
+                    Duration = TimeSpan.FromTicks(r.GetInt64(4)),
+                    StatusCode = r.IsDBNull(5) ? null : r.GetInt32(5),
+                    Success = r.GetInt64(6) != 0,
+                    Error = r.IsDBNull(7) ? null : r.GetString(7),
+                    ResponseExcerpt = r.IsDBNull(8) ? null : r.GetString(8),
+                });
+            },
+            cancellationToken);
+
+    /// <inheritdoc />
+    public Task<bool> RequeueDeliveryAsync(string tenantId, string deliveryId, DateTimeOffset now, CancellationToken cancellationToken)
+        => WriteAsync((c, tx) => Requeue(c, tx, tenantId, deliveryId, now), cancellationToken);
+
+    /// <inheritdoc />
+    public Task<int> RequeueFailedAsync(string tenantId, string destinationId, DateTimeOffset since, DateTimeOffset now, CancellationToken cancellationToken)
+        => WriteAsync(
+            (c, tx) =>
+            {
+                var ids = new List<string>();
+                using (var select = Command(c, tx, "SELECT id FROM webhooks_deliveries WHERE tenant_id = @t AND destination_id = @dest AND status = 2 AND is_test = 0 AND completed_at >= @since ORDER BY seq;", ("@t", tenantId), ("@dest", destinationId), ("@since", since.UtcTicks)))
+                using (var r = select.ExecuteReader())
+                {
+                    while (r.Read())
+                    {
+                        ids.Add(r.GetString(0));
+                    }
+                }
+
+                var count = 0;
+                foreach (var id in ids)
+                {
+                    if (Requeue(c, tx, tenantId, id, now))
+                    {
+                        count++;
+                    }
+                }
+
+                return count;
+            },
+            cancellationToken);
+
+    /// <inheritdoc />
+    public Task<string?> GetCorrelationIdAsync(string tenantId, string destinationId, string correlationKey, CancellationToken cancellationToken)
+        => ReadAsync(
+            c =>
+            {
+                using var cmd = Command(c, null, "SELECT correlation_id FROM webhooks_correlation WHERE tenant_id = @t AND destination_id = @d AND correlation_key = @k;", ("@t", tenantId), ("@d", destinationId), ("@k", correlationKey));
+                return cmd.ExecuteScalar() as string;
+            },
+            cancellationToken);
+
+    /// <inheritdoc />
+    public Task SetCorrelationIdAsync(string tenantId, string destinationId, string correlationKey, string correlationId, CancellationToken cancellationToken)
+        => WriteAsync(
+            (c, tx) => Exec(c, tx, "INSERT INTO webhooks_correlation (tenant_id, destination_id, correlation_key, correlation_id) VALUES (@t, @d, @k, @v) ON CONFLICT (tenant_id, destination_id, correlation_key) DO UPDATE SET correlation_id = excluded.correlation_id;", ("@t", tenantId), ("@d", destinationId), ("@k", correlationKey), ("@v", correlationId)),
+            cancellationToken);
+
+    /// <inheritdoc />
+    public Task<int> PurgeHistoryAsync(DateTimeOffset olderThan, int batchSize, CancellationToken cancellationToken)
+        => WriteAsync(
+            (c, tx) =>
+            {
+                Exec(c, tx, "CREATE TEMP TABLE IF NOT EXISTS webhooks_purge (seq INTEGER PRIMARY KEY, tenant_id TEXT, id TEXT, event_id TEXT); DELETE FROM temp.webhooks_purge;");
+                var n = Exec(c, tx, "INSERT INTO temp.webhooks_purge SELECT seq, tenant_id, id, event_id FROM webhooks_deliveries WHERE status <> 0 AND completed_at < @cut ORDER BY seq LIMIT @n;", ("@cut", olderThan.UtcTicks), ("@n", batchSize));
+                if (n > 0)
+                {
+                    Exec(c, tx, "DELETE FROM webhooks_attempts WHERE EXISTS (SELECT 1 FROM temp.webhooks_purge p WHERE p.tenant_id = webhooks_attempts.tenant_id AND p.id = webhooks_attempts.delivery_id);");
+                    Exec(c, tx, "DELETE FROM webhooks_deliveries WHERE seq IN (SELECT seq FROM temp.webhooks_purge);");
+                    Exec(c, tx, "DELETE FROM webhooks_events WHERE EXISTS (SELECT 1 FROM temp.webhooks_purge p WHERE p.tenant_id = webhooks_events.tenant_id AND p.event_id = webhooks_events.id) AND NOT EXISTS (SELECT 1 FROM webhooks_deliveries d WHERE d.tenant_id = webhooks_events.tenant_id AND d.event_id = webhooks_events.id);");
+                }
+
+                Exec(c, tx, "DELETE FROM temp.webhooks_purge;");
+                return n;
+            },
+            cancellationToken);
+
+    private static void Enqueue(SqliteConnection c, SqliteTransaction tx, EnqueueBatch batch)
+    {
+        var evt = batch.Event;
+        using (var insertEvent = Command(c, tx, "INSERT INTO webhooks_events (tenant_id, id, type, occurred_at, json) VALUES (@t, @id, @type, @at, @json) ON CONFLICT DO NOTHING;", ("@t", evt.TenantId), ("@id", evt.Id), ("@type", evt.Type), ("@at", evt.OccurredAt.UtcTicks), ("@json", evt.Json.ToArray())))
+        {
+            insertEvent.ExecuteNonQuery();
+        }
+
+        using var insert = Command(
+            c,
+            tx,
+            "INSERT INTO webhooks_deliveries (tenant_id, id, event_id, event_type, destination_id, status, attempt_count, max_attempts, created_at, due_at, ready_at, completed_at, ordering_key, last_status_code, last_error, is_test) VALUES (@t, @id, @e, @type, @dest, @status, @ac, @max, @created, @due, @due, @completed, @key, @code, @err, @test);",
+            ("@t", null),
+            ("@id", null),
+            ("@e", null),
+            ("@type", null),
+            ("@dest", null),
+            ("@status", null),
+            ("@ac", null),
+            ("@max", null),
+            ("@created", null),
+            ("@due", null),
+            ("@completed", null),
+            ("@key", null),
+            ("@code", null),
+            ("@err", null),
+            ("@test", null));
+        var p = insert.Parameters;
+        insert.Prepare();
+        foreach (var d in batch.Deliveries)
+        {
+            p["@t"].Value = d.TenantId;
+            p["@id"].Value = d.Id;
+            p["@e"].Value = d.EventId;
+            p["@type"].Value = d.EventType;
+            p["@dest"].Value = d.DestinationId;
+            p["@status"].Value = (int)d.Status;
+            p["@ac"].Value = d.AttemptCount;
+            p["@max"].Value = d.MaxAttempts;
+            p["@created"].Value = d.CreatedAt.UtcTicks;
+            p["@due"].Value = d.DueAt.UtcTicks;
+            p["@completed"].Value = Ticks(d.CompletedAt) ?? (object)DBNull.Value;
+            p["@key"].Value = (object?)d.OrderingKey ?? DBNull.Value;
+            p["@code"].Value = (object?)d.LastStatusCode ?? DBNull.Value;
+            p["@err"].Value = (object?)d.LastError ?? DBNull.Value;
+            p["@test"].Value = d.IsTest;
+            insert.ExecuteNonQuery();
+        }
+    }
+
+    private static bool Requeue(SqliteConnection c, SqliteTransaction tx, string tenantId, string deliveryId, DateTimeOffset now)
+        => Exec(
+            c,
+            tx,
+            """
+            UPDATE webhooks_deliveries SET
+              status = 0, due_at = @now, ready_at = @now, completed_at = NULL, max_attempts = attempt_count + 1,
+              lease_token = NULL, lease_expires_at = NULL,
+              seq = CASE WHEN ordering_key IS NULL THEN seq ELSE (SELECT MAX(seq) + 1 FROM webhooks_deliveries) END
+            WHERE tenant_id = @t AND id = @id AND status <> 0;
+            """,
+            ("@now", now.UtcTicks),
+            ("@t", tenantId),
+            ("@id", deliveryId)) > 0;
+
+    private static DestinationRecord ReadDestination(SqliteDataReader r) => new()
+    {
+        TenantId = r.GetString(0),
+        Id = r.GetString(1),
+        Name = r.GetString(2),
+        Enabled = r.GetInt64(3) != 0,
+        ConfigJson = r.GetString(4),
+        ProtectedAuth = r.IsDBNull(5) ? null : r.GetString(5),
+        CreatedAt = FromTicks(r.GetInt64(6)),
+        UpdatedAt = FromTicks(r.GetInt64(7)),
+        LastSuccessAt = r.IsDBNull(8) ? null : FromTicks(r.GetInt64(8)),
+        LastFailureAt = r.IsDBNull(9) ? null : FromTicks(r.GetInt64(9)),
+        ConsecutiveFailures = r.GetInt32(10),
+        DisabledReason = r.IsDBNull(11) ? null : r.GetString(11),
+    };
+
+    private static DeliveryRecord ReadDelivery(SqliteDataReader r) => new()
+    {
+        TenantId = r.GetString(0),
+        Id = r.GetString(1),
+        EventId = r.GetString(2),
+        EventType = r.GetString(3),
+        DestinationId = r.GetString(4),
+        Status = (DeliveryStatus)r.GetInt32(5),
+        AttemptCount = r.GetInt32(6),
+        MaxAttempts = r.GetInt32(7),
+        CreatedAt = FromTicks(r.GetInt64(8)),
+        DueAt = FromTicks(r.GetInt64(9)),
+        CompletedAt = r.IsDBNull(10) ? null : FromTicks(r.GetInt64(10)),
+        OrderingKey = r.IsDBNull(11) ? null : r.GetString(11),
+        Sequence = r.GetInt64(12),
+        LastStatusCode = r.IsDBNull(13) ? null : r.GetInt32(13),
+        LastError = r.IsDBNull(14) ? null : r.GetString(14),
+        IsTest = r.GetInt64(15) != 0,
+    };
+
+    private static void BindDestination(SqliteCommand cmd, DestinationRecord d)
+    {
+        cmd.Parameters.AddWithValue("@t", d.TenantId);
+        cmd.Parameters.AddWithValue("@id", d.Id);
+        cmd.Parameters.AddWithValue("@name", d.Name);
+        cmd.Parameters.AddWithValue("@enabled", d.Enabled);
+        cmd.Parameters.AddWithValue("@config", d.ConfigJson);
+        cmd.Parameters.AddWithValue("@auth", (object?)d.ProtectedAuth ?? DBNull.Value);
+        cmd.Parameters.AddWithValue("@created", d.CreatedAt.UtcTicks);
+        cmd.Parameters.AddWithValue("@updated", d.UpdatedAt.UtcTicks);
+        cmd.Parameters.AddWithValue("@ls", Ticks(d.LastSuccessAt) ?? (object)DBNull.Value);
+        cmd.Parameters.AddWithValue("@lf", Ticks(d.LastFailureAt) ?? (object)DBNull.Value);
+        cmd.Parameters.AddWithValue("@cf", d.ConsecutiveFailures);
+        cmd.Parameters.AddWithValue("@reason", (object?)d.DisabledReason ?? DBNull.Value);
+    }
+
+    private static void BindAttempt(SqliteCommand cmd, string tenantId, string deliveryId, AttemptRecord a)
+    {
+        cmd.Parameters.AddWithValue("@t", tenantId);
+        cmd.Parameters.AddWithValue("@d", deliveryId);
+        cmd.Parameters.AddWithValue("@n", a.Number);
+        cmd.Parameters.AddWithValue("@start", a.StartedAt.UtcTicks);
+        cmd.Parameters.AddWithValue("@dur", a.Duration.Ticks);
+        cmd.Parameters.AddWithValue("@code", (object?)a.StatusCode ?? DBNull.Value);
+        cmd.Parameters.AddWithValue("@ok", a.Success);
+        cmd.Parameters.AddWithValue("@err", (object?)a.Error ?? DBNull.Value);
+        cmd.Parameters.AddWithValue("@excerpt", (object?)a.ResponseExcerpt ?? DBNull.Value);
+    }
+
+    private static List<T> ReadAll<T>(SqliteCommand cmd, Func<SqliteDataReader, T> read)
+    {
+        var list = new List<T>();
+        using var r = cmd.ExecuteReader();
+        while (r.Read())
+        {
+            list.Add(read(r));
+        }
+
+        return list;
+    }
+
+#pragma warning disable CA2100 // Every statement is a constant of this class; values are always parameters.
+    private static SqliteCommand Command(SqliteConnection c, SqliteTransaction? tx, string sql, params (string Name, object? Value)[] parameters)
+    {
+        var cmd = c.CreateCommand();
+        cmd.Transaction = tx;
+        cmd.CommandText = sql;
+        foreach (var (name, value) in parameters)
+        {
+            cmd.Parameters.AddWithValue(name, value ?? DBNull.Value);
+        }
+
+        return cmd;
+    }
+#pragma warning restore CA2100
+
+    private static int Exec(SqliteConnection c, SqliteTransaction? tx, string sql, params (string Name, object? Value)[] parameters)
+    {
+        using var cmd = Command(c, tx, sql, parameters);
+        return cmd.ExecuteNonQuery();
+    }
+
+    private static long? Ticks(DateTimeOffset? value) => value?.UtcTicks;
+
+    private static DateTimeOffset FromTicks(long ticks) => new(ticks, TimeSpan.Zero);
+
+    private async Task<SqliteConnection> OpenAsync(CancellationToken cancellationToken)
+    {
+        await InitializeAsync(cancellationToken).ConfigureAwait(false);
+        var connection = new SqliteConnection(_connectionString);
+        try
+        {
+            await connection.OpenAsync(cancellationToken).ConfigureAwait(false);
+            Exec(connection, null, _pragmas);
+            return connection;
+        }
+        catch
+        {
+            await connection.DisposeAsync().ConfigureAwait(false);
+            throw;
+        }
+    }
+
+    private async Task<T> ReadAsync<T>(Func<SqliteConnection, T> read, CancellationToken cancellationToken)
+    {
+        var connection = await OpenAsync(cancellationToken).ConfigureAwait(false);
+        await using (connection.ConfigureAwait(false))
+        {
+            return read(connection);
+        }
+    }
+
+    private async Task<T> WriteAsync<T>(Func<SqliteConnection, SqliteTransaction, T> write, CancellationToken cancellationToken)
+    {
+        var connection = await OpenAsync(cancellationToken).ConfigureAwait(false);
+        await using (connection.ConfigureAwait(false))
+        {
+            await _writeLock.WaitAsync(cancellationToken).ConfigureAwait(false);
+            try
+            {
+                using var tx = connection.BeginTransaction(deferred: false);
+                var result = write(connection, tx);
+                tx.Commit();
+                return result;
+            }
+            finally
+            {
+                _writeLock.Release();
+            }
+        }
+    }
+}
