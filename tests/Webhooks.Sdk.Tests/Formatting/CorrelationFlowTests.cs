@@ -10,12 +10,15 @@ namespace Webhooks.Sdk.Tests.Formatting;
 /// <summary>Create-then-update against the real receiver acting as a ticket system.</summary>
 public class CorrelationFlowTests
 {
-    private static async Task<WebhookTestHost> StartHostAsync()
-        => await WebhookTestHost.StartAsync(o =>
-        {
-            o.Retry.BaseDelay = TimeSpan.FromMilliseconds(200);
-            o.Retry.MaxDelay = TimeSpan.FromMilliseconds(400);
-        });
+    private static async Task<WebhookTestHost> StartHostAsync(string? sqlitePath = null)
+        => await WebhookTestHost.StartAsync(
+            o =>
+            {
+                o.Retry.BaseDelay = TimeSpan.FromMilliseconds(200);
+                o.Retry.MaxDelay = TimeSpan.FromMilliseconds(400);
+                o.Secrets.Key = Convert.ToBase64String(new byte[32]);
+            },
+            services: sqlitePath is null ? null : (_, webhooks) => webhooks.UseSqliteStore(sqlitePath));
 
     private static WebhookDestinationDefinition Tickets(LocalWebhookReceiver receiver, int retryCount = 3) => new()
     {
@@ -113,6 +116,45 @@ public class CorrelationFlowTests
     }
 
     [Test]
+    public async Task Publish_SqliteStoreCreateFailsThenSucceedsForAnotherKey_FallbackAndIdKeptPerKey()
+    {
+        var path = Path.Combine(Path.GetTempPath(), "correlation-" + Guid.NewGuid().ToString("N") + ".db");
+        try
+        {
+            await using var receiver = await LocalWebhookReceiver.StartAsync();
+            receiver.Responder = r => r.Method != "POST"
+                ? ReceiverResponse.Ok()
+                : Seq(r) == 1 ? ReceiverResponse.Status(400) : ReceiverResponse.Json("{\"ticket\":{\"id\":7}}", 201);
+            await using (var host = await StartHostAsync(path))
+            {
+                await host.Destinations.CreateAsync(Tickets(receiver, retryCount: 0));
+                var a1 = await host.Publisher.PublishAsync(WebhookEvent.Create("ticket.changed", new { seq = 1 }) with { CorrelationKey = "a" });
+                await host.WaitForFinalAsync(a1.Deliveries[0].DeliveryId);
+                var b1 = await host.Publisher.PublishAsync(WebhookEvent.Create("ticket.changed", new { seq = 2 }) with { CorrelationKey = "b" });
+                await host.WaitForFinalAsync(b1.Deliveries[0].DeliveryId);
+                var a2 = await host.Publisher.PublishAsync(WebhookEvent.Create("ticket.changed", new { seq = 3 }) with { CorrelationKey = "a" });
+                await host.WaitForFinalAsync(a2.Deliveries[0].DeliveryId);
+                var b2 = await host.Publisher.PublishAsync(WebhookEvent.Create("ticket.changed", new { seq = 4 }) with { CorrelationKey = "b" });
+                await host.WaitForFinalAsync(b2.Deliveries[0].DeliveryId);
+            }
+
+            receiver.Requests.Select(r => (r.Method, r.Path)).Should().Equal(
+                ("POST", "/api/tickets"),
+                ("POST", "/api/tickets"),
+                ("PUT", "/api/tickets/none"),
+                ("PUT", "/api/tickets/7"));
+        }
+        finally
+        {
+            Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+            foreach (var file in Directory.GetFiles(Path.GetTempPath(), Path.GetFileName(path) + "*"))
+            {
+                File.Delete(file);
+            }
+        }
+    }
+
+    [Test]
     public async Task Publish_ServiceNowFormat_PatchWithTheFormatsUpdateBody()
     {
         await using var receiver = await LocalWebhookReceiver.StartAsync();
@@ -141,6 +183,20 @@ public class CorrelationFlowTests
         var update = JsonDocument.Parse(requests[1].Body).RootElement;
         update.GetProperty("state").GetString().Should().Be("6");
         update.GetProperty("work_notes").GetString().Should().StartWith("Disk cleaned");
+    }
+
+    [Test]
+    public async Task Publish_OrderedDeliveryWithoutCorrelation_SlowFirstStillArrivesFirst()
+    {
+        await using var receiver = await LocalWebhookReceiver.StartAsync();
+        receiver.Responder = r => Seq(r) == 1 ? ReceiverResponse.Ok() with { Delay = TimeSpan.FromMilliseconds(700) } : ReceiverResponse.Ok();
+        await using var host = await StartHostAsync();
+        await host.Destinations.CreateAsync(new WebhookDestinationDefinition { Name = "ordered", Url = receiver.Url("/events").ToString(), OrderedDelivery = true });
+
+        await PublishSequenceAsync(host, "stream-1", 4);
+
+        receiver.Requests.Select(Seq).Should().Equal(1, 2, 3, 4);
+        receiver.Requests.Should().OnlyContain(r => r.Method == "POST" && r.Path == "/events");
     }
 
     [TestCase("{\"result\":{\"sys_id\":\"abc\"}}", "result.sys_id", "abc")]

@@ -140,3 +140,51 @@ public class SyslogTransportTests
         return buffer.ToArray();
     }
 }
+
+public class SyslogTlsTests
+{
+    [Test]
+    public async Task SendAsync_TlsCollectorWithUntrustedCertificate_HandshakeRefused()
+    {
+        using var key = System.Security.Cryptography.RSA.Create(2048);
+        var request = new System.Security.Cryptography.X509Certificates.CertificateRequest("CN=127.0.0.1", key, System.Security.Cryptography.HashAlgorithmName.SHA256, System.Security.Cryptography.RSASignaturePadding.Pkcs1);
+        var san = new System.Security.Cryptography.X509Certificates.SubjectAlternativeNameBuilder();
+        san.AddIpAddress(IPAddress.Loopback);
+        request.CertificateExtensions.Add(san.Build());
+        using var created = request.CreateSelfSigned(DateTimeOffset.UtcNow.AddMinutes(-5), DateTimeOffset.UtcNow.AddHours(1));
+        using var certificate = System.Security.Cryptography.X509Certificates.X509CertificateLoader.LoadPkcs12(created.Export(System.Security.Cryptography.X509Certificates.X509ContentType.Pfx), null);
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        var port = ((IPEndPoint)listener.LocalEndpoint).Port;
+        var server = Task.Run(async () =>
+        {
+            using var client = await listener.AcceptTcpClientAsync();
+            await using var ssl = new System.Net.Security.SslStream(client.GetStream());
+            try
+            {
+                await ssl.AuthenticateAsServerAsync(certificate);
+                return true;
+            }
+            catch (Exception ex) when (ex is IOException or System.Security.Authentication.AuthenticationException)
+            {
+                return false;
+            }
+        });
+        await using var host = await WebhookTestHost.StartAsync(start: false);
+        var transport = host.Services.GetServices<IWebhookTransport>().OfType<SyslogTransport>().Single();
+
+        var result = await transport.SendAsync(
+            new WebhookTransportRequest
+            {
+                Url = new Uri($"syslog+tls://127.0.0.1:{port}"),
+                Payload = new WebhookPayload { Body = Encoding.UTF8.GetBytes("<13>1 - - - - - - x"), ContentType = "text/plain" },
+                Destination = Formatting.FormatTestKit.Destination("syslog"),
+                Auth = NoWebhookAuth.Instance,
+            },
+            CancellationToken.None);
+
+        result.Success.Should().BeFalse();
+        result.Error.Should().StartWith("Syslog TLS handshake failed");
+        await server;
+    }
+}
