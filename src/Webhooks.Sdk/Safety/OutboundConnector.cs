@@ -1,6 +1,5 @@
 using System.Globalization;
 using System.Net;
-using System.Net.Http;
 using System.Net.Sockets;
 using System.Text;
 using Microsoft.Extensions.Logging;
@@ -43,18 +42,6 @@ internal sealed class OutboundConnector
         return _options.Value.Safety.Proxy is { } proxy
             ? await TunnelAsync(proxy, addresses, target, cancellationToken).ConfigureAwait(false)
             : await ConnectToAnyAsync(addresses, target.Port, cancellationToken).ConfigureAwait(false);
-    }
-
-    /// <summary>
-    /// Opens a direct TCP connection for a non-HTTP transport (for example syslog) under the same connect-time rules:
-    /// the host is resolved and judged, and only a judged address is connected to.
-    /// </summary>
-    /// <exception cref="WebhookUrlRefusedException">The host or one of its addresses is refused.</exception>
-    public async ValueTask<NetworkStream> ConnectTcpAsync(string host, int port, CancellationToken cancellationToken)
-    {
-        var target = new DnsEndPoint(host, port);
-        var addresses = await JudgeAsync(target, cancellationToken).ConfigureAwait(false);
-        return await ConnectToAnyAsync(addresses, port, cancellationToken).ConfigureAwait(false);
     }
 
     private async ValueTask<IReadOnlyList<IPAddress>> JudgeAsync(DnsEndPoint target, CancellationToken cancellationToken)
