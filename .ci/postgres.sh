@@ -47,8 +47,11 @@ _webhooks_pg_main() {
     "${run[@]}" "$bin/pg_ctl" -D "$data" -l "$log" -o "$opts" -w -t 60 start >/dev/null || { echo "postgres: start failed, see $log" >&2; tail -n 20 "$log" >&2; return 1; }
   fi
 
-  "$bin/psql" -h 127.0.0.1 -p "$port" -U postgres -tAc "SELECT 1 FROM pg_database WHERE datname='webhooks_test'" | grep -q 1 \
-    || "$bin/psql" -h 127.0.0.1 -p "$port" -U postgres -qc "CREATE DATABASE webhooks_test" || return 1
+  local exists
+  exists="$("$bin/psql" -h 127.0.0.1 -p "$port" -U postgres -tAc "SELECT 1 FROM pg_database WHERE datname='webhooks_test'")" || return 1
+  if [ "$exists" != "1" ]; then
+    "$bin/psql" -h 127.0.0.1 -p "$port" -U postgres -qc "CREATE DATABASE webhooks_test" || return 1
+  fi
 
   export WEBHOOKS_TEST_POSTGRES="Host=127.0.0.1;Port=$port;Username=postgres;Database=webhooks_test"
   local prefix=""
