@@ -12,6 +12,8 @@ namespace Webhooks.Sdk.PostgreSql;
 /// </summary>
 internal sealed class PostgreSqlNotificationListener : BackgroundService
 {
+    private const int PingInterval = 30_000;
+
     private readonly PostgreSqlWebhookStore _store;
     private readonly IWebhookDispatchSignal _signal;
     private readonly TimeProvider _time;
@@ -56,7 +58,12 @@ internal sealed class PostgreSqlNotificationListener : BackgroundService
                     _signal.Notify();
                     while (true)
                     {
-                        await connection.WaitAsync(stoppingToken).ConfigureAwait(false);
+                        // A quiet connection is pinged now and then, so a half-open TCP connection is noticed too.
+                        if (!await connection.WaitAsync(PingInterval, stoppingToken).ConfigureAwait(false))
+                        {
+                            await using var ping = new NpgsqlCommand("SELECT 1;", connection);
+                            await ping.ExecuteNonQueryAsync(stoppingToken).ConfigureAwait(false);
+                        }
                     }
                 }
             }

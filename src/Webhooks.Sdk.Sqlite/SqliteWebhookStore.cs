@@ -7,7 +7,8 @@ namespace Webhooks.Sdk.Sqlite;
 
 /// <summary>
 /// The SQLite store: the durable single-node default. One file in WAL mode; the schema is created and migrated on first
-/// use. Writers of this process take turns (SQLite has one writer at a time); readers never wait. Enqueue can join the
+/// use. Writes of this process are grouped: concurrent writes share one transaction and one commit (SQLite has one
+/// writer at a time); readers never wait. Enqueue can join the
 /// caller's <see cref="SqliteTransaction"/> (outbox). Passes the store contract suite in <c>Webhooks.Sdk.Testing</c>.
 /// </summary>
 public sealed class SqliteWebhookStore : IWebhookStore, IDisposable
@@ -18,9 +19,11 @@ public sealed class SqliteWebhookStore : IWebhookStore, IDisposable
     private readonly string _connectionString;
     private readonly string _dataSource;
     private readonly string _pragmas;
-    private readonly SemaphoreSlim _writeLock = new(1, 1);
+    private const int MaxWritesPerCommit = 256;
+    private readonly System.Collections.Concurrent.ConcurrentQueue<WriteOp> _pendingWrites = new();
     private readonly SemaphoreSlim _initLock = new(1, 1);
     private volatile bool _initialized;
+    private int _writerActive;
 
     /// <summary>Initializes a new instance of the <see cref="SqliteWebhookStore"/> class.</summary>
     /// <param name="options">The options.</param>
@@ -95,7 +98,6 @@ public sealed class SqliteWebhookStore : IWebhookStore, IDisposable
     public void Dispose()
     {
         SqliteConnection.ClearAllPools();
-        _writeLock.Dispose();
         _initLock.Dispose();
     }
 
@@ -720,21 +722,124 @@ public sealed class SqliteWebhookStore : IWebhookStore, IDisposable
 
     private async Task<T> WriteAsync<T>(Func<SqliteConnection, SqliteTransaction, T> write, CancellationToken cancellationToken)
     {
-        var connection = await OpenAsync(cancellationToken).ConfigureAwait(false);
-        await using (connection.ConfigureAwait(false))
+        await InitializeAsync(cancellationToken).ConfigureAwait(false);
+        cancellationToken.ThrowIfCancellationRequested();
+        var op = new WriteOp((c, tx) => write(c, tx));
+        _pendingWrites.Enqueue(op);
+        if (Interlocked.CompareExchange(ref _writerActive, 1, 0) == 0)
         {
-            await _writeLock.WaitAsync(cancellationToken).ConfigureAwait(false);
+            _ = Task.Run(WriterLoopAsync, CancellationToken.None);
+        }
+
+        return (T)(await op.Done.Task.ConfigureAwait(false))!;
+    }
+
+    /// <summary>
+    /// Group commit: one writer takes every write queued meanwhile into one transaction (each in its own savepoint, so
+    /// one failing write does not undo the others) and commits once. Every caller still returns only after the commit
+    /// that holds its write; concurrent callers share the fsync.
+    /// </summary>
+    private async Task WriterLoopAsync()
+    {
+        do
+        {
             try
             {
-                using var tx = connection.BeginTransaction(deferred: false);
-                var result = write(connection, tx);
-                tx.Commit();
-                return result;
+                var connection = await OpenAsync(CancellationToken.None).ConfigureAwait(false);
+                await using (connection.ConfigureAwait(false))
+                {
+                    var batch = new List<WriteOp>(MaxWritesPerCommit);
+                    while (!_pendingWrites.IsEmpty)
+                    {
+                        batch.Clear();
+                        while (batch.Count < MaxWritesPerCommit && _pendingWrites.TryDequeue(out var op))
+                        {
+                            batch.Add(op);
+                        }
+
+                        RunBatch(connection, batch);
+                    }
+                }
+            }
+#pragma warning disable CA1031 // The failure goes to every caller whose write could not run.
+            catch (Exception ex)
+#pragma warning restore CA1031
+            {
+                while (_pendingWrites.TryDequeue(out var op))
+                {
+                    op.Done.TrySetException(ex);
+                }
             }
             finally
             {
-                _writeLock.Release();
+                Volatile.Write(ref _writerActive, 0);
             }
         }
+        while (!_pendingWrites.IsEmpty && Interlocked.CompareExchange(ref _writerActive, 1, 0) == 0);
+    }
+
+    private static void RunBatch(SqliteConnection connection, List<WriteOp> batch)
+    {
+        var results = new object?[batch.Count];
+        var errors = new Exception?[batch.Count];
+        try
+        {
+            using var tx = connection.BeginTransaction(deferred: false);
+            if (batch.Count == 1)
+            {
+                results[0] = batch[0].Work(connection, tx);
+            }
+            else
+            {
+                for (var i = 0; i < batch.Count; i++)
+                {
+                    Exec(connection, tx, "SAVEPOINT w;");
+                    try
+                    {
+                        results[i] = batch[i].Work(connection, tx);
+                        Exec(connection, tx, "RELEASE w;");
+                    }
+#pragma warning disable CA1031 // The failure belongs to this write alone; the others in the batch go on.
+                    catch (Exception ex)
+#pragma warning restore CA1031
+                    {
+                        errors[i] = ex;
+                        Exec(connection, tx, "ROLLBACK TO w; RELEASE w;");
+                    }
+                }
+            }
+
+            tx.Commit();
+        }
+#pragma warning disable CA1031 // Nothing of the batch was committed: every caller gets the failure.
+        catch (Exception ex)
+#pragma warning restore CA1031
+        {
+            foreach (var op in batch)
+            {
+                op.Done.TrySetException(ex);
+            }
+
+            return;
+        }
+
+        for (var i = 0; i < batch.Count; i++)
+        {
+            if (errors[i] is { } error)
+            {
+                batch[i].Done.TrySetException(error);
+            }
+            else
+            {
+                batch[i].Done.TrySetResult(results[i]);
+            }
+        }
+    }
+
+    private sealed class WriteOp(Func<SqliteConnection, SqliteTransaction, object?> work)
+    {
+        public Func<SqliteConnection, SqliteTransaction, object?> Work { get; } = work;
+
+        public TaskCompletionSource<object?> Done { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
     }
 }

@@ -68,6 +68,31 @@ public abstract class WebhookStoreContractTests
         await act.Should().ThrowAsync<InvalidOperationException>();
     }
 
+    /// <summary>Checks that concurrent writes are independent: a duplicate fails alone, the others are stored.</summary>
+    /// <returns>A task.</returns>
+    [Test]
+    public async Task InsertDestinationAsync_ConcurrentWithOneDuplicate_OnlyTheDuplicateFails()
+    {
+        await Store.InsertDestinationAsync(Destination("t1", "d7", T0), default);
+
+        var results = await Task.WhenAll(Enumerable.Range(0, 20).Select(i => Task.Run(async () =>
+        {
+            try
+            {
+                await Store.InsertDestinationAsync(Destination("t1", "d" + i, T0.AddSeconds(i)), default);
+                return null;
+            }
+            catch (InvalidOperationException ex)
+            {
+                return ex;
+            }
+        })));
+
+        results.Count(r => r is not null).Should().Be(1);
+        results[7].Should().NotBeNull();
+        (await Store.CountDestinationsAsync("t1", default)).Should().Be(20);
+    }
+
     /// <summary>Checks that nothing of one tenant is visible through another.</summary>
     /// <returns>A task.</returns>
     [Test]
