@@ -47,6 +47,12 @@ internal sealed class WebhookDispatcher : BackgroundService
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
+        if (!_options.Enabled)
+        {
+            // Another process sends (WebhookDispatcherOptions.Enabled = false): this one only publishes and manages.
+            return;
+        }
+
         using var slots = new SemaphoreSlim(_options.MaxConcurrency, _options.MaxConcurrency);
         try
         {

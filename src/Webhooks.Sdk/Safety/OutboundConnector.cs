@@ -44,6 +44,18 @@ internal sealed class OutboundConnector
             : await ConnectToAnyAsync(addresses, target.Port, cancellationToken).ConfigureAwait(false);
     }
 
+    /// <summary>
+    /// Opens a direct TCP connection for a non-HTTP transport (for example syslog) under the same connect-time rules:
+    /// the host is resolved and judged, and only a judged address is connected to.
+    /// </summary>
+    /// <exception cref="WebhookUrlRefusedException">The host or one of its addresses is refused.</exception>
+    public async ValueTask<NetworkStream> ConnectTcpAsync(string host, int port, CancellationToken cancellationToken)
+    {
+        var target = new DnsEndPoint(host, port);
+        var addresses = await JudgeAsync(target, cancellationToken).ConfigureAwait(false);
+        return await ConnectToAnyAsync(addresses, port, cancellationToken).ConfigureAwait(false);
+    }
+
     private async ValueTask<IReadOnlyList<IPAddress>> JudgeAsync(DnsEndPoint target, CancellationToken cancellationToken)
     {
         var judgement = await _guard.JudgeHostAsync(target.Host, cancellationToken).ConfigureAwait(false);
