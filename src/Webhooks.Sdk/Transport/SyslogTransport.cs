@@ -12,7 +12,7 @@ namespace Webhooks.Sdk.Transport;
 /// A body that is already an RFC 5424 message (the <c>syslog</c> format) is sent as it is; any other body (for
 /// example a <c>cef</c> line) becomes the MSG of a minimal RFC 5424 header (<c>&lt;13&gt;1 - - webhooks-sdk - - -</c>).
 /// The connection is guarded like HTTP: the host is resolved through <see cref="IWebhookDnsResolver"/> and judged by the
-/// SSRF guard's rules (<c>OutboundGuard</c>), and only a judged address is connected to.
+/// SSRF guard's rules (<c>OutboundConnector</c>), and only a judged address is connected to.
 /// </summary>
 internal sealed class SyslogTransport : IWebhookTransport
 {
@@ -21,9 +21,9 @@ internal sealed class SyslogTransport : IWebhookTransport
     private static readonly TimeSpan CloseWait = TimeSpan.FromSeconds(2);
     private static readonly byte[] WrapHeader = Encoding.ASCII.GetBytes("<13>1 - - webhooks-sdk - - - ");
 
-    private readonly Safety.OutboundGuard _guard;
+    private readonly Safety.OutboundConnector _connector;
 
-    public SyslogTransport(Safety.OutboundGuard guard) => _guard = guard;
+    public SyslogTransport(Safety.OutboundConnector connector) => _connector = connector;
 
     public IReadOnlyCollection<string> Schemes { get; } = [TcpScheme, TlsScheme];
 
@@ -55,7 +55,7 @@ internal sealed class SyslogTransport : IWebhookTransport
         var frame = Frame(request.Payload.Body.Span);
         try
         {
-            var network = await ConnectAsync(url.IdnHost, port, cancellationToken).ConfigureAwait(false);
+            var network = await _connector.ConnectTcpAsync(url.IdnHost, port, cancellationToken).ConfigureAwait(false);
             await using (network.ConfigureAwait(false))
             {
                 var socket = network.Socket;
@@ -99,40 +99,6 @@ internal sealed class SyslogTransport : IWebhookTransport
         {
             return Fail("Syslog TLS handshake failed: " + ex.Message);
         }
-    }
-
-    /// <summary>Resolves and judges the host with the SSRF guard's rules and connects only to a judged address.</summary>
-    private async Task<NetworkStream> ConnectAsync(string host, int port, CancellationToken cancellationToken)
-    {
-        var judgement = await _guard.JudgeHostAsync(host, cancellationToken).ConfigureAwait(false);
-        if (!judgement.Verdict.Allowed)
-        {
-            throw new WebhookUrlRefusedException(judgement.Verdict);
-        }
-
-        SocketException? last = null;
-        foreach (var candidate in judgement.Addresses)
-        {
-            var address = candidate.IsIPv4MappedToIPv6 ? candidate.MapToIPv4() : candidate;
-            var socket = new Socket(address.AddressFamily, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
-            try
-            {
-                await socket.ConnectAsync(new IPEndPoint(address, port), cancellationToken).ConfigureAwait(false);
-                return new NetworkStream(socket, ownsSocket: true);
-            }
-            catch (SocketException ex)
-            {
-                socket.Dispose();
-                last = ex;
-            }
-            catch
-            {
-                socket.Dispose();
-                throw;
-            }
-        }
-
-        throw last ?? new SocketException((int)SocketError.HostNotFound);
     }
 
     private static async Task DrainAsync(Socket socket, CancellationToken cancellationToken)
