@@ -1,3 +1,6 @@
+using System.Security.Cryptography;
+using Microsoft.Extensions.DependencyInjection;
+
 namespace Webhooks.Sdk.Samples.Quickstart;
 
 /// <summary>The quickstart's plumbing: store choice, destination from arguments, waiting and printing.</summary>
@@ -10,7 +13,23 @@ internal static class QuickstartSetup
             return;
         }
 
-        throw new ArgumentException($"--store '{arguments.Store}' is not supported; use memory");
+        if (arguments.Store.StartsWith("sqlite:", StringComparison.Ordinal) && arguments.Store.Length > "sqlite:".Length)
+        {
+            var path = arguments.Store["sqlite:".Length..];
+            webhooks.UseSqliteStore(path);
+
+            // A durable store needs a key for the secrets it keeps; the sample keeps one beside the database.
+            var keyFile = path + ".key";
+            if (!File.Exists(keyFile))
+            {
+                File.WriteAllText(keyFile, Convert.ToBase64String(RandomNumberGenerator.GetBytes(32)));
+            }
+
+            webhooks.Services.Configure<WebhooksOptions>(o => o.Secrets.KeyFile = keyFile);
+            return;
+        }
+
+        throw new ArgumentException($"--store '{arguments.Store}' is not supported; use memory or sqlite:PATH");
     }
 
     public static WebhookDestinationDefinition Destination(QuickstartArguments arguments) => new()
@@ -19,6 +38,7 @@ internal static class QuickstartSetup
         Url = arguments.Url!,
         Format = arguments.Format,
         RetryCount = 2,
+        Auth = arguments.Secret is null ? null : HmacSignatureWebhookAuth.StandardWebhooks(arguments.Secret),
     };
 
     public static async Task<IReadOnlyList<WebhookDelivery>> WaitForFinalAsync(IWebhookDeliveryLog log, IReadOnlyList<string> ids, TimeSpan timeout)

@@ -37,7 +37,9 @@ public abstract class WebhookStoreContractTests
     {
         if (Store is not null)
         {
-            await DisposeStoreAsync(Store);
+            var store = Store;
+            Store = null!;
+            await DisposeStoreAsync(store);
         }
     }
 

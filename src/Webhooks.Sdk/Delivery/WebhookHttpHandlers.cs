@@ -21,14 +21,14 @@ internal static class WebhookHttpHandlers
     public static SocketsHttpHandler Configure(SocketsHttpHandler handler, WebhooksOptions options, IServiceProvider services)
     {
         ArgumentNullException.ThrowIfNull(handler);
+        ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(services);
         handler.AllowAutoRedirect = false;
         handler.UseCookies = false;
         handler.AutomaticDecompression = DecompressionMethods.None;
         handler.PooledConnectionLifetime = TimeSpan.FromMinutes(5);
         handler.ConnectTimeout = TimeSpan.FromSeconds(10);
         handler.MaxResponseHeadersLength = 64;
-        ArgumentNullException.ThrowIfNull(options);
-        ArgumentNullException.ThrowIfNull(services);
 
         // The egress proxy (Safety.Proxy) is used by the connector itself, through a CONNECT tunnel to the judged
         // address, so the handler's own proxy support stays off (it would hand the name to the proxy unjudged).

@@ -11,9 +11,20 @@ internal abstract class JsonFormatterBase : IWebhookFormatter
     {
     }
 
-    /// <summary>By default the rendering depends on the text format and, for update requests, on the correlation id.</summary>
+    /// <summary>By default the rendering depends on the text format and the format settings; update requests (with a correlation id) are not shared.</summary>
     public virtual string? GetCacheKey(WebhookFormatContext context)
-        => context.CorrelationId is null ? ((int)context.Destination.TextFormat).ToString(System.Globalization.CultureInfo.InvariantCulture) : null;
+    {
+        if (context.CorrelationId is not null)
+        {
+            return null;
+        }
+
+        var text = ((int)context.Destination.TextFormat).ToString(System.Globalization.CultureInfo.InvariantCulture);
+        var settings = context.Destination.FormatSettings;
+        return settings.Count == 0
+            ? text
+            : text + "|" + string.Join('|', settings.OrderBy(p => p.Key, StringComparer.OrdinalIgnoreCase).Select(p => p.Key + "=" + p.Value));
+    }
 
     public virtual WebhookPayload Format(WebhookFormatContext context)
         => new() { Body = FormatKit.Json(w => Write(w, context)), ContentType = FormatKit.JsonContentType };

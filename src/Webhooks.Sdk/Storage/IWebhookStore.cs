@@ -8,12 +8,18 @@ namespace Webhooks.Sdk.Storage;
 /// <item><see cref="EnqueueAsync"/> returns only once the event and its deliveries are durable (for durable stores),
 /// and throws otherwise.</item>
 /// <item>A lease hands a due, pending delivery to exactly one caller until <see cref="LeasedDelivery.LeaseExpiresAt"/>;
-/// after that it is due again and may be leased by anyone. Completing with a stale lease token changes nothing and
-/// returns <see langword="false"/> (an attempt it carries is still recorded).</item>
-/// <item>Deliveries are leased in due-time order, then enqueue order. Among pending deliveries of one destination that
-/// share a non-null <see cref="DeliveryRecord.OrderingKey"/>, only the one with the lowest sequence is leasable.</item>
-/// <item>Destinations list newest first (created time, then id, descending); deliveries list newest first by sequence;
-/// attempts list by number ascending.</item>
+/// after that it is due again and may be leased by anyone (with a new token). This is how deliveries in flight when a
+/// process dies are retried: at-least-once, never lost. Completing with a token that is no longer current (another
+/// caller leased the delivery since) changes nothing and returns <see langword="false"/>; an attempt it carries is still
+/// recorded when the delivery exists. Completing after expiry while nobody else has leased it may succeed.</item>
+/// <item>Deliveries are leased in due-time order, then enqueue order (<see cref="DeliveryRecord.Sequence"/>); where a
+/// delivery whose lease expired falls in that order is not specified. Among pending deliveries (leased or not) of one
+/// destination that share a non-null <see cref="DeliveryRecord.OrderingKey"/>, only the one with the lowest sequence is
+/// leasable; a requeued delivery with an ordering key gets a new sequence (it goes behind the others of its key).</item>
+/// <item>Destinations list newest first (created time, then id, descending), paged by skip/take; deliveries list newest
+/// first by sequence, paged by <see cref="DeliveryQuery.BeforeSequence"/>; attempts list by number ascending.</item>
+/// <item>Times round-trip at least to the microsecond (PostgreSQL keeps microseconds); durable stores keep the event
+/// as <see cref="StoredEvent.Json"/> and return <see cref="StoredEvent.Instance"/> as <see langword="null"/>.</item>
 /// </list>
 /// </summary>
 public interface IWebhookStore
@@ -57,7 +63,7 @@ public interface IWebhookStore
     /// <returns><see langword="false"/> when it does not exist.</returns>
     Task<bool> UpdateDestinationAsync(DestinationRecord destination, CancellationToken cancellationToken);
 
-    /// <summary>Deletes a destination and its pending deliveries (history of final deliveries may stay until purged).</summary>
+    /// <summary>Deletes a destination, its pending deliveries (with their attempts) and its correlation ids; history of final deliveries stays until purged.</summary>
     /// <param name="tenantId">The tenant.</param>
     /// <param name="id">The destination id.</param>
     /// <param name="cancellationToken">The cancellation token.</param>
@@ -95,7 +101,7 @@ public interface IWebhookStore
     /// <returns><see langword="false"/> when the lease was no longer held (the state is unchanged).</returns>
     Task<bool> CompleteAsync(DeliveryCompletion completion, CancellationToken cancellationToken);
 
-    /// <summary>Gets the earliest due time of a pending delivery that is not leased (or whose lease expired), if any.</summary>
+    /// <summary>Gets the earliest time a pending delivery is or becomes leasable: its due time when not leased, its lease expiry when leased.</summary>
     /// <param name="cancellationToken">The cancellation token.</param>
     /// <returns>The time, or <see langword="null"/> when nothing is pending.</returns>
     Task<DateTimeOffset?> GetNextDueTimeAsync(CancellationToken cancellationToken);

@@ -11,8 +11,8 @@ namespace Webhooks.Sdk.Transport;
 /// (<c>syslog+tls://host:port</c>, default port 6514) with RFC 6587 octet-counting framing (<c>LEN SP MSG</c>).
 /// A body that is already an RFC 5424 message (the <c>syslog</c> format) is sent as it is; any other body (for
 /// example a <c>cef</c> line) becomes the MSG of a minimal RFC 5424 header (<c>&lt;13&gt;1 - - webhooks-sdk - - -</c>).
-/// The host is resolved through <see cref="IWebhookDnsResolver"/> and every address is judged by the
-/// <see cref="IWebhookUrlPolicy"/> before connecting, as for HTTP.
+/// The connection goes through the SSRF guard's connector: the host is resolved through <see cref="IWebhookDnsResolver"/>,
+/// every address is judged by the same rules as HTTP, and only a judged address is connected to.
 /// </summary>
 internal sealed class SyslogTransport : IWebhookTransport
 {
@@ -21,14 +21,9 @@ internal sealed class SyslogTransport : IWebhookTransport
     private static readonly TimeSpan CloseWait = TimeSpan.FromSeconds(2);
     private static readonly byte[] WrapHeader = Encoding.ASCII.GetBytes("<13>1 - - webhooks-sdk - - - ");
 
-    private readonly IWebhookDnsResolver _resolver;
-    private readonly IWebhookUrlPolicy _policy;
+    private readonly Safety.OutboundConnector _connector;
 
-    public SyslogTransport(IWebhookDnsResolver resolver, IWebhookUrlPolicy policy)
-    {
-        _resolver = resolver;
-        _policy = policy;
-    }
+    public SyslogTransport(Safety.OutboundConnector connector) => _connector = connector;
 
     public IReadOnlyCollection<string> Schemes { get; } = [TcpScheme, TlsScheme];
 
@@ -57,42 +52,13 @@ internal sealed class SyslogTransport : IWebhookTransport
         var url = request.Url;
         var tls = string.Equals(url.Scheme, TlsScheme, StringComparison.OrdinalIgnoreCase);
         var port = url.Port > 0 ? url.Port : tls ? 6514 : 514;
-        var verdict = await _policy.EvaluateAsync(url, cancellationToken).ConfigureAwait(false);
-        if (!verdict.Allowed)
-        {
-            return Fail($"The URL was refused by rule '{verdict.Rule}': {verdict.Reason}");
-        }
-
-        var host = url.IdnHost;
-        var addresses = IPAddress.TryParse(host.Trim('[', ']'), out var literal) ? [literal] : await _resolver.ResolveAsync(host, cancellationToken).ConfigureAwait(false);
-        IPAddress? target = null;
-        string? refusal = null;
-        foreach (var address in addresses)
-        {
-            var literalUrl = new Uri($"{url.Scheme}://{(address.AddressFamily == AddressFamily.InterNetworkV6 ? "[" + address + "]" : address.ToString())}:{port}/");
-            var judged = await _policy.EvaluateAsync(literalUrl, cancellationToken).ConfigureAwait(false);
-            if (judged.Allowed)
-            {
-                target = address;
-                break;
-            }
-
-            refusal = $"rule '{judged.Rule}': {judged.Reason}";
-        }
-
-        if (target is null)
-        {
-            return Fail(refusal is null ? "The host did not resolve to any address." : "Every address of the host was refused by " + refusal);
-        }
-
         var frame = Frame(request.Payload.Body.Span);
-        using var socket = new Socket(target.AddressFamily, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
         try
         {
-            await socket.ConnectAsync(new IPEndPoint(target, port), cancellationToken).ConfigureAwait(false);
-            var network = new NetworkStream(socket, ownsSocket: false);
+            var network = await _connector.ConnectTcpAsync(url.IdnHost, port, cancellationToken).ConfigureAwait(false);
             await using (network.ConfigureAwait(false))
             {
+                var socket = network.Socket;
                 if (tls)
                 {
                     var ssl = new SslStream(network, leaveInnerStreamOpen: true);
@@ -116,6 +82,10 @@ internal sealed class SyslogTransport : IWebhookTransport
             }
 
             return new WebhookAttemptResult { Success = true };
+        }
+        catch (WebhookUrlRefusedException ex)
+        {
+            return Fail(ex.Message);
         }
         catch (SocketException ex)
         {

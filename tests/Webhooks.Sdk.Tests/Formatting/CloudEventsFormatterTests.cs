@@ -180,6 +180,18 @@ public class FormatterContractTests
         Body(plain).Should().Contain("plain_text\",\"text\":\"3 failed");
     }
 
+    [Test]
+    public void Render_DatadogWithDifferentHostSettings_NotShared()
+    {
+        var cached = Cached(Sample());
+        var datadog = Formatter("datadog");
+        var a = cached.Render(datadog, Context(Sample(), Destination("datadog", new Dictionary<string, string> { ["host"] = "a" })));
+        var b = cached.Render(datadog, Context(Sample(), Destination("datadog", new Dictionary<string, string> { ["host"] = "b" })));
+
+        Json(a).GetProperty("host").GetString().Should().Be("a");
+        Json(b).GetProperty("host").GetString().Should().Be("b");
+    }
+
     private sealed class CountingFormatter : IWebhookFormatter
     {
         public int Calls { get; private set; }

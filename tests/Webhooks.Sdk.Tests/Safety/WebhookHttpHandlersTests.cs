@@ -39,6 +39,7 @@ public class WebhookHttpHandlersTests
         var result = await host.Publisher.PublishAsync(WebhookEvent.Create("scan.completed", new { n = 1 }));
         var delivery = await host.WaitForFinalAsync(result.Deliveries[0].DeliveryId);
 
+        TestContext.Out.WriteLine(delivery.LastError);
         delivery.Status.Should().Be(WebhookDeliveryStatus.Failed);
         delivery.LastError.Should().Contain($"rule '{WebhookUrlRules.DnsPrivate}'").And.Contain("127.0.0.1").And.Contain("loopback");
         receiver.ConnectionCount.Should().Be(0);
@@ -165,5 +166,23 @@ public class WebhookHttpHandlersTests
         (await act.Should().ThrowAsync<HttpRequestException>()).WithInnerException<WebhookUrlRefusedException>()
             .Which.Verdict!.Rule.Should().Be(WebhookUrlRules.HttpsOnly);
         receiver.ConnectionCount.Should().Be(0);
+    }
+
+    [TestCase("http://[::1]:{0}/hook")]
+    [TestCase("http://[::ffff:127.0.0.1]:{0}/hook")]
+    [TestCase("http://2130706433:{0}/hook")]
+    public async Task ConnectCallback_LoopbackLiteralWithOptIn_Connects(string template)
+    {
+        var v6 = template.Contains("[::1]", StringComparison.Ordinal);
+        await using var receiver = await LocalWebhookReceiver.StartAsync(new LocalWebhookReceiverOptions { Address = v6 ? System.Net.IPAddress.IPv6Loopback : System.Net.IPAddress.Loopback });
+        await using var host = await StartHostAsync(new ScriptedDnsResolver(), allowLoopback: true);
+        var url = string.Format(System.Globalization.CultureInfo.InvariantCulture, template, receiver.BaseUrl.Port);
+        await host.Destinations.CreateAsync(new WebhookDestinationDefinition { Name = "literal", Url = url, RetryCount = 0 });
+
+        var result = await host.Publisher.PublishAsync(WebhookEvent.Create("scan.completed", new { n = 1 }));
+        var delivery = await host.WaitForFinalAsync(result.Deliveries[0].DeliveryId);
+
+        delivery.Status.Should().Be(WebhookDeliveryStatus.Succeeded, delivery.LastError);
+        receiver.Requests.Should().ContainSingle();
     }
 }

@@ -173,3 +173,31 @@ public class TemplateValidationTests
         (await act.Should().ThrowAsync<WebhookValidationException>()).Which.Errors.Should().Contain(e => e.Field == "BodyTemplate" && e.Message.Contains("line 1, column", StringComparison.Ordinal));
     }
 }
+
+public class TemplatedDeliveryTests
+{
+    [Test]
+    public async Task Publish_TemplatedBodyUrlAndHeader_ReceiverGetsRenderedRequest()
+    {
+        await using var receiver = await Webhooks.Sdk.Testing.LocalWebhookReceiver.StartAsync();
+        await using var host = await Webhooks.Sdk.Tests.Support.WebhookTestHost.StartAsync();
+        var destination = new WebhookDestinationDefinition
+        {
+            Name = "templated",
+            Url = receiver.Url("/api/").ToString() + "${type}?user=${data.user}",
+            BodyTemplate = "{\"alert\":\"$title\",\"note\":\"${summary}\",\"count\":${data.attempts:0},\"price\":\"$$5\"}",
+        };
+        destination.Headers["X-Correlation"] = "${correlationKey:none}";
+        await host.Destinations.CreateAsync(destination);
+
+        var result = await host.Publisher.PublishAsync(FormatTestKit.Sample(e => e with { Id = null, Summary = "say \"hi\"\nnow", Data = JsonSerializer.SerializeToElement(new { user = "a b" }) }));
+        (await host.WaitForFinalAsync(result.Deliveries[0].DeliveryId)).Status.Should().Be(WebhookDeliveryStatus.Succeeded);
+
+        var request = receiver.Requests.Should().ContainSingle().Subject;
+        request.Path.Should().Be("/api/user.login.failed");
+        request.QueryString.Should().Be("?user=a%20b");
+        request.Header("X-Correlation").Should().Be("none");
+        request.Header("Content-Type").Should().Be("application/json");
+        request.BodyText.Should().Be("{\"alert\":\"Login failed for alice\",\"note\":\"say \\\"hi\\\"\\nnow\",\"count\":0,\"price\":\"$5\"}");
+    }
+}

@@ -1,0 +1,191 @@
+using System.Collections.Concurrent;
+using System.Text;
+using FluentAssertions;
+using NUnit.Framework;
+using Webhooks.Sdk.Testing;
+using Webhooks.Sdk.Tests.Support;
+
+namespace Webhooks.Sdk.Tests.Auth;
+
+public class OAuth2ClientCredentialsWebhookAuthTests
+{
+    private const string ClientId = "webhooks-client";
+    private const string ClientSecret = "oauth-client-secret-xyz";
+
+    [Test]
+    public async Task TestAsync_TwoSends_FetchesTokenOnceAndReusesIt()
+    {
+        await using var server = await TokenServer.StartAsync(expiresIn: 3600);
+        var time = new ManualTimeProvider(DateTimeOffset.UtcNow);
+        await using var host = await WebhookTestHost.StartAsync(time: time);
+        var destination = await host.Destinations.CreateAsync(server.Destination());
+
+        (await host.Destinations.TestAsync(destination.Id)).Success.Should().BeTrue();
+        (await host.Destinations.TestAsync(destination.Id)).Success.Should().BeTrue();
+
+        server.TokenRequests.Should().Be(1);
+        server.HookAuthorizations.Should().Equal("Bearer tok-1", "Bearer tok-1");
+        server.LastTokenRequestBody.Should().Contain("grant_type=client_credentials").And.Contain("scope=events.write").And.Contain("audience=https%3A%2F%2Fapi.example");
+        server.LastTokenRequestAuthorization.Should().Be("Basic " + Convert.ToBase64String(Encoding.UTF8.GetBytes($"{ClientId}:{ClientSecret}")));
+    }
+
+    [Test]
+    public async Task TestAsync_TokenNearExpiry_FetchesNewToken()
+    {
+        await using var server = await TokenServer.StartAsync(expiresIn: 300);
+        var time = new ManualTimeProvider(DateTimeOffset.UtcNow);
+        await using var host = await WebhookTestHost.StartAsync(time: time);
+        var destination = await host.Destinations.CreateAsync(server.Destination());
+
+        await host.Destinations.TestAsync(destination.Id);
+        time.Advance(TimeSpan.FromSeconds(200));
+        await host.Destinations.TestAsync(destination.Id);
+        time.Advance(TimeSpan.FromSeconds(50));
+        await host.Destinations.TestAsync(destination.Id);
+
+        server.TokenRequests.Should().Be(2, "the token is refreshed 60 s before its 300 s lifetime ends");
+        server.HookAuthorizations.Should().Equal("Bearer tok-1", "Bearer tok-1", "Bearer tok-2");
+    }
+
+    [Test]
+    public async Task TestAsync_ConcurrentSends_FetchTokenOnce()
+    {
+        await using var server = await TokenServer.StartAsync(expiresIn: 3600, tokenDelay: TimeSpan.FromMilliseconds(300));
+        await using var host = await WebhookTestHost.StartAsync(time: new ManualTimeProvider(DateTimeOffset.UtcNow));
+        var destination = await host.Destinations.CreateAsync(server.Destination());
+
+        var results = await Task.WhenAll(Enumerable.Range(0, 8).Select(_ => host.Destinations.TestAsync(destination.Id)));
+
+        results.Should().OnlyContain(r => r.Success);
+        server.TokenRequests.Should().Be(1);
+    }
+
+    [Test]
+    public async Task TestAsync_TokenRevoked_RefreshesOnceOn401AndSucceeds()
+    {
+        await using var server = await TokenServer.StartAsync(expiresIn: 3600);
+        await using var host = await WebhookTestHost.StartAsync(time: new ManualTimeProvider(DateTimeOffset.UtcNow));
+        var destination = await host.Destinations.CreateAsync(server.Destination());
+        await host.Destinations.TestAsync(destination.Id);
+
+        server.Revoke("tok-1");
+        var result = await host.Destinations.TestAsync(destination.Id);
+
+        result.Success.Should().BeTrue();
+        server.TokenRequests.Should().Be(2);
+        server.HookAuthorizations.Should().Equal("Bearer tok-1", "Bearer tok-1", "Bearer tok-2");
+    }
+
+    [Test]
+    public async Task TestAsync_DestinationAlwaysRefuses_RefreshesOnlyOnce()
+    {
+        await using var server = await TokenServer.StartAsync(expiresIn: 3600, refuseAll: true);
+        await using var host = await WebhookTestHost.StartAsync(time: new ManualTimeProvider(DateTimeOffset.UtcNow));
+        var destination = await host.Destinations.CreateAsync(server.Destination());
+
+        var result = await host.Destinations.TestAsync(destination.Id);
+
+        result.StatusCode.Should().Be(401);
+        server.TokenRequests.Should().Be(2);
+        server.HookAuthorizations.Should().HaveCount(2);
+    }
+
+    [Test]
+    public async Task TestAsync_TokenEndpointFails_AttemptFailsWithRedactedError()
+    {
+        await using var server = await TokenServer.StartAsync(expiresIn: 3600, tokenStatus: 500);
+        await using var host = await WebhookTestHost.StartAsync(time: new ManualTimeProvider(DateTimeOffset.UtcNow));
+        var definition = server.Destination();
+        ((OAuth2ClientCredentialsWebhookAuth)definition.Auth!).TokenEndpoint += "?tenant=q-secret-123";
+        var destination = await host.Destinations.CreateAsync(definition);
+
+        var result = await host.Destinations.TestAsync(destination.Id);
+
+        result.Success.Should().BeFalse();
+        result.Error.Should().Contain("OAuth2 token endpoint").And.Contain("500").And.NotContain("q-secret-123");
+        server.HookAuthorizations.Should().BeEmpty();
+    }
+
+    [TestCase("http://127.0.0.1:9/token", "must use https")]
+    [TestCase("not a url", "not a valid absolute URL")]
+    [TestCase("https://user:pw@auth.example/token", "user info")]
+    public async Task CreateAsync_BadTokenEndpoint_RefusedNamingTheField(string endpoint, string expected)
+    {
+        await using var host = await WebhookTestHost.StartAsync(o => o.Safety.DangerouslyAllowHttp = false);
+        var definition = new WebhookDestinationDefinition
+        {
+            Name = "x",
+            Url = "https://127.0.0.1:9/hook",
+            Auth = new OAuth2ClientCredentialsWebhookAuth { TokenEndpoint = endpoint, ClientId = ClientId, ClientSecret = ClientSecret },
+        };
+
+        var act = () => host.Destinations.CreateAsync(definition);
+
+        (await act.Should().ThrowAsync<WebhookValidationException>()).Which.Errors.Should().ContainSingle(e => e.Field == "Auth.TokenEndpoint" && e.Message.Contains(expected));
+    }
+
+    /// <summary>A loopback OAuth2 token endpoint (<c>/token</c>) and a destination (<c>/hook</c>) that accepts only tokens it issued and has not revoked.</summary>
+    private sealed class TokenServer : IAsyncDisposable
+    {
+        private readonly ConcurrentDictionary<string, bool> _valid = new();
+        private readonly ConcurrentQueue<string> _hookAuthorizations = new();
+        private int _issued;
+
+        private TokenServer(LocalWebhookReceiver receiver) => Receiver = receiver;
+
+        public LocalWebhookReceiver Receiver { get; }
+
+        public int TokenRequests => Volatile.Read(ref _issued);
+
+        public string[] HookAuthorizations => _hookAuthorizations.ToArray();
+
+        public string? LastTokenRequestBody { get; private set; }
+
+        public string? LastTokenRequestAuthorization { get; private set; }
+
+        public static async Task<TokenServer> StartAsync(int expiresIn, TimeSpan? tokenDelay = null, int tokenStatus = 200, bool refuseAll = false)
+        {
+            var server = new TokenServer(await LocalWebhookReceiver.StartAsync());
+            server.Receiver.Responder = request =>
+            {
+                if (request.Path == "/token")
+                {
+                    server.LastTokenRequestBody = request.BodyText;
+                    server.LastTokenRequestAuthorization = request.Header("Authorization");
+                    if (tokenStatus != 200)
+                    {
+                        return ReceiverResponse.Json("{\"error\":\"server_error\"}", tokenStatus);
+                    }
+
+                    var token = "tok-" + Interlocked.Increment(ref server._issued);
+                    server._valid[token] = true;
+                    return ReceiverResponse.Json($"{{\"access_token\":\"{token}\",\"token_type\":\"Bearer\",\"expires_in\":{expiresIn}}}") with { Delay = tokenDelay ?? TimeSpan.Zero };
+                }
+
+                var authorization = request.Header("Authorization") ?? string.Empty;
+                server._hookAuthorizations.Enqueue(authorization);
+                var ok = !refuseAll && authorization.StartsWith("Bearer ", StringComparison.Ordinal) && server._valid.TryGetValue(authorization[7..], out var valid) && valid;
+                return ok ? ReceiverResponse.Ok() : ReceiverResponse.Status(401);
+            };
+            return server;
+        }
+
+        public void Revoke(string token) => _valid[token] = false;
+
+        public WebhookDestinationDefinition Destination() => new()
+        {
+            Name = "oauth2",
+            Url = Receiver.Url("/hook").ToString(),
+            Auth = new OAuth2ClientCredentialsWebhookAuth
+            {
+                TokenEndpoint = Receiver.Url("/token").ToString(),
+                ClientId = ClientId,
+                ClientSecret = ClientSecret,
+                Scope = "events.write",
+                Audience = "https://api.example",
+            },
+        };
+
+        public ValueTask DisposeAsync() => Receiver.DisposeAsync();
+    }
+}

@@ -1,0 +1,114 @@
+using System.Diagnostics;
+using FluentAssertions;
+using NUnit.Framework;
+using Webhooks.Sdk.Testing;
+
+namespace Webhooks.Sdk.Tests.Samples;
+
+/// <summary>Runs the built quickstart sample as a user would, checking its exit codes and output.</summary>
+public class QuickstartTests
+{
+    private static string QuickstartDll
+    {
+        get
+        {
+            // tests/Webhooks.Sdk.Tests/bin/<Configuration>/net10.0 → samples/Webhooks.Sdk.Samples.Quickstart/bin/<Configuration>/net10.0
+            var testBin = new DirectoryInfo(AppContext.BaseDirectory.TrimEnd(Path.DirectorySeparatorChar));
+            var configuration = testBin.Parent!.Name;
+            var root = testBin.Parent!.Parent!.Parent!.Parent!.Parent!.FullName;
+            return Path.Combine(root, "samples", "Webhooks.Sdk.Samples.Quickstart", "bin", configuration, testBin.Name, "Webhooks.Sdk.Samples.Quickstart.dll");
+        }
+    }
+
+    [Test]
+    public async Task Run_NoArguments_DeliversEveryEventIncludingTheRecoveringDestinationAndExitsZero()
+    {
+        var (exit, stdout, stderr) = await RunAsync();
+
+        exit.Should().Be(0, stderr);
+        stdout.Should().Contain("6 deliveries: 6 succeeded, 0 not delivered.");
+        stdout.Should().MatchRegex(@"flaky\s+order\.created\s+failed\s+1\s+503");
+        stdout.Should().MatchRegex(@"flaky\s+order\.created\s+ok\s+3\s+200");
+    }
+
+    [Test]
+    public async Task Run_PlainHttpLoopbackUrlWithoutOptIn_IsRefusedWithExitTwoAndOneLineReason()
+    {
+        var (exit, stdout, stderr) = await RunAsync("--url", "http://127.0.0.1:9/hook");
+
+        exit.Should().Be(2);
+        var errorLines = stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries).Where(l => l.StartsWith("error:", StringComparison.Ordinal)).ToArray();
+        errorLines.Should().ContainSingle().Which.Should().Contain("refused by rule");
+        stdout.Should().NotContain("deliveries:");
+    }
+
+    [Test]
+    public async Task Run_HttpsLoopbackUrlWithoutOptIn_IsRefusedWithExitTwo()
+    {
+        var (exit, _, stderr) = await RunAsync("--url", "https://127.0.0.1:9/hook");
+
+        exit.Should().Be(2);
+        stderr.Should().Contain("refused by rule");
+    }
+
+    [Test]
+    public async Task Run_UnknownArgument_ExitsTwoWithUsage()
+    {
+        var (exit, _, stderr) = await RunAsync("--bogus");
+
+        exit.Should().Be(2);
+        stderr.Should().Contain("unknown argument '--bogus'");
+    }
+
+    [Test]
+    public async Task Run_UrlWithOptInAndCount_SendsEveryEventToTheEndpointAndExitsZero()
+    {
+        await using var receiver = await LocalWebhookReceiver.StartAsync();
+
+        var (exit, stdout, stderr) = await RunAsync("--url", receiver.Url("/in").ToString(), "--allow-private-network", "--count", "3", "--event-type", "demo.ping");
+
+        exit.Should().Be(0, stderr);
+        stdout.Should().Contain("3 deliveries: 3 succeeded");
+        receiver.RequestsTo("/in").Should().HaveCount(3).And.OnlyContain(r => r.Header("webhook-event-type") == "demo.ping");
+    }
+
+    [Test]
+    public async Task Run_EndpointAlwaysFailing_ExitsOne()
+    {
+        await using var receiver = await LocalWebhookReceiver.StartAsync();
+        receiver.DefaultResponse = ReceiverResponse.Status(500);
+
+        var (exit, stdout, _) = await RunAsync("--url", receiver.Url("/in").ToString(), "--allow-private-network", "--timeout", "20");
+
+        exit.Should().Be(1);
+        stdout.Should().Contain("1 deliveries: 0 succeeded");
+        receiver.RequestsTo("/in").Should().HaveCount(3, "one attempt and the sample's two retries");
+    }
+
+    internal static async Task<(int Exit, string Stdout, string Stderr)> RunAsync(params string[] args)
+    {
+        File.Exists(QuickstartDll).Should().BeTrue($"the quickstart is built next to the tests ({QuickstartDll})");
+        var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        start.ArgumentList.Add(QuickstartDll);
+        foreach (var arg in args)
+        {
+            start.ArgumentList.Add(arg);
+        }
+
+        using var process = Process.Start(start)!;
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        var stderr = process.StandardError.ReadToEndAsync();
+        using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(90));
+        try
+        {
+            await process.WaitForExitAsync(cts.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            process.Kill(entireProcessTree: true);
+            throw;
+        }
+
+        return (process.ExitCode, await stdout, await stderr);
+    }
+}

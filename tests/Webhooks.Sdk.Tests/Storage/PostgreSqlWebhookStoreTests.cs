@@ -1,0 +1,233 @@
+using System.Diagnostics;
+using FluentAssertions;
+using Microsoft.Extensions.DependencyInjection;
+using Npgsql;
+using NUnit.Framework;
+using Webhooks.Sdk.PostgreSql;
+using Webhooks.Sdk.Storage;
+using Webhooks.Sdk.Testing;
+using Webhooks.Sdk.Tests.Support;
+
+namespace Webhooks.Sdk.Tests.Storage;
+
+[NonParallelizable]
+public class PostgreSqlWebhookStoreTests
+{
+    private string _schema = null!;
+
+    [SetUp]
+    public void SetUp() => _schema = PostgresTestServer.NewSchema();
+
+    [TearDown]
+    public async Task TearDown()
+    {
+        if (Environment.GetEnvironmentVariable(PostgresTestServer.Variable) is { Length: > 0 })
+        {
+            await PostgresTestServer.DropSchemaAsync(_schema);
+        }
+    }
+
+    [Test]
+    public async Task PublishAsync_InRolledBackTransaction_LeavesNoDelivery()
+    {
+        await using var receiver = await LocalWebhookReceiver.StartAsync();
+        await using var host = await StartHostAsync();
+        await host.Destinations.CreateAsync(WebhookTestHost.Destination(receiver));
+
+        await using (var connection = new NpgsqlConnection(PostgresTestServer.ConnectionString))
+        {
+            await connection.OpenAsync();
+            await using var tx = await connection.BeginTransactionAsync();
+            var result = await host.Publisher.PublishAsync(WebhookEvent.Create("order.created", new { id = "o-1" }), tx);
+            result.Deliveries.Should().ContainSingle();
+            await tx.RollbackAsync();
+        }
+
+        var store = host.Services.GetRequiredService<IWebhookStore>();
+        (await store.ListDeliveriesAsync(new DeliveryQuery { TenantId = WebhookTenant.Default }, default)).Should().BeEmpty();
+        (await store.GetNextDueTimeAsync(default)).Should().BeNull();
+    }
+
+    [Test]
+    public async Task PublishAsync_InCommittedTransaction_IsDelivered()
+    {
+        await using var receiver = await LocalWebhookReceiver.StartAsync();
+        await using var host = await StartHostAsync();
+        await host.Destinations.CreateAsync(WebhookTestHost.Destination(receiver));
+
+        PublishResult result;
+        await using (var connection = new NpgsqlConnection(PostgresTestServer.ConnectionString))
+        {
+            await connection.OpenAsync();
+            await using var tx = await connection.BeginTransactionAsync();
+            await using (var cmd = new NpgsqlCommand($"CREATE TABLE \"{_schema}\".orders (id text PRIMARY KEY); INSERT INTO \"{_schema}\".orders VALUES ('o-2');", connection, tx))
+            {
+                await cmd.ExecuteNonQueryAsync();
+            }
+
+            result = await host.Publisher.PublishAsync(WebhookEvent.Create("order.created", new { id = "o-2" }), tx);
+            await tx.CommitAsync();
+        }
+
+        var delivery = await host.WaitForFinalAsync(result.Deliveries[0].DeliveryId);
+        delivery.Status.Should().Be(WebhookDeliveryStatus.Succeeded);
+        receiver.Requests.Should().ContainSingle().Which.Header("webhook-id").Should().Be(result.EventId);
+    }
+
+    [Test]
+    public async Task TwoInstances_OneQueue_EachDeliveryArrivesOnceAndBothWork()
+    {
+        await using var receiver = await LocalWebhookReceiver.StartAsync();
+        receiver.DefaultResponse = ReceiverResponse.Ok() with { Delay = TimeSpan.FromMilliseconds(20) };
+        await using var a = await StartHostAsync(o => o.UserAgent = "instance-a");
+        await using var b = await StartHostAsync(o => o.UserAgent = "instance-b");
+        await a.Destinations.CreateAsync(WebhookTestHost.Destination(receiver));
+
+        var ids = new List<string>();
+        for (var i = 0; i < 200; i++)
+        {
+            var publisher = i % 2 == 0 ? a.Publisher : b.Publisher;
+            ids.Add((await publisher.PublishAsync(WebhookEvent.Create("thing.happened", new { n = i }))).EventId);
+        }
+
+        await WebhookTestHost.WaitUntilAsync(() => Task.FromResult(receiver.Requests.Count >= 200), TimeSpan.FromSeconds(60), "all 200 delivered");
+        await Task.Delay(1000);
+
+        var requests = receiver.Requests;
+        requests.Select(r => r.Header("webhook-id")).Should().BeEquivalentTo(ids, "each delivery arrives exactly once");
+        var byInstance = requests.GroupBy(r => r.Header("User-Agent")).ToDictionary(g => g.Key!, g => g.Count());
+        TestContext.Out.WriteLine("deliveries per instance: " + string.Join(", ", byInstance.Select(p => $"{p.Key}={p.Value}")));
+        byInstance.Keys.Should().BeEquivalentTo("instance-a", "instance-b");
+    }
+
+    [Test]
+    [CancelAfter(180_000)]
+    public async Task ServerRestart_MidRun_NothingLostAndDeliveryResumesByItself()
+    {
+        var restart = PostgresTestServer.RestartCommand;
+        await using var receiver = await LocalWebhookReceiver.StartAsync();
+        receiver.DefaultResponse = ReceiverResponse.Ok() with { Delay = TimeSpan.FromMilliseconds(30) };
+        await using var host = await StartHostAsync(o =>
+        {
+            o.Dispatcher.LeaseDuration = TimeSpan.FromSeconds(35);
+            o.Dispatcher.StoreErrorDelay = TimeSpan.FromMilliseconds(250);
+            o.Dispatcher.MaxConcurrency = 4;
+        });
+        await host.Destinations.CreateAsync(WebhookTestHost.Destination(receiver));
+        var ids = new List<string>();
+        for (var i = 0; i < 200; i++)
+        {
+            ids.Add((await host.Publisher.PublishAsync(WebhookEvent.Create("thing.happened", new { n = i }))).EventId);
+        }
+
+        await WebhookTestHost.WaitUntilAsync(() => Task.FromResult(receiver.Requests.Count >= 30), TimeSpan.FromSeconds(30), "delivery started");
+        await RunShellAsync(restart);
+        var receivedAtRestart = receiver.Requests.Count;
+
+        var deadline = DateTime.UtcNow.AddSeconds(60);
+        for (var i = 200; i < 250; i++)
+        {
+            while (true)
+            {
+                try
+                {
+                    ids.Add((await host.Publisher.PublishAsync(WebhookEvent.Create("thing.happened", new { n = i }))).EventId);
+                    break;
+                }
+                catch (Exception) when (DateTime.UtcNow < deadline)
+                {
+                    // The first calls after a restart may meet a dropped pooled connection; PublishAsync throws and the caller retries.
+                    await Task.Delay(100);
+                }
+            }
+        }
+
+        await WebhookTestHost.WaitUntilAsync(() => Task.FromResult(receiver.Requests.Select(r => r.Header("webhook-id")).Distinct().Count() >= ids.Count), TimeSpan.FromSeconds(120), "every event delivered after the restart");
+
+        receiver.Requests.Select(r => r.Header("webhook-id")).Distinct().Should().BeEquivalentTo(ids);
+        receivedAtRestart.Should().BeLessThan(ids.Count);
+        host.Logs.Lines.Count(l => l.Contains("[5002]", StringComparison.Ordinal)).Should().BeGreaterThanOrEqualTo(2, "the listener reconnected by itself");
+    }
+
+    [Test]
+    public async Task PublishAsync_ServerUnreachable_ThrowsAndHostKeepsRunning()
+    {
+        await using var host = await WebhookTestHost.StartAsync(
+            o =>
+            {
+                o.Secrets.Key = Convert.ToBase64String(new byte[32]);
+                o.Dispatcher.StoreErrorDelay = TimeSpan.FromMilliseconds(100);
+            },
+            (_, webhooks) => webhooks.UsePostgreSqlStore("Host=127.0.0.1;Port=1;Username=nobody;Database=none;Timeout=2", o => o.Schema = _schema));
+
+        var act = () => host.Publisher.PublishAsync(WebhookEvent.Create("thing.happened", new { n = 1 }));
+
+        (await act.Should().ThrowAsync<InvalidOperationException>()).Which.Message.Should().Contain("Could not connect to the PostgreSQL webhook store (Host=127.0.0.1; Port=1; Database=none)");
+        await WebhookTestHost.WaitUntilAsync(() => Task.FromResult(host.Logs.Lines.Count(l => l.Contains("[1005]", StringComparison.Ordinal)) >= 2), TimeSpan.FromSeconds(20), "the dispatcher logs and retries");
+        host.Logs.AllText.Should().NotContain("nobody");
+    }
+
+    [Test]
+    public async Task InitializeAsync_SchemaNewerThanCode_ThrowsClearError()
+    {
+        await using (var store = NewStore())
+        {
+            await store.InitializeAsync();
+        }
+
+        await using (var dataSource = NpgsqlDataSource.Create(PostgresTestServer.ConnectionString))
+        await using (var cmd = dataSource.CreateCommand($"INSERT INTO \"{_schema}\".schema_version (version) VALUES (99);"))
+        {
+            await cmd.ExecuteNonQueryAsync();
+        }
+
+        await using var newer = NewStore();
+        var act = () => newer.InitializeAsync();
+
+        (await act.Should().ThrowAsync<InvalidOperationException>()).Which.Message.Should().Contain("schema version 99, newer than this version of Webhooks.Sdk.PostgreSql supports (1)");
+    }
+
+    [Test]
+    public async Task InitializeAsync_ManyInstancesAtOnce_MigrateOnce()
+    {
+        var stores = Enumerable.Range(0, 6).Select(_ => NewStore()).ToArray();
+        try
+        {
+            await Task.WhenAll(stores.Select(s => s.InitializeAsync()));
+        }
+        finally
+        {
+            foreach (var s in stores)
+            {
+                await s.DisposeAsync();
+            }
+        }
+
+        await using var dataSource = NpgsqlDataSource.Create(PostgresTestServer.ConnectionString);
+        await using var cmd = dataSource.CreateCommand($"SELECT string_agg(version::text, ',') FROM \"{_schema}\".schema_version;");
+        (await cmd.ExecuteScalarAsync()).Should().Be("1");
+    }
+
+    private PostgreSqlWebhookStore NewStore() => new(new PostgreSqlWebhookStoreOptions { ConnectionString = PostgresTestServer.ConnectionString, Schema = _schema });
+
+    private async Task<WebhookTestHost> StartHostAsync(Action<WebhooksOptions>? configure = null)
+    {
+        var connectionString = PostgresTestServer.ConnectionString;
+        return await WebhookTestHost.StartAsync(
+            o =>
+            {
+                o.Secrets.Key = Convert.ToBase64String(new byte[32]);
+                configure?.Invoke(o);
+            },
+            (_, webhooks) => webhooks.UsePostgreSqlStore(connectionString, o => o.Schema = _schema));
+    }
+
+    private static async Task RunShellAsync(string command)
+    {
+        using var process = Process.Start(new ProcessStartInfo("bash") { ArgumentList = { "-c", command }, RedirectStandardOutput = true, RedirectStandardError = true })!;
+        var stderr = process.StandardError.ReadToEndAsync();
+        await process.StandardOutput.ReadToEndAsync();
+        await process.WaitForExitAsync();
+        process.ExitCode.Should().Be(0, "the restart command must succeed: {0}", await stderr);
+    }
+}
