@@ -84,9 +84,10 @@ internal sealed class DeliveryProcessor
         }
 
         var final = outcome.Result.Success || outcome.Result.Gone || attemptNumber >= delivery.MaxAttempts;
-        await correlation.CompleteAsync(_store, destination, outcome, final, cancellationToken).ConfigureAwait(false);
+        // The exchange happened: record it even when the host is stopping, or it would be sent again needlessly.
+        await correlation.CompleteAsync(_store, destination, outcome, final, CancellationToken.None).ConfigureAwait(false);
 
-        await RecordAsync(leased, destination, attemptNumber, outcome, cancellationToken).ConfigureAwait(false);
+        await RecordAsync(leased, destination, attemptNumber, outcome, CancellationToken.None).ConfigureAwait(false);
     }
 
     private async Task RecordAsync(LeasedDelivery leased, DestinationRuntime destination, int attemptNumber, AttemptOutcome outcome, CancellationToken cancellationToken)
