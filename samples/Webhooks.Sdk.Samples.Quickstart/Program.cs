@@ -3,7 +3,8 @@
 //       starts a local receiver, registers three destinations (one fails at first, then recovers),
 //       publishes events and prints every delivery and attempt.
 //   dotnet run --project samples/Webhooks.Sdk.Samples.Quickstart -- --url URL [--secret SECRET] [--format NAME]
-//       [--count N] [--event-type TYPE] [--allow-private-network] [--store sqlite:PATH] [--timeout SECONDS]
+//       [--count N] [--event-type TYPE] [--setting KEY=VALUE] [--allow-private-network] [--store sqlite:PATH]
+//       [--timeout SECONDS]
 //       sends to a real endpoint; exits 0 when every delivery succeeded, 1 when any failed, 2 on bad arguments.
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;

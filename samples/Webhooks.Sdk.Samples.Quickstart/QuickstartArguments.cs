@@ -19,6 +19,8 @@ internal sealed record QuickstartArguments
 
     public string? Store { get; init; }
 
+    public IReadOnlyDictionary<string, string> Settings { get; init; } = new Dictionary<string, string>();
+
     public TimeSpan Timeout { get; init; } = TimeSpan.FromSeconds(60);
 
     public static QuickstartArguments Parse(string[] args)
@@ -36,17 +38,29 @@ internal sealed record QuickstartArguments
                 "--event-type" => result with { EventType = Value() },
                 "--allow-private-network" => result with { AllowPrivateNetwork = true },
                 "--store" => result with { Store = Value() },
+                "--setting" => result with { Settings = WithSetting(result.Settings, Value()) },
                 "--timeout" => result with { Timeout = TimeSpan.FromSeconds(PositiveInt(Value(), "--timeout")) },
-                _ => throw new ArgumentException($"unknown argument '{args[i]}'; usage: [--url URL [--secret SECRET] [--format NAME] [--count N] [--event-type TYPE] [--allow-private-network] [--store sqlite:PATH] [--timeout SECONDS]]"),
+                _ => throw new ArgumentException($"unknown argument '{args[i]}'; usage: [--url URL [--secret SECRET] [--format NAME] [--count N] [--event-type TYPE] [--allow-private-network] [--setting KEY=VALUE] [--store sqlite:PATH] [--timeout SECONDS]]"),
             };
         }
 
-        if (result.Url is null && (result.Secret is not null || result.Count != 1 || result.Format != WebhookFormats.Json))
+        if (result.Url is null && (result.Secret is not null || result.Count != 1 || result.Format != WebhookFormats.Json || result.Settings.Count > 0))
         {
-            throw new ArgumentException("--secret, --format and --count need --url");
+            throw new ArgumentException("--secret, --format, --setting and --count need --url");
         }
 
         return result;
+    }
+
+    private static Dictionary<string, string> WithSetting(IReadOnlyDictionary<string, string> settings, string pair)
+    {
+        var at = pair.IndexOf('=', StringComparison.Ordinal);
+        if (at <= 0)
+        {
+            throw new ArgumentException($"--setting must be KEY=VALUE, not '{pair}'");
+        }
+
+        return new Dictionary<string, string>(settings) { [pair[..at]] = pair[(at + 1)..] };
     }
 
     private static int PositiveInt(string value, string name)

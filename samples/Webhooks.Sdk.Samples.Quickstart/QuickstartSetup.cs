@@ -37,6 +37,7 @@ internal static class QuickstartSetup
         Name = "quickstart",
         Url = arguments.Url!,
         Format = arguments.Format,
+        FormatSettings = new Dictionary<string, string>(arguments.Settings, StringComparer.OrdinalIgnoreCase),
         RetryCount = 2,
         Auth = arguments.Secret is null ? null : HmacSignatureWebhookAuth.StandardWebhooks(arguments.Secret),
     };

@@ -18,6 +18,7 @@ internal sealed class LeanReceiver : IBenchmarkReceiver
     private readonly WebApplication _app;
     private long _requests;
     private long _bytes;
+    private long _connections;
 
     private LeanReceiver(WebApplication app) => _app = app;
 
@@ -27,13 +28,20 @@ internal sealed class LeanReceiver : IBenchmarkReceiver
 
     public long Bytes => Interlocked.Read(ref _bytes);
 
+    public long Connections => Interlocked.Read(ref _connections);
+
     public static async Task<LeanReceiver> StartAsync()
     {
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();
-        builder.WebHost.ConfigureKestrel(k => k.Listen(IPAddress.Loopback, 0));
+        LeanReceiver? receiver = null;
+        builder.WebHost.ConfigureKestrel(k => k.Listen(IPAddress.Loopback, 0, listen => listen.Use(next => context =>
+        {
+            Interlocked.Increment(ref receiver!._connections);
+            return next(context);
+        })));
         var app = builder.Build();
-        var receiver = new LeanReceiver(app);
+        receiver = new LeanReceiver(app);
         app.Run(receiver.HandleAsync);
         await app.StartAsync();
         var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
@@ -79,6 +87,9 @@ internal interface IBenchmarkReceiver : IAsyncDisposable
     Uri Url { get; }
 
     long Requests { get; }
+
+    /// <summary>Gets how many TCP connections were accepted so far.</summary>
+    long Connections { get; }
 }
 
 /// <summary>The test kit's recording receiver, for comparison (<c>--receiver recording</c>).</summary>
@@ -87,6 +98,8 @@ internal sealed class RecordingReceiver(Webhooks.Sdk.Testing.LocalWebhookReceive
     public Uri Url { get; } = inner.Url("/hook");
 
     public long Requests => inner.Requests.Count;
+
+    public long Connections => inner.ConnectionCount;
 
     public static async Task<RecordingReceiver> StartAsync() => new(await Webhooks.Sdk.Testing.LocalWebhookReceiver.StartAsync());
 

@@ -11,7 +11,7 @@ using Webhooks.Sdk.Formatting;
 namespace Webhooks.Sdk.Benchmarks.Throughput;
 
 /// <summary>
-/// <c>throughput [--count N] [--concurrency C] [--store memory] [--receiver lean|recording] [--warmup W]</c>:
+/// <c>throughput [--count N] [--concurrency C] [--store memory] [--receiver lean|recording] [--warmup W] [--breakdown]</c>:
 /// N deliveries through the whole library (publish → store → dispatcher → receiver on loopback), then the same bodies
 /// with raw <see cref="HttpClient"/> at the same concurrency to the same receiver. Both sides are warmed up first.
 /// The last line printed is <c>throughput ratio library/raw: R (library X/s, raw Y/s)</c>.
@@ -30,7 +30,7 @@ internal static class ThroughputCommand
         catch (ArgumentException ex)
         {
             Console.Error.WriteLine(ex.Message);
-            Console.Error.WriteLine($"usage: throughput [--count N] [--concurrency C] [--store {BenchmarkStores.Known}] [--receiver lean|recording] [--warmup W]");
+            Console.Error.WriteLine($"usage: throughput [--count N] [--concurrency C] [--store {BenchmarkStores.Known}] [--receiver lean|recording] [--warmup W] [--breakdown]");
             return 2;
         }
 
@@ -62,13 +62,21 @@ internal static class ThroughputCommand
             await raw.RunAsync(warmupEvents, warmupBodies);
 
             var received = receiver.Requests;
+            var connections = receiver.Connections;
+            var allocated = GC.GetTotalAllocatedBytes(precise: true);
             var library = await RunLibraryAsync(publisher, counter, events);
+            var libraryAllocated = GC.GetTotalAllocatedBytes(precise: true) - allocated;
             var libraryReceived = receiver.Requests - received;
+            var libraryConnections = receiver.Connections - connections;
             var failures = counter.Failures;
 
             received = receiver.Requests;
+            connections = receiver.Connections;
+            allocated = GC.GetTotalAllocatedBytes(precise: true);
             var rawElapsed = await raw.RunAsync(events, bodies);
+            var rawAllocated = GC.GetTotalAllocatedBytes(precise: true) - allocated;
             var rawReceived = receiver.Requests - received;
+            var rawConnections = receiver.Connections - connections;
 
             var log = host.Services.GetRequiredService<IWebhookDeliveryLog>();
             var recent = await log.ListAsync(destination.Id, limit: Math.Min(settings.Count, 1000));
@@ -76,11 +84,20 @@ internal static class ThroughputCommand
 
             var libraryRate = settings.Count / library.TotalSeconds;
             var rawRate = settings.Count / rawElapsed.TotalSeconds;
-            Console.WriteLine($"library: {settings.Count} deliveries in {library.TotalMilliseconds:F0} ms, receiver got {libraryReceived}, failed attempts {failures}, not succeeded among the last {recent.Count}: {notSucceeded}");
-            Console.WriteLine($"raw:     {settings.Count} requests in {rawElapsed.TotalMilliseconds:F0} ms, receiver got {rawReceived}, failed {raw.Failures}");
+            Console.WriteLine($"library: {settings.Count} deliveries in {library.TotalMilliseconds:F0} ms, receiver got {libraryReceived}, failed attempts {failures}, not succeeded among the last {recent.Count}: {notSucceeded}, {libraryAllocated / settings.Count} B allocated per delivery (receiver included), {libraryConnections} new connections");
+            Console.WriteLine($"raw:     {settings.Count} requests in {rawElapsed.TotalMilliseconds:F0} ms, receiver got {rawReceived}, failed {raw.Failures}, {rawAllocated / settings.Count} B allocated per request (receiver included), {rawConnections} new connections");
             if (libraryReceived < settings.Count || failures > 0 || notSucceeded > 0 || raw.Failures > 0)
             {
                 Console.WriteLine("warning: not every request succeeded; the figures below are not comparable.");
+            }
+
+            if (settings.Breakdown)
+            {
+                var senderOnly = await StageBreakdown.SenderOnlyAsync(host.Services, destination.Id, warmupEvents, events, settings.Concurrency);
+                var (publishOnly, dispatchOnly) = await StageBreakdown.PublishThenDispatchAsync(receiver.Url, events, settings.Concurrency, () => counter.Total);
+                Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"stage publish only (router + in-memory store, no dispatcher): {publishOnly:F0}/s, {1e6 / publishOnly:F1} µs per event"));
+                Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"stage dispatch only (backlog drained: lease, process, send, complete): {dispatchOnly:F0}/s, {dispatchOnly / rawRate:F2} of raw"));
+                Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"stage sender only (render, headers, Polly, client factory, HTTP; no store, no dispatcher): {senderOnly:F0}/s, {senderOnly / rawRate:F2} of raw"));
             }
 
             Console.WriteLine(string.Create(
@@ -251,7 +268,7 @@ internal static class ThroughputCommand
         public void Dispose() => _client.Dispose();
     }
 
-    private sealed record Settings(int Count, int Concurrency, string Store, string Receiver, int Warmup)
+    private sealed record Settings(int Count, int Concurrency, string Store, string Receiver, int Warmup, bool Breakdown)
     {
         public static Settings Parse(string[] args)
         {
@@ -260,8 +277,15 @@ internal static class ThroughputCommand
             var store = BenchmarkStores.Default;
             var receiver = "lean";
             int? warmup = null;
+            var breakdown = false;
             for (var i = 0; i < args.Length; i++)
             {
+                if (args[i] == "--breakdown")
+                {
+                    breakdown = true;
+                    continue;
+                }
+
                 var value = i + 1 < args.Length ? args[i + 1] : throw new ArgumentException($"{args[i]} needs a value.");
                 switch (args[i])
                 {
@@ -278,7 +302,7 @@ internal static class ThroughputCommand
                 i++;
             }
 
-            return new Settings(count, concurrency, store, receiver, warmup ?? Math.Clamp(count / 5, 100, 2000));
+            return new Settings(count, concurrency, store, receiver, warmup ?? Math.Clamp(count / 5, 100, 2000), breakdown);
         }
 
         private static int Positive(string name, string value)

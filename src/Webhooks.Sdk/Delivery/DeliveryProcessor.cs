@@ -14,6 +14,7 @@ namespace Webhooks.Sdk.Delivery;
 internal sealed class DeliveryProcessor
 {
     private static readonly TimeSpan MaxInProcessRateWait = TimeSpan.FromMilliseconds(250);
+    private static readonly TimeSpan SuccessRecordInterval = TimeSpan.FromSeconds(1);
 
     private readonly IWebhookStore _store;
     private readonly DeliverySender _sender;
@@ -24,6 +25,7 @@ internal sealed class DeliveryProcessor
     private readonly ILogger _logger;
     private readonly IServiceProvider _services;
     private readonly WebhookMetrics _metrics;
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<(string Tenant, string Id), long> _lastSuccessRecorded = new();
 
     public DeliveryProcessor(
         IWebhookStore store,
@@ -84,9 +86,10 @@ internal sealed class DeliveryProcessor
         }
 
         var final = outcome.Result.Success || outcome.Result.Gone || attemptNumber >= delivery.MaxAttempts;
-        await correlation.CompleteAsync(_store, destination, outcome, final, cancellationToken).ConfigureAwait(false);
+        // The exchange happened: record it even when the host is stopping, or it would be sent again needlessly.
+        await correlation.CompleteAsync(_store, destination, outcome, final, CancellationToken.None).ConfigureAwait(false);
 
-        await RecordAsync(leased, destination, attemptNumber, outcome, cancellationToken).ConfigureAwait(false);
+        await RecordAsync(leased, destination, attemptNumber, outcome, CancellationToken.None).ConfigureAwait(false);
     }
 
     private async Task RecordAsync(LeasedDelivery leased, DestinationRuntime destination, int attemptNumber, AttemptOutcome outcome, CancellationToken cancellationToken)
@@ -106,7 +109,6 @@ internal sealed class DeliveryProcessor
             ResponseExcerpt = result.ResponseExcerpt,
         };
         var now = _time.GetUtcNow();
-        var url = Redaction.Url(destination.Url);
         DeliveryStatus status;
         var dueAt = now;
         if (result.Success)
@@ -118,12 +120,12 @@ internal sealed class DeliveryProcessor
         {
             status = DeliveryStatus.Pending;
             dueAt = now + RetrySchedule.Delay(_options.Retry, attemptNumber, result.RetryAfter, Random.Shared.NextDouble());
-            Log.DeliveryWillRetry(_logger, delivery.Id, destination.Id, url, attemptNumber, result.StatusCode, result.Error, dueAt);
+            Log.DeliveryWillRetry(_logger, delivery.Id, destination.Id, Redaction.Url(destination.Url), attemptNumber, result.StatusCode, result.Error, dueAt);
         }
         else
         {
             status = DeliveryStatus.Failed;
-            Log.DeliveryFailed(_logger, delivery.Id, destination.Id, url, attemptNumber, result.StatusCode, result.Error);
+            Log.DeliveryFailed(_logger, delivery.Id, destination.Id, Redaction.Url(destination.Url), attemptNumber, result.StatusCode, result.Error);
         }
 
         _metrics.RecordAttempt(destination.Public.Format, result.Success, outcome.Duration);
@@ -144,17 +146,21 @@ internal sealed class DeliveryProcessor
             Log.LeaseLost(_logger, delivery.Id);
         }
 
-        var health = await _store.RecordDestinationOutcomeAsync(
-            new DestinationOutcome
-            {
-                TenantId = destination.TenantId,
-                DestinationId = destination.Id,
-                At = now,
-                Success = result.Success,
-                DisableAfterConsecutiveFailures = _options.Health.DisableAfterConsecutiveFailures > 0 ? _options.Health.DisableAfterConsecutiveFailures : null,
-                DisableNowReason = result.Gone ? "The destination answered 410 Gone." : null,
-            },
-            cancellationToken).ConfigureAwait(false);
+        DestinationOutcomeResult? health = null;
+        if (!SkipSuccessRecord(destination, result.Success, now))
+        {
+            health = await _store.RecordDestinationOutcomeAsync(
+                new DestinationOutcome
+                {
+                    TenantId = destination.TenantId,
+                    DestinationId = destination.Id,
+                    At = now,
+                    Success = result.Success,
+                    DisableAfterConsecutiveFailures = _options.Health.DisableAfterConsecutiveFailures > 0 ? _options.Health.DisableAfterConsecutiveFailures : null,
+                    DisableNowReason = result.Gone ? "The destination answered 410 Gone." : null,
+                },
+                cancellationToken).ConfigureAwait(false);
+        }
 
         if (status == DeliveryStatus.Failed && completed)
         {
@@ -176,6 +182,32 @@ internal sealed class DeliveryProcessor
             var disabled = mapper.ToRuntime(health.Destination).Public;
             await NotifyAsync((o, ct) => o.OnDestinationDisabledAsync(disabled, ct), cancellationToken).ConfigureAwait(false);
         }
+    }
+
+    /// <summary>
+    /// A success on a healthy destination (no failures since the last recorded success) is written to the store at
+    /// most once per <see cref="SuccessRecordInterval"/>: <c>LastSuccessAt</c> is that coarse, and a busy destination
+    /// costs one store write per delivery instead of two. Failures are always recorded.
+    /// </summary>
+    private bool SkipSuccessRecord(DestinationRuntime destination, bool success, DateTimeOffset now)
+    {
+        var key = (destination.TenantId, destination.Id);
+        if (!success)
+        {
+            _lastSuccessRecorded.TryRemove(key, out _);
+            return false;
+        }
+
+        if (destination.Record.ConsecutiveFailures == 0
+            && _lastSuccessRecorded.TryGetValue(key, out var last)
+            && now.UtcTicks - last < SuccessRecordInterval.Ticks
+            && now.UtcTicks >= last)
+        {
+            return true;
+        }
+
+        _lastSuccessRecorded[key] = now.UtcTicks;
+        return false;
     }
 
     private async Task PostponeAsync(LeasedDelivery leased, DateTimeOffset dueAt, string why, CancellationToken cancellationToken)

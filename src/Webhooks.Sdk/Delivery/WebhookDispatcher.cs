@@ -121,60 +121,9 @@ internal sealed class WebhookDispatcher : BackgroundService
         task.ContinueWith(static (t, state) => ((ConcurrentDictionary<Task, byte>)state!).TryRemove(t, out _), _inFlight, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
     }
 
-    /// <summary>
-    /// Processes a leased delivery, then keeps its slot and leases the next due one itself while there is work, so a busy
-    /// queue does not pay a wake-up of the main loop and a new task for every delivery.
-    /// </summary>
     private async Task RunAsync(LeasedDelivery item, DestinationRuntime? destination, SemaphoreSlim slots, CancellationToken stoppingToken)
     {
         await Task.Yield();
-        try
-        {
-            while (true)
-            {
-                await ProcessOneAsync(item, destination, stoppingToken).ConfigureAwait(false);
-                if (stoppingToken.IsCancellationRequested)
-                {
-                    return;
-                }
-
-                var next = await _store.LeaseDueAsync(
-                    new LeaseRequest { Owner = _owner, MaxCount = 1, Now = _time.GetUtcNow(), Duration = _options.LeaseDuration },
-                    stoppingToken).ConfigureAwait(false);
-                if (next.Count == 0)
-                {
-                    return;
-                }
-
-                item = next[0];
-
-                // Not cancelled by the stopping token: once leased, the delivery goes to ProcessOneAsync, which hands it back on stop.
-                destination = await ResolveDestinationAsync(item, CancellationToken.None).ConfigureAwait(false);
-            }
-        }
-        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
-        {
-        }
-#pragma warning disable CA1031 // A store failure while looking for more work ends this worker; the main loop carries on.
-        catch (Exception ex)
-#pragma warning restore CA1031
-        {
-            Log.StoreFailed(_logger, ex, 0);
-        }
-        finally
-        {
-            slots.Release();
-        }
-    }
-
-    private async Task<DestinationRuntime?> ResolveDestinationAsync(LeasedDelivery item, CancellationToken cancellationToken)
-    {
-        var record = await _store.GetDestinationAsync(item.Delivery.TenantId, item.Delivery.DestinationId, cancellationToken).ConfigureAwait(false);
-        return record is null ? null : _mapper.ToRuntime(record);
-    }
-
-    private async Task ProcessOneAsync(LeasedDelivery item, DestinationRuntime? destination, CancellationToken stoppingToken)
-    {
         DestinationGate? gate = null;
         var entered = false;
         try
@@ -218,6 +167,8 @@ internal sealed class WebhookDispatcher : BackgroundService
 
                 gate.Dequeue();
             }
+
+            slots.Release();
         }
     }
 

@@ -41,8 +41,14 @@ internal sealed class WebhooksStartup : IHostedService
 
             try
             {
-                await _destinations.GetAsync(definition.Id, cancellationToken).ConfigureAwait(false);
+                var existing = await _destinations.GetAsync(definition.Id, cancellationToken).ConfigureAwait(false);
                 await _destinations.UpdateAsync(definition.Id, ToUpdate(definition), cancellationToken).ConfigureAwait(false);
+                if (existing.Enabled != definition.Enabled)
+                {
+                    _ = definition.Enabled
+                        ? await _destinations.EnableAsync(definition.Id, cancellationToken).ConfigureAwait(false)
+                        : await _destinations.DisableAsync(definition.Id, "Disabled in configuration.", cancellationToken).ConfigureAwait(false);
+                }
             }
             catch (WebhookNotFoundException)
             {

@@ -155,7 +155,6 @@ internal sealed class TeamsFormatter : JsonFormatterBase
     {
         var evt = context.Event;
         var severity = SeverityMap.Of(evt);
-        var plain = context.Destination.TextFormat == WebhookTextFormat.PlainText;
         w.WriteStartObject();
         w.WriteString("type", "message");
         w.WriteStartArray("attachments");
@@ -172,7 +171,7 @@ internal sealed class TeamsFormatter : JsonFormatterBase
         w.WriteStartArray("body");
         w.WriteStartObject();
         w.WriteString("type", "TextBlock");
-        w.WriteString("text", Text(FormatKit.Title(evt), plain));
+        w.WriteString("text", Text(FormatKit.Title(evt)));
         w.WriteString("size", "Large");
         w.WriteString("weight", "Bolder");
         w.WriteBoolean("wrap", true);
@@ -182,7 +181,7 @@ internal sealed class TeamsFormatter : JsonFormatterBase
         {
             w.WriteStartObject();
             w.WriteString("type", "TextBlock");
-            w.WriteString("text", Text(TextLimits.Truncate(evt.Summary, summaryChars), plain));
+            w.WriteString("text", Text(TextLimits.Truncate(evt.Summary, summaryChars)));
             w.WriteBoolean("wrap", true);
             w.WriteEndObject();
         }
@@ -190,18 +189,18 @@ internal sealed class TeamsFormatter : JsonFormatterBase
         w.WriteStartObject();
         w.WriteString("type", "FactSet");
         w.WriteStartArray("facts");
-        Fact(w, "Severity", SeverityMap.Name(evt), plain);
-        Fact(w, "Type", evt.Type, plain);
+        Fact(w, "Severity", SeverityMap.Name(evt));
+        Fact(w, "Type", evt.Type);
         if (evt.Source is { Length: > 0 })
         {
-            Fact(w, "Source", evt.Source, plain);
+            Fact(w, "Source", evt.Source);
         }
 
-        Fact(w, "Time", FormatKit.Time(evt), plain);
-        Fact(w, "Id", evt.Id!, plain);
+        Fact(w, "Time", FormatKit.Time(evt));
+        Fact(w, "Id", evt.Id!);
         for (var i = 0; i < Math.Min(fieldCount, data.Count); i++)
         {
-            Fact(w, data[i].Key, data[i].Value, plain);
+            Fact(w, data[i].Key, data[i].Value);
         }
 
         w.WriteEndArray();
@@ -223,14 +222,14 @@ internal sealed class TeamsFormatter : JsonFormatterBase
         w.WriteEndObject();
     }
 
-    // Adaptive Card text is a Markdown subset even in "plain" mode, so user data is always escaped.
-    private static string Text(string text, bool plain) => plain ? FormatKit.EscapeMarkdown(text) : FormatKit.EscapeMarkdown(text);
+    // Adaptive Card text is always a Markdown subset (no HTML), so user data is escaped whatever the text format.
+    private static string Text(string text) => FormatKit.EscapeMarkdown(text);
 
-    private static void Fact(Utf8JsonWriter w, string title, string value, bool plain)
+    private static void Fact(Utf8JsonWriter w, string title, string value)
     {
         w.WriteStartObject();
-        w.WriteString("title", Text(title, plain));
-        w.WriteString("value", Text(value, plain));
+        w.WriteString("title", Text(title));
+        w.WriteString("value", Text(value));
         w.WriteEndObject();
     }
 }

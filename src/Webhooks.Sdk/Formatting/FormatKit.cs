@@ -111,7 +111,7 @@ internal static class SeverityMap
     };
 }
 
-/// <summary>Helpers shared by the built-in formatters.</summary>
+/// <summary>Building blocks shared by the built-in formatters.</summary>
 internal static class FormatKit
 {
     public const string JsonContentType = "application/json; charset=utf-8";

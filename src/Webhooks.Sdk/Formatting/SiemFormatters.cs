@@ -104,6 +104,8 @@ internal sealed class SyslogFormatter : IWebhookFormatter
     internal const int DefaultMaxBytes = 8192;
     internal const int ParamValueMax = 1024;
     internal const int MaxDataParams = 32;
+    internal const int MsgReserve = 256;
+    internal const int EventParamValueMax = 255;
     internal const string ContentType = "text/plain; charset=utf-8";
     internal static readonly byte[] Bom = [0xEF, 0xBB, 0xBF];
 
@@ -148,29 +150,77 @@ internal sealed class SyslogFormatter : IWebhookFormatter
         header.Append(Field(FormatKit.Setting(context, "procId", "-"), 128)).Append(' ');
         header.Append(Field(evt.Type, 32)).Append(' ');
         var enterprise = FormatKit.Setting(context, "enterpriseId", "32473");
-        header.Append('[').Append(SdName("event@" + enterprise));
-        Param(header, "id", evt.Id);
-        Param(header, "type", evt.Type);
-        Param(header, "severity", SeverityMap.Name(evt));
-        Param(header, "source", evt.Source);
-        Param(header, "subject", evt.Subject);
-        Param(header, "correlationKey", evt.CorrelationKey);
-        header.Append(']');
-        var data = FormatKit.DataFields(evt);
-        if (data.Count > 0)
+        var max = int.TryParse(FormatKit.Setting(context, "maxBytes", string.Empty), NumberStyles.None, CultureInfo.InvariantCulture, out var m) ? m : DefaultMaxBytes;
+
+        // Structured data gets what is left after the header, less a reserve for MSG; parameters that do not fit are
+        // shortened (event parameters) or left out (data parameters).
+        var budget = max - Encoding.UTF8.GetByteCount(header.ToString()) - MsgReserve;
+        var used = 0;
+        var sd = new StringBuilder(256);
+        var element = new StringBuilder(256);
+        void Element(string id, IEnumerable<KeyValuePair<string, string?>> parameters, bool shorten)
         {
-            header.Append('[').Append(SdName("data@" + enterprise));
-            foreach (var (key, value) in data.Take(MaxDataParams))
+            element.Clear().Append('[').Append(SdName(id + "@" + enterprise));
+            var opening = Encoding.UTF8.GetByteCount(element.ToString()) + 1;
+            var size = opening;
+            var any = false;
+            foreach (var (name, value) in parameters)
             {
-                Param(header, key, value);
+                if (value is null)
+                {
+                    continue;
+                }
+
+                var raw = TextLimits.Truncate(value, shorten ? EventParamValueMax : ParamValueMax);
+                var full = false;
+                while (true)
+                {
+                    var param = " " + SdName(name) + "=\"" + EscapeParam(raw) + "\"";
+                    var bytes = Encoding.UTF8.GetByteCount(param);
+                    if (used + size + bytes <= budget)
+                    {
+                        element.Append(param);
+                        size += bytes;
+                        any = true;
+                        break;
+                    }
+
+                    if (!shorten || raw.Length <= 8)
+                    {
+                        full = !shorten;
+                        break;
+                    }
+
+                    raw = TextLimits.Truncate(raw, raw.Length / 2);
+                }
+
+                if (full)
+                {
+                    break;
+                }
             }
 
-            header.Append(']');
+            if (any || shorten)
+            {
+                if (used + size > budget)
+                {
+                    return;
+                }
+
+                sd.Append(element).Append(']');
+                used += size;
+            }
         }
+
+        Element(
+            "event",
+            [new("id", evt.Id), new("type", evt.Type), new("severity", SeverityMap.Name(evt)), new("source", evt.Source), new("subject", evt.Subject), new("correlationKey", evt.CorrelationKey)],
+            shorten: true);
+        Element("data", FormatKit.DataFields(evt).Take(MaxDataParams).Select(p => new KeyValuePair<string, string?>(p.Key, p.Value)), shorten: false);
+        header.Append(sd.Length == 0 ? "-" : sd.ToString());
 
         var cef = FormatKit.Setting(context, "message", "text") == "cef";
         var msg = cef ? CefFormatter.Line(context) : FormatKit.Title(evt) + (evt.Summary is { Length: > 0 } s ? ": " + s : string.Empty);
-        var max = int.TryParse(FormatKit.Setting(context, "maxBytes", string.Empty), NumberStyles.None, CultureInfo.InvariantCulture, out var m) ? m : DefaultMaxBytes;
         var headerBytes = Encoding.UTF8.GetBytes(header.Append(' ').ToString());
         var prefix = cef ? [] : Bom;
         var room = Math.Max(0, max - headerBytes.Length - prefix.Length);
@@ -226,14 +276,4 @@ internal sealed class SyslogFormatter : IWebhookFormatter
     /// <summary>PARAM-VALUE escaping: <c>\</c>, <c>"</c> and <c>]</c> get a backslash.</summary>
     internal static string EscapeParam(string value)
         => value.Replace("\\", "\\\\", StringComparison.Ordinal).Replace("\"", "\\\"", StringComparison.Ordinal).Replace("]", "\\]", StringComparison.Ordinal);
-
-    private static void Param(StringBuilder sb, string name, string? value)
-    {
-        if (value is null)
-        {
-            return;
-        }
-
-        sb.Append(' ').Append(SdName(name)).Append("=\"").Append(EscapeParam(TextLimits.Truncate(value, ParamValueMax))).Append('"');
-    }
 }

@@ -11,8 +11,8 @@ namespace Webhooks.Sdk.Transport;
 /// (<c>syslog+tls://host:port</c>, default port 6514) with RFC 6587 octet-counting framing (<c>LEN SP MSG</c>).
 /// A body that is already an RFC 5424 message (the <c>syslog</c> format) is sent as it is; any other body (for
 /// example a <c>cef</c> line) becomes the MSG of a minimal RFC 5424 header (<c>&lt;13&gt;1 - - webhooks-sdk - - -</c>).
-/// The connection goes through the SSRF guard's connector: the host is resolved through <see cref="IWebhookDnsResolver"/>,
-/// every address is judged by the same rules as HTTP, and only a judged address is connected to.
+/// The connection is guarded like HTTP: the host is resolved through <see cref="IWebhookDnsResolver"/> and judged by the
+/// SSRF guard's rules (<c>OutboundConnector</c>), and only a judged address is connected to.
 /// </summary>
 internal sealed class SyslogTransport : IWebhookTransport
 {

@@ -66,6 +66,8 @@ internal static class CoreTestKit
                         _perPath.AddOrUpdate(request.Path, 0, (_, v) => v - 1);
                     }
                 },
+                CancellationToken.None,
+                TaskContinuationOptions.ExecuteSynchronously,
                 TaskScheduler.Default);
             return new ReceiverResponse { StatusCode = 200, Body = "ok", Delay = _hold };
         }

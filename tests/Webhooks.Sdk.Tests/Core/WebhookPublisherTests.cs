@@ -132,6 +132,16 @@ public class WebhookPublisherTests
     }
 
     [Test]
+    public async Task PublishAsync_EventIdWithDot_IsRefusedBecauseItIsSigned()
+    {
+        await using var host = await WebhookTestHost.StartAsync();
+
+        var act = () => host.Publisher.PublishAsync(Event() with { Id = "evt.1" });
+
+        (await act.Should().ThrowAsync<WebhookValidationException>()).Which.Errors.Should().ContainSingle().Which.Field.Should().Be("Id");
+    }
+
+    [Test]
     public async Task PublishAsync_BodyOverMaxPayloadBytes_IsRefusedAndNothingStored()
     {
         await using var receiver = await LocalWebhookReceiver.StartAsync();

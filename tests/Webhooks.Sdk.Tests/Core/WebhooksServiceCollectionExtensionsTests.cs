@@ -90,6 +90,37 @@ public class WebhooksServiceCollectionExtensionsTests
     }
 
     [Test]
+    public async Task Start_DestinationDisabledInConfigurationThatExistsEnabled_IsDisabled()
+    {
+        var store = new Webhooks.Sdk.Storage.InMemoryWebhookStore();
+        async Task<WebhookDestination> StartWithAsync(bool enabled)
+        {
+            var builder = Host.CreateEmptyApplicationBuilder(new HostApplicationBuilderSettings());
+            builder.Services.AddWebhooks(o =>
+            {
+                o.Safety.DangerouslyAllowLoopbackForDevelopment();
+                o.Destinations.Add(new WebhookDestinationDefinition { Id = "ops", Name = "Operations", Url = "http://127.0.0.1:9/ops", Enabled = enabled });
+            }).UseStore(_ => store);
+            using var host = builder.Build();
+            await host.StartAsync();
+            try
+            {
+                return await host.Services.GetRequiredService<IWebhookDestinationManager>().GetAsync("ops");
+            }
+            finally
+            {
+                await host.StopAsync();
+            }
+        }
+
+        (await StartWithAsync(enabled: true)).Enabled.Should().BeTrue();
+        var disabled = await StartWithAsync(enabled: false);
+        disabled.Enabled.Should().BeFalse();
+        disabled.DisabledReason.Should().Be("Disabled in configuration.");
+        (await StartWithAsync(enabled: true)).Enabled.Should().BeTrue();
+    }
+
+    [Test]
     public async Task Start_InvalidOptions_FailsWithMessagesNamingEachField()
     {
         var builder = Host.CreateEmptyApplicationBuilder(new HostApplicationBuilderSettings());

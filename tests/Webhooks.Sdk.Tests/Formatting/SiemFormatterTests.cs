@@ -124,6 +124,19 @@ public class SyslogFormatterTests
     }
 
     [Test]
+    public void Format_ManyLargeDataFields_StructuredDataShrinksToFitAndEventIdKept()
+    {
+        var data = Enumerable.Range(0, 40).ToDictionary(i => "f" + i, _ => new string('x', 900));
+        var settings = new Dictionary<string, string>(Settings) { ["maxBytes"] = "2048" };
+        var body = Body(Format("syslog", Sample(e => e with { Data = JsonSerializer.SerializeToElement(data), CorrelationKey = new string('k', 3000) }), settings));
+
+        Encoding.UTF8.GetByteCount(body).Should().BeLessThanOrEqualTo(2048);
+        body.Should().Contain("[event@32473 id=\"evt_01JABC\" type=\"user.login.failed\"").And.Contain("][data@32473 f0=\"");
+        body.Should().NotContain("f39=", "data parameters that do not fit are left out");
+        body.Should().Contain("Login failed for alice");
+    }
+
+    [Test]
     public void Format_CefMessage_CefLineAsMsgWithoutBom()
     {
         var body = Body(Format("syslog", Sample(), new Dictionary<string, string>(Settings) { ["message"] = "cef" }));

@@ -85,6 +85,46 @@ public class QuickstartTests
         receiver.RequestsTo("/in").Should().HaveCount(3, "one attempt and the sample's two retries");
     }
 
+    [TestCase("json")]
+    [TestCase("cloudevents")]
+    [TestCase("slack")]
+    [TestCase("teams")]
+    [TestCase("discord")]
+    [TestCase("gchat")]
+    [TestCase("feishu")]
+    [TestCase("datadog")]
+    [TestCase("splunk")]
+    [TestCase("opsgenie")]
+    [TestCase("pagerduty", "routingKey=R0UT1NGKEY0000000000000000000000")]
+    [TestCase("cef")]
+    [TestCase("syslog")]
+    [TestCase("jira", "projectKey=OPS")]
+    [TestCase("servicenow")]
+    [TestCase("zendesk")]
+    public async Task Run_FormatOption_DeliversInThatFormat(string format, string? setting = null)
+    {
+        await using var receiver = await LocalWebhookReceiver.StartAsync();
+        var args = new List<string> { "--url", receiver.Url("/in").ToString(), "--allow-private-network", "--format", format };
+        if (setting is not null)
+        {
+            args.AddRange(["--setting", setting]);
+        }
+
+        var (exit, stdout, stderr) = await RunAsync([.. args]);
+
+        exit.Should().Be(0, stdout + stderr);
+        receiver.Requests.Should().ContainSingle().Which.Body.Should().NotBeEmpty();
+    }
+
+    [Test]
+    public async Task Run_FormatNeedingASettingWithoutIt_ExitsTwoNamingTheSetting()
+    {
+        var (exit, _, stderr) = await RunAsync("--url", "http://127.0.0.1:9/in", "--allow-private-network", "--format", "jira");
+
+        exit.Should().Be(2);
+        stderr.Should().Contain("projectKey");
+    }
+
     internal static async Task<(int Exit, string Stdout, string Stderr)> RunAsync(params string[] args)
     {
         File.Exists(QuickstartDll).Should().BeTrue($"the quickstart is built next to the tests ({QuickstartDll})");
