@@ -35,7 +35,7 @@ internal static class ThroughputCommand
         }
 
         await using IBenchmarkReceiver receiver = settings.Receiver == "recording" ? await RecordingReceiver.StartAsync() : await LeanReceiver.StartAsync();
-        Console.WriteLine($"count={settings.Count} concurrency={settings.Concurrency} store={settings.Store} receiver={settings.Receiver} warmup={settings.Warmup} cores={Environment.ProcessorCount}");
+        Console.WriteLine($"count={settings.Count} concurrency={settings.Concurrency} publishers={settings.Publishers} store={settings.Store} receiver={settings.Receiver} warmup={settings.Warmup} cores={Environment.ProcessorCount}");
 
         using var host = BuildHost(settings);
         await host.StartAsync();
@@ -58,13 +58,13 @@ internal static class ThroughputCommand
             using var raw = new RawSender(receiver.Url, settings.Concurrency);
 
             // Warm up both sides (JIT, connection pools, Kestrel), then measure each once.
-            await RunLibraryAsync(publisher, counter, warmupEvents);
+            await RunLibraryAsync(publisher, counter, warmupEvents, settings.Publishers);
             await raw.RunAsync(warmupEvents, warmupBodies);
 
             var received = receiver.Requests;
             var connections = receiver.Connections;
             var allocated = GC.GetTotalAllocatedBytes(precise: true);
-            var library = await RunLibraryAsync(publisher, counter, events);
+            var library = await RunLibraryAsync(publisher, counter, events, settings.Publishers);
             var libraryAllocated = GC.GetTotalAllocatedBytes(precise: true) - allocated;
             var libraryReceived = receiver.Requests - received;
             var libraryConnections = receiver.Connections - connections;
@@ -146,14 +146,27 @@ internal static class ThroughputCommand
     }
 
     /// <summary>Publishes every event and returns once every attempt has been made (counted through the library's meter).</summary>
-    private static async Task<TimeSpan> RunLibraryAsync(IWebhookPublisher publisher, AttemptCounter counter, WebhookEvent[] events)
+    private static async Task<TimeSpan> RunLibraryAsync(IWebhookPublisher publisher, AttemptCounter counter, WebhookEvent[] events, int publisherCount)
     {
         var target = counter.Total + events.Length;
         var stopwatch = Stopwatch.StartNew();
-        foreach (var evt in events)
+
+        // The application publishes from as many concurrent callers (request handlers) as the raw side has senders.
+        var next = -1;
+        var publishers = new Task[Math.Min(publisherCount, events.Length)];
+        for (var p = 0; p < publishers.Length; p++)
         {
-            await publisher.PublishAsync(evt);
+            publishers[p] = Task.Run(async () =>
+            {
+                int i;
+                while ((i = Interlocked.Increment(ref next)) < events.Length)
+                {
+                    await publisher.PublishAsync(events[i]);
+                }
+            });
         }
+
+        await Task.WhenAll(publishers);
 
         Console.WriteLine($"  published {events.Length} events in {stopwatch.ElapsedMilliseconds} ms ({counter.Total - (target - events.Length)} attempts made by then)");
 
@@ -268,7 +281,7 @@ internal static class ThroughputCommand
         public void Dispose() => _client.Dispose();
     }
 
-    private sealed record Settings(int Count, int Concurrency, string Store, string Receiver, int Warmup, bool Breakdown)
+    private sealed record Settings(int Count, int Concurrency, string Store, string Receiver, int Warmup, bool Breakdown, int Publishers)
     {
         public static Settings Parse(string[] args)
         {
@@ -277,6 +290,7 @@ internal static class ThroughputCommand
             var store = BenchmarkStores.Default;
             var receiver = "lean";
             int? warmup = null;
+            int? publishers = null;
             var breakdown = false;
             for (var i = 0; i < args.Length; i++)
             {
@@ -292,6 +306,7 @@ internal static class ThroughputCommand
                     case "--count": count = Positive(args[i], value); break;
                     case "--concurrency": concurrency = Positive(args[i], value); break;
                     case "--warmup": warmup = Positive(args[i], value); break;
+                    case "--publishers": publishers = Positive(args[i], value); break;
                     case "--store": store = value; break;
                     case "--receiver":
                         receiver = value is "lean" or "recording" ? value : throw new ArgumentException("--receiver is lean or recording.");
@@ -302,7 +317,7 @@ internal static class ThroughputCommand
                 i++;
             }
 
-            return new Settings(count, concurrency, store, receiver, warmup ?? Math.Clamp(count / 5, 100, 2000), breakdown);
+            return new Settings(count, concurrency, store, receiver, warmup ?? Math.Clamp(count / 5, 100, 2000), breakdown, publishers ?? concurrency);
         }
 
         private static int Positive(string name, string value)
