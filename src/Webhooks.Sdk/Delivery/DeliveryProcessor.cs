@@ -179,7 +179,7 @@ internal sealed class DeliveryProcessor
         {
             Log.DestinationDisabled(_logger, destination.Id, destination.TenantId, health.Destination.DisabledReason ?? "unknown");
             var mapper = _services.GetRequiredService<DestinationMapper>();
-            var disabled = mapper.ToRuntime(health.Destination).Public;
+            var disabled = mapper.ToRuntime(health.Destination).Masked;
             await NotifyAsync((o, ct) => o.OnDestinationDisabledAsync(disabled, ct), cancellationToken).ConfigureAwait(false);
         }
     }

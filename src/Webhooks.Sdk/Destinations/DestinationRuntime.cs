@@ -12,7 +12,11 @@ internal sealed class DestinationRuntime
 
     public required DestinationConfig Config { get; init; }
 
+    /// <summary>Gets the destination as formatters and transports see it: secret format settings in clear.</summary>
     public required WebhookDestination Public { get; init; }
+
+    /// <summary>Gets the destination as the library returns it to callers: secret format settings replaced by hints.</summary>
+    public required WebhookDestination Masked { get; init; }
 
     public required WebhookAuth Auth { get; init; }
 
@@ -31,15 +35,20 @@ internal sealed class DestinationRuntime
 /// <summary>Turns store records into runtimes (cached by version) and definitions into records, protecting secrets.</summary>
 internal sealed class DestinationMapper
 {
+    /// <summary>Marks a format setting value stored through the <see cref="ISecretProtector"/>.</summary>
+    private const string ProtectedSettingPrefix = "protected:";
+
     private readonly ISecretProtector _protector;
     private readonly AuthenticatorRegistry _authenticators;
+    private readonly FormatterRegistry _formatters;
     private readonly Microsoft.Extensions.Options.IOptions<WebhooksOptions> _options;
     private readonly ConcurrentDictionary<(string Tenant, string Id), DestinationRuntime> _cache = new();
 
-    public DestinationMapper(ISecretProtector protector, AuthenticatorRegistry authenticators, Microsoft.Extensions.Options.IOptions<WebhooksOptions> options)
+    public DestinationMapper(ISecretProtector protector, AuthenticatorRegistry authenticators, FormatterRegistry formatters, Microsoft.Extensions.Options.IOptions<WebhooksOptions> options)
     {
         _protector = protector;
         _authenticators = authenticators;
+        _formatters = formatters;
         _options = options;
     }
 
@@ -53,7 +62,8 @@ internal sealed class DestinationMapper
                 return cached;
             }
 
-            // Same settings, different health: keep the parsed parts.
+            // Same settings, different health: keep the parsed parts and copy only the record's own fields.
+            var visible = WithRecord(cached.Public, record);
             var refreshed = new DestinationRuntime
             {
                 Record = record,
@@ -61,34 +71,14 @@ internal sealed class DestinationMapper
                 Auth = cached.Auth,
                 Subscriptions = cached.Subscriptions,
                 Url = cached.Url,
-                // Only the record's own fields can differ here: copy them instead of rebuilding the headers and settings.
-                Public = cached.Public with
-                {
-                    Name = record.Name,
-                    Enabled = record.Enabled,
-                    CreatedAt = record.CreatedAt,
-                    UpdatedAt = record.UpdatedAt,
-                    LastSuccessAt = record.LastSuccessAt,
-                    LastFailureAt = record.LastFailureAt,
-                    ConsecutiveFailures = record.ConsecutiveFailures,
-                    DisabledReason = record.DisabledReason,
-                },
+                Public = visible,
+                Masked = ReferenceEquals(cached.Masked, cached.Public) ? visible : WithRecord(cached.Masked, record),
             };
             _cache[key] = refreshed;
             return refreshed;
         }
 
-        var config = DestinationConfig.Parse(record.ConfigJson);
-        var auth = UnprotectAuth(record.ProtectedAuth);
-        var runtime = new DestinationRuntime
-        {
-            Record = record,
-            Config = config,
-            Auth = auth,
-            Subscriptions = SubscriptionSet.Compile(config.Subscriptions.Count > 0 ? config.Subscriptions : _options.Value.DefaultSubscriptions),
-            Url = new Uri(config.Url, UriKind.Absolute),
-            Public = ToPublic(record, config, auth),
-        };
+        var runtime = CreateRuntime(record, UnprotectAuth(record.ProtectedAuth));
         _cache[key] = runtime;
         return runtime;
     }
@@ -97,6 +87,15 @@ internal sealed class DestinationMapper
     public DestinationRuntime CreateRuntime(DestinationRecord record, WebhookAuth auth)
     {
         var config = DestinationConfig.Parse(record.ConfigJson);
+        foreach (var name in SecretSettings(config.Format))
+        {
+            if (config.FormatSettings.TryGetValue(name, out var value) && value.StartsWith(ProtectedSettingPrefix, StringComparison.Ordinal))
+            {
+                config.FormatSettings[name] = _protector.Unprotect(value[ProtectedSettingPrefix.Length..]);
+            }
+        }
+
+        var visible = ToPublic(record, config, auth);
         return new DestinationRuntime
         {
             Record = record,
@@ -104,9 +103,65 @@ internal sealed class DestinationMapper
             Auth = auth,
             Subscriptions = SubscriptionSet.Compile(config.Subscriptions.Count > 0 ? config.Subscriptions : _options.Value.DefaultSubscriptions),
             Url = new Uri(config.Url, UriKind.Absolute),
-            Public = ToPublic(record, config, auth),
+            Public = visible,
+            Masked = Mask(visible),
         };
     }
+
+    /// <summary>The settings JSON to store: the format's secret settings go through the <see cref="ISecretProtector"/>.</summary>
+    public string ToStoredJson(DestinationConfig config)
+    {
+        var secrets = SecretSettings(config.Format);
+        if (secrets.Count == 0 || !config.FormatSettings.Keys.Any(secrets.Contains))
+        {
+            return config.ToJson();
+        }
+
+        var stored = DestinationConfig.Parse(config.ToJson());
+        foreach (var name in stored.FormatSettings.Keys.Where(secrets.Contains).ToArray())
+        {
+            stored.FormatSettings[name] = ProtectedSettingPrefix + _protector.Protect(stored.FormatSettings[name]);
+        }
+
+        return stored.ToJson();
+    }
+
+    /// <summary>The names of a format's secret settings (case-insensitive).</summary>
+    public IReadOnlySet<string> SecretSettings(string format)
+        => _formatters.TryGet(format, out var formatter) && formatter.SecretSettings.Count > 0
+            ? new HashSet<string>(formatter.SecretSettings, StringComparer.OrdinalIgnoreCase)
+            : EmptySet;
+
+    private static readonly IReadOnlySet<string> EmptySet = new HashSet<string>();
+
+    private WebhookDestination Mask(WebhookDestination visible)
+    {
+        var secrets = SecretSettings(visible.Format);
+        if (secrets.Count == 0 || !visible.FormatSettings.Keys.Any(secrets.Contains))
+        {
+            return visible;
+        }
+
+        var masked = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
+        foreach (var (name, value) in visible.FormatSettings)
+        {
+            masked[name] = secrets.Contains(name) ? Auth.SecretHints.Fingerprint(value) : value;
+        }
+
+        return visible with { FormatSettings = masked };
+    }
+
+    private static WebhookDestination WithRecord(WebhookDestination d, DestinationRecord record) => d with
+    {
+        Name = record.Name,
+        Enabled = record.Enabled,
+        CreatedAt = record.CreatedAt,
+        UpdatedAt = record.UpdatedAt,
+        LastSuccessAt = record.LastSuccessAt,
+        LastFailureAt = record.LastFailureAt,
+        ConsecutiveFailures = record.ConsecutiveFailures,
+        DisabledReason = record.DisabledReason,
+    };
 
     public void Forget(string tenantId, string id) => _cache.TryRemove((tenantId, id), out _);
 

@@ -42,18 +42,18 @@ internal sealed class WebhookDestinationManager : IWebhookDestinationManager
             Id = definition.Id ?? Ids.NewDestinationId(),
             Name = definition.Name.Trim(),
             Enabled = definition.Enabled,
-            ConfigJson = DestinationConfig.From(definition).ToJson(),
+            ConfigJson = _core.Mapper.ToStoredJson(DestinationConfig.From(definition)),
             ProtectedAuth = _core.Mapper.ProtectAuth(definition.Auth),
             CreatedAt = now,
             UpdatedAt = now,
             DisabledReason = definition.Enabled ? null : "Created disabled.",
         };
         await _core.Store.InsertDestinationAsync(record, cancellationToken).ConfigureAwait(false);
-        return _core.Mapper.ToRuntime(record).Public;
+        return _core.Mapper.ToRuntime(record).Masked;
     }
 
     public async Task<WebhookDestination> GetAsync(string id, CancellationToken cancellationToken = default)
-        => (await _core.GetRuntimeAsync(TenantId, id, cancellationToken).ConfigureAwait(false)).Public;
+        => (await _core.GetRuntimeAsync(TenantId, id, cancellationToken).ConfigureAwait(false)).Masked;
 
     public async Task<WebhookPage<WebhookDestination>> ListAsync(int skip = 0, int take = 50, CancellationToken cancellationToken = default)
     {
@@ -62,7 +62,7 @@ internal sealed class WebhookDestinationManager : IWebhookDestinationManager
         ArgumentOutOfRangeException.ThrowIfGreaterThan(take, 1000);
         var records = await _core.Store.ListDestinationsAsync(TenantId, skip, take, cancellationToken).ConfigureAwait(false);
         var total = await _core.Store.CountDestinationsAsync(TenantId, cancellationToken).ConfigureAwait(false);
-        return new WebhookPage<WebhookDestination>(records.Select(r => _core.Mapper.ToRuntime(r).Public).ToArray(), total, skip);
+        return new WebhookPage<WebhookDestination>(records.Select(r => _core.Mapper.ToRuntime(r).Masked).ToArray(), total, skip);
     }
 
     public async Task<WebhookDestination> UpdateAsync(string id, WebhookDestinationUpdate update, CancellationToken cancellationToken = default)
@@ -79,7 +79,20 @@ internal sealed class WebhookDestinationManager : IWebhookDestinationManager
         d.RetryCount = update.RetryCount ?? d.RetryCount;
         d.AttemptTimeout = update.AttemptTimeout ?? d.AttemptTimeout;
         d.RateLimit = update.RemoveRateLimit ? null : update.RateLimit ?? d.RateLimit;
-        d.FormatSettings = update.FormatSettings ?? d.FormatSettings;
+        if (update.FormatSettings is { } settings)
+        {
+            // Secret settings are write-only: an update that leaves one out (or empty) keeps the saved value.
+            var merged = new Dictionary<string, string>(settings, StringComparer.OrdinalIgnoreCase);
+            foreach (var name in _core.Mapper.SecretSettings(update.Format ?? d.Format))
+            {
+                if ((!merged.TryGetValue(name, out var value) || string.IsNullOrEmpty(value)) && d.FormatSettings.TryGetValue(name, out var saved))
+                {
+                    merged[name] = saved;
+                }
+            }
+
+            d.FormatSettings = merged;
+        }
         d.TextFormat = update.TextFormat ?? d.TextFormat;
         d.BodyTemplate = update.BodyTemplate is null ? d.BodyTemplate : update.BodyTemplate.Length == 0 ? null : update.BodyTemplate;
         d.Correlation = update.RemoveCorrelation ? null : update.Correlation ?? d.Correlation;
@@ -95,7 +108,7 @@ internal sealed class WebhookDestinationManager : IWebhookDestinationManager
         var record = current.Record with
         {
             Name = d.Name.Trim(),
-            ConfigJson = DestinationConfig.From(d).ToJson(),
+            ConfigJson = _core.Mapper.ToStoredJson(DestinationConfig.From(d)),
             ProtectedAuth = update.Auth is null ? current.Record.ProtectedAuth : _core.Mapper.ProtectAuth(d.Auth),
             UpdatedAt = NextUpdateTime(current.Record),
         };
@@ -237,7 +250,7 @@ internal sealed class WebhookDestinationManager : IWebhookDestinationManager
         }
 
         var saved = await _core.Store.GetDestinationAsync(TenantId, record.Id, cancellationToken).ConfigureAwait(false) ?? record;
-        return _core.Mapper.ToRuntime(saved).Public;
+        return _core.Mapper.ToRuntime(saved).Masked;
     }
 
     /// <summary>The update time, strictly after the previous one so caches keyed by it always see the change.</summary>

@@ -442,6 +442,8 @@ internal sealed class FeishuFormatter : JsonFormatterBase
 
     public override string Name => WebhookFormats.Feishu;
 
+    public override IReadOnlyCollection<string> SecretSettings { get; } = ["secret"];
+
     public override string? GetCacheKey(WebhookFormatContext context)
         => context.Destination.FormatSettings.ContainsKey("secret") ? null : base.GetCacheKey(context);
 

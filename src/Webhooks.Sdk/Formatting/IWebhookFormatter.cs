@@ -11,6 +11,13 @@ public interface IWebhookFormatter
     /// <summary>Gets the format name, for example <c>slack</c>. Compared case-insensitively.</summary>
     string Name { get; }
 
+    /// <summary>
+    /// Gets the names of format settings that are secrets (for example PagerDuty's <c>routingKey</c>): they are stored
+    /// through the <see cref="ISecretProtector"/>, never returned when a destination is read (a hint is shown instead),
+    /// and kept when an update leaves them out.
+    /// </summary>
+    IReadOnlyCollection<string> SecretSettings => [];
+
     /// <summary>Checks the destination's format settings when it is saved or tested; adds one error per bad field.</summary>
     /// <param name="destination">The destination definition.</param>
     /// <param name="errors">Where to add errors.</param>

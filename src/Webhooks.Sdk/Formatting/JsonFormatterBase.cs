@@ -7,6 +7,8 @@ internal abstract class JsonFormatterBase : IWebhookFormatter
 {
     public abstract string Name { get; }
 
+    public virtual IReadOnlyCollection<string> SecretSettings => [];
+
     public virtual void Validate(WebhookDestinationDefinition destination, IList<WebhookValidationError> errors)
     {
     }

@@ -225,6 +225,8 @@ internal sealed class PagerDutyFormatter : JsonFormatterBase
 
     public override string Name => WebhookFormats.PagerDuty;
 
+    public override IReadOnlyCollection<string> SecretSettings { get; } = ["routingKey"];
+
     public override string? GetCacheKey(WebhookFormatContext context) => null;
 
     public override void Validate(WebhookDestinationDefinition destination, IList<WebhookValidationError> errors)
