@@ -100,6 +100,7 @@ public static class WebhooksServiceCollectionExtensions
         ArgumentNullException.ThrowIfNull(configuration);
         var builder = services.AddWebhooks();
         services.Configure<WebhooksOptions>(configuration);
+        services.Configure<WebhooksOptions>(o => ConfiguredAuth.Apply(configuration, o));
         return builder;
     }
 

@@ -27,7 +27,11 @@ public sealed class WebhookDestinationDefinition
     /// <value>The default value is <c>json</c>, the library's envelope.</value>
     public string Format { get; set; } = WebhookFormats.Json;
 
-    /// <summary>Gets or sets how the destination authenticates the sender. <see langword="null"/> means none.</summary>
+    /// <summary>
+    /// Gets or sets how the destination authenticates the sender. <see langword="null"/> means none. In configuration,
+    /// an <c>Auth</c> section names its kind: <c>"Auth": { "Kind": "hmac", "Secret": "whsec_…" }</c>.
+    /// </summary>
+    [Microsoft.Extensions.Configuration.ConfigurationKeyName("AuthIsReadByTheLibraryNotTheBinder")]
     public WebhookAuth? Auth { get; set; }
 
     /// <summary>Gets or sets custom headers sent with every delivery. They cannot replace the library's own headers.</summary>

@@ -90,6 +90,64 @@ public class WebhooksServiceCollectionExtensionsTests
     }
 
     [Test]
+    public async Task AddWebhooks_ConfigurationSection_DestinationAuthSectionSignsAndStaticHeadersArrive()
+    {
+        await using var receiver = await LocalWebhookReceiver.StartAsync();
+        const string secret = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
+        var json = $$"""
+            {
+              "Webhooks": {
+                "Destinations": [
+                  { "Id": "signed", "Name": "Signed", "Url": "{{receiver.Url("/signed")}}", "Auth": { "Kind": "hmac", "Secret": "{{secret}}" } },
+                  { "Id": "keyed", "Name": "Keyed", "Url": "{{receiver.Url("/keyed")}}", "Auth": { "Kind": "static-headers", "Headers": { "X-Api-Key": "k-123" } } },
+                  { "Id": "plain", "Name": "Plain", "Url": "{{receiver.Url("/plain")}}" }
+                ]
+              }
+            }
+            """;
+        var configuration = new ConfigurationBuilder().AddJsonStream(new MemoryStream(Encoding.UTF8.GetBytes(json))).Build();
+        var builder = Host.CreateEmptyApplicationBuilder(new HostApplicationBuilderSettings());
+        builder.Services.AddWebhooks(configuration.GetSection("Webhooks"));
+        builder.Services.Configure<WebhooksOptions>(o => o.Safety.DangerouslyAllowLoopbackForDevelopment());
+        using var host = builder.Build();
+        await host.StartAsync();
+        try
+        {
+            var destinations = host.Services.GetRequiredService<IWebhookDestinationManager>();
+            (await destinations.GetAsync("signed")).Auth.Kind.Should().Be("hmac");
+            (await destinations.GetAsync("plain")).Auth.Kind.Should().Be("none");
+
+            await host.Services.GetRequiredService<IWebhookPublisher>().PublishAsync(Event("scan.completed"));
+            var requests = await receiver.WaitForRequestsAsync(3);
+
+            var signed = requests.Single(r => r.Path == "/signed");
+            var verify = () => new StandardWebhooksVerifier(secret).Verify(signed.Header, signed.Body);
+            verify.Should().NotThrow();
+            requests.Single(r => r.Path == "/keyed").Header("X-Api-Key").Should().Be("k-123");
+            requests.Single(r => r.Path == "/plain").Header("webhook-signature").Should().BeNull();
+        }
+        finally
+        {
+            await host.StopAsync();
+        }
+    }
+
+    [Test]
+    public async Task AddWebhooks_ConfigurationSection_AuthWithoutKind_FailsStartNamingThePath()
+    {
+        var json = """{ "Webhooks": { "Destinations": [ { "Id": "x", "Name": "X", "Url": "https://hooks.example.com/x", "Auth": { "Token": "t-secret-1" } } ] } }""";
+        var configuration = new ConfigurationBuilder().AddJsonStream(new MemoryStream(Encoding.UTF8.GetBytes(json))).Build();
+        var builder = Host.CreateEmptyApplicationBuilder(new HostApplicationBuilderSettings());
+        builder.Services.AddWebhooks(configuration.GetSection("Webhooks"));
+        using var host = builder.Build();
+
+        var act = () => host.StartAsync();
+
+        var error = (await act.Should().ThrowAsync<InvalidOperationException>()).Which;
+        error.Message.Should().Contain("Destinations:0:Auth needs a Kind").And.NotContain("t-secret-1");
+    }
+
+    [Test]
     public async Task Start_DestinationDisabledInConfigurationThatExistsEnabled_IsDisabled()
     {
         var store = new Webhooks.Sdk.Storage.InMemoryWebhookStore();

@@ -1,0 +1,88 @@
+using System.Globalization;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Microsoft.Extensions.Configuration;
+using Webhooks.Sdk.Destinations;
+
+namespace Webhooks.Sdk.DependencyInjection;
+
+/// <summary>
+/// Reads the <c>Auth</c> section of destinations declared in configuration (the binder cannot create the abstract
+/// <see cref="WebhookAuth"/>): the section is turned into JSON and read like a stored auth object, with <c>Kind</c>
+/// choosing the auth kind, for example <c>{ "Kind": "bearer", "Token": "…" }</c>.
+/// </summary>
+internal static class ConfiguredAuth
+{
+    public static void Apply(IConfiguration webhooksSection, WebhooksOptions options)
+    {
+        var declared = webhooksSection.GetSection(nameof(WebhooksOptions.Destinations)).GetChildren().ToArray();
+        for (var i = 0; i < declared.Length && i < options.Destinations.Count; i++)
+        {
+            var section = declared[i].GetSection(nameof(WebhookDestinationDefinition.Auth));
+            if (section.GetChildren().Any())
+            {
+                options.Destinations[i].Auth = Read(section, $"Destinations:{declared[i].Key}:Auth");
+            }
+        }
+    }
+
+    private static WebhookAuth Read(IConfigurationSection section, string path)
+    {
+        var node = ToNode(section) as JsonObject
+            ?? throw new InvalidOperationException($"Webhooks configuration: {path} must be an object with a Kind.");
+        var kindKey = node.Select(p => p.Key).FirstOrDefault(k => string.Equals(k, "kind", StringComparison.OrdinalIgnoreCase))
+            ?? throw new InvalidOperationException($"Webhooks configuration: {path} needs a Kind (for example \"bearer\" or \"hmac\").");
+        var kind = node[kindKey]!.GetValue<string>().Trim().ToLowerInvariant();
+        node.Remove(kindKey);
+
+        // The type discriminator must come first.
+        var ordered = new JsonObject { ["kind"] = kind };
+        foreach (var (name, value) in node.ToArray())
+        {
+            node.Remove(name);
+            ordered[name] = value;
+        }
+
+        try
+        {
+            return ordered.Deserialize<WebhookAuth>(DestinationConfig.JsonOptions)
+                ?? throw new InvalidOperationException($"Webhooks configuration: {path} is empty.");
+        }
+        catch (JsonException ex)
+        {
+            // The message names the JSON path only; configuration values (secrets) are never echoed.
+            throw new InvalidOperationException($"Webhooks configuration: {path} is not a valid '{kind}' auth ({ex.Path}).", ex);
+        }
+    }
+
+    private static JsonNode? ToNode(IConfigurationSection section)
+    {
+        var children = section.GetChildren().ToArray();
+        if (children.Length == 0)
+        {
+            return section.Value is { } value ? Leaf(value) : null;
+        }
+
+        if (children.All(c => int.TryParse(c.Key, NumberStyles.None, CultureInfo.InvariantCulture, out _)))
+        {
+            var array = new JsonArray();
+            foreach (var child in children.OrderBy(c => int.Parse(c.Key, CultureInfo.InvariantCulture)))
+            {
+                array.Add(ToNode(child));
+            }
+
+            return array;
+        }
+
+        var obj = new JsonObject();
+        foreach (var child in children)
+        {
+            obj[child.Key] = ToNode(child);
+        }
+
+        return obj;
+    }
+
+    private static JsonValue Leaf(string value)
+        => bool.TryParse(value, out var flag) ? JsonValue.Create(flag) : JsonValue.Create(value);
+}
