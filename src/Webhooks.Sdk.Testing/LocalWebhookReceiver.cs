@@ -24,12 +24,14 @@ public sealed class LocalWebhookReceiver : IAsyncDisposable
     private readonly ConcurrentQueue<ReceivedRequest> _requests = new();
     private readonly ConcurrentDictionary<string, ConcurrentQueue<ReceiverResponse>> _scripts = new(StringComparer.Ordinal);
     private readonly SemaphoreSlim _arrived = new(0, int.MaxValue);
+    private readonly TimeProvider _time;
     private int _connections;
 
-    private LocalWebhookReceiver(WebApplication app, Uri baseUrl)
+    private LocalWebhookReceiver(WebApplication app, Uri baseUrl, TimeProvider time)
     {
         _app = app;
         BaseUrl = baseUrl;
+        _time = time;
     }
 
     /// <summary>Gets the base URL, for example <c>http://127.0.0.1:54321/</c>.</summary>
@@ -85,7 +87,7 @@ public sealed class LocalWebhookReceiver : IAsyncDisposable
         var port = new Uri(address.Replace("[::]", "localhost", StringComparison.Ordinal)).Port;
         var host = options.Address.AddressFamily == System.Net.Sockets.AddressFamily.InterNetworkV6 ? $"[{options.Address}]" : options.Address.ToString();
         var scheme = options.ServerCertificate is null ? "http" : "https";
-        receiver = new LocalWebhookReceiver(app, new Uri($"{scheme}://{host}:{port}/"));
+        receiver = new LocalWebhookReceiver(app, new Uri($"{scheme}://{host}:{port}/"), options.TimeProvider);
         return receiver;
     }
 
@@ -159,7 +161,7 @@ public sealed class LocalWebhookReceiver : IAsyncDisposable
             QueryString = context.Request.QueryString.Value ?? string.Empty,
             Headers = headers,
             Body = body.ToArray(),
-            ReceivedAt = DateTimeOffset.UtcNow,
+            ReceivedAt = _time.GetUtcNow(),
             ClientCertificate = context.Connection.ClientCertificate,
         };
 
@@ -228,6 +230,10 @@ public sealed class LocalWebhookReceiverOptions
     /// <value>The default value is <see cref="ClientCertificateMode.NoCertificate"/>.</value>
     public ClientCertificateMode ClientCertificateMode { get; set; } = ClientCertificateMode.NoCertificate;
 
+    /// <summary>Gets or sets the clock that stamps <see cref="ReceivedRequest.ReceivedAt"/>.</summary>
+    /// <value>The default value is <see cref="TimeProvider.System"/>.</value>
+    public TimeProvider TimeProvider { get; set; } = TimeProvider.System;
+
     /// <summary>Gets or sets the largest request body accepted.</summary>
     /// <value>The default value is 32 MB.</value>
     public long MaxRequestBodyBytes { get; set; } = 32 * 1024 * 1024;
@@ -254,7 +260,7 @@ public sealed record ReceivedRequest
     /// <summary>Gets the body as UTF-8 text.</summary>
     public string BodyText => System.Text.Encoding.UTF8.GetString(Body);
 
-    /// <summary>Gets when it arrived (wall clock).</summary>
+    /// <summary>Gets when it arrived (by the receiver's <see cref="LocalWebhookReceiverOptions.TimeProvider"/>).</summary>
     public required DateTimeOffset ReceivedAt { get; init; }
 
     /// <summary>Gets the client certificate presented, if any.</summary>
