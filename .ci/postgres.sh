@@ -5,6 +5,7 @@
 #        ... run the tests ...
 #        postgres_stop                 (stops the server and removes its data directory)
 # or:    bash .ci/postgres.sh          (starts it and prints the variables to export)
+#        bash .ci/postgres.sh stop     (stops it and removes its data directory)
 #
 # Inputs (all optional):
 #   WEBHOOKS_PG_PORT      port to listen on (default 55432)
@@ -65,6 +66,15 @@ postgres_stop() {
   [ -n "${_WEBHOOKS_PG_STOP:-}" ] && eval "$_WEBHOOKS_PG_STOP" >/dev/null 2>&1
   _WEBHOOKS_PG_STOP=""
 }
+
+if [ "${BASH_SOURCE[0]}" = "$0" ] && [ "${1:-}" = "stop" ]; then
+  _data="${WEBHOOKS_PG_DATA:-/tmp/webhooks-pg-data}"
+  _bin="$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1)"
+  _run=(); [ "$(id -u)" -eq 0 ] && _run=(runuser -u postgres --)
+  "${_run[@]}" "$_bin/pg_ctl" -D "$_data" -w -m fast stop >/dev/null 2>&1
+  rm -rf "$_data" "$_data.log"
+  exit 0
+fi
 
 if _webhooks_pg_main; then
   if [ "${BASH_SOURCE[0]}" = "$0" ]; then

@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Time.Testing;
 using System.Collections.Concurrent;
 using System.Text;
 using FluentAssertions;
@@ -16,7 +17,7 @@ public class OAuth2ClientCredentialsWebhookAuthTests
     public async Task TestAsync_TwoSends_FetchesTokenOnceAndReusesIt()
     {
         await using var server = await TokenServer.StartAsync(expiresIn: 3600);
-        var time = new ManualTimeProvider(DateTimeOffset.UtcNow);
+        var time = new FakeTimeProvider(DateTimeOffset.UtcNow);
         await using var host = await WebhookTestHost.StartAsync(time: time);
         var destination = await host.Destinations.CreateAsync(server.Destination());
 
@@ -33,7 +34,7 @@ public class OAuth2ClientCredentialsWebhookAuthTests
     public async Task TestAsync_TokenNearExpiry_FetchesNewToken()
     {
         await using var server = await TokenServer.StartAsync(expiresIn: 300);
-        var time = new ManualTimeProvider(DateTimeOffset.UtcNow);
+        var time = new FakeTimeProvider(DateTimeOffset.UtcNow);
         await using var host = await WebhookTestHost.StartAsync(time: time);
         var destination = await host.Destinations.CreateAsync(server.Destination());
 
@@ -51,7 +52,7 @@ public class OAuth2ClientCredentialsWebhookAuthTests
     public async Task TestAsync_ConcurrentSends_FetchTokenOnce()
     {
         await using var server = await TokenServer.StartAsync(expiresIn: 3600, tokenDelay: TimeSpan.FromMilliseconds(300));
-        await using var host = await WebhookTestHost.StartAsync(time: new ManualTimeProvider(DateTimeOffset.UtcNow));
+        await using var host = await WebhookTestHost.StartAsync(time: new FakeTimeProvider(DateTimeOffset.UtcNow));
         var destination = await host.Destinations.CreateAsync(server.Destination());
 
         var results = await Task.WhenAll(Enumerable.Range(0, 8).Select(_ => host.Destinations.TestAsync(destination.Id)));
@@ -64,7 +65,7 @@ public class OAuth2ClientCredentialsWebhookAuthTests
     public async Task TestAsync_TokenRevoked_RefreshesOnceOn401AndSucceeds()
     {
         await using var server = await TokenServer.StartAsync(expiresIn: 3600);
-        await using var host = await WebhookTestHost.StartAsync(time: new ManualTimeProvider(DateTimeOffset.UtcNow));
+        await using var host = await WebhookTestHost.StartAsync(time: new FakeTimeProvider(DateTimeOffset.UtcNow));
         var destination = await host.Destinations.CreateAsync(server.Destination());
         await host.Destinations.TestAsync(destination.Id);
 
@@ -80,7 +81,7 @@ public class OAuth2ClientCredentialsWebhookAuthTests
     public async Task TestAsync_DestinationAlwaysRefuses_RefreshesOnlyOnce()
     {
         await using var server = await TokenServer.StartAsync(expiresIn: 3600, refuseAll: true);
-        await using var host = await WebhookTestHost.StartAsync(time: new ManualTimeProvider(DateTimeOffset.UtcNow));
+        await using var host = await WebhookTestHost.StartAsync(time: new FakeTimeProvider(DateTimeOffset.UtcNow));
         var destination = await host.Destinations.CreateAsync(server.Destination());
 
         var result = await host.Destinations.TestAsync(destination.Id);
@@ -94,7 +95,7 @@ public class OAuth2ClientCredentialsWebhookAuthTests
     public async Task TestAsync_TokenEndpointFails_AttemptFailsWithRedactedError()
     {
         await using var server = await TokenServer.StartAsync(expiresIn: 3600, tokenStatus: 500);
-        await using var host = await WebhookTestHost.StartAsync(time: new ManualTimeProvider(DateTimeOffset.UtcNow));
+        await using var host = await WebhookTestHost.StartAsync(time: new FakeTimeProvider(DateTimeOffset.UtcNow));
         var definition = server.Destination();
         ((OAuth2ClientCredentialsWebhookAuth)definition.Auth!).TokenEndpoint += "?tenant=q-secret-123";
         var destination = await host.Destinations.CreateAsync(definition);

@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Time.Testing;
 using FluentAssertions;
 using NUnit.Framework;
 using Webhooks.Sdk.Testing;
@@ -10,7 +11,7 @@ public class SecretRotationTests
     [Test]
     public async Task RotateSecretAsync_DuringOverlap_BothSignaturesVerifyAndAfterItOnlyTheNewOne()
     {
-        var time = new ManualTimeProvider(DateTimeOffset.UtcNow);
+        var time = new FakeTimeProvider(DateTimeOffset.UtcNow);
         var oldSecret = HmacSignatureWebhookAuth.GenerateSecret();
         await using var receiver = await LocalWebhookReceiver.StartAsync();
         await using var host = await WebhookTestHost.StartAsync(time: time);
@@ -49,7 +50,7 @@ public class SecretRotationTests
     [Test]
     public async Task RotateSecretAsync_StripePreset_SendsOneV1PerLiveSecret()
     {
-        var time = new ManualTimeProvider(DateTimeOffset.UtcNow);
+        var time = new FakeTimeProvider(DateTimeOffset.UtcNow);
         await using var receiver = await LocalWebhookReceiver.StartAsync();
         await using var host = await WebhookTestHost.StartAsync(time: time);
         var definition = WebhookTestHost.Destination(receiver);
@@ -68,7 +69,7 @@ public class SecretRotationTests
     [Test]
     public async Task RotateSecretAsync_ManyTimes_KeepsAtMostMaxPreviousSecrets()
     {
-        await using var host = await WebhookTestHost.StartAsync(time: new ManualTimeProvider(DateTimeOffset.UtcNow));
+        await using var host = await WebhookTestHost.StartAsync(time: new FakeTimeProvider(DateTimeOffset.UtcNow));
         var destination = await host.Destinations.CreateAsync(new WebhookDestinationDefinition { Name = "x", Url = "http://127.0.0.1:9/hook", Auth = HmacSignatureWebhookAuth.StandardWebhooks(HmacSignatureWebhookAuth.GenerateSecret()) });
 
         WebhookSecretRotation last = null!;

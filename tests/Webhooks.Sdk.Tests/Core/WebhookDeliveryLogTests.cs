@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Time.Testing;
 using FluentAssertions;
 using NUnit.Framework;
 using Webhooks.Sdk.Testing;
@@ -11,7 +12,7 @@ public class WebhookDeliveryLogTests
     [Test]
     public async Task ListAttemptsAsync_FailedThenSucceeded_RecordsNumberStatusDurationExcerptAndDestinationHealth()
     {
-        var time = new ManualTimeProvider(Start);
+        var time = new FakeTimeProvider(Start);
         await using var receiver = await LocalWebhookReceiver.StartAsync();
         receiver.Enqueue(ReceiverResponse.Status(500, "boom"), ReceiverResponse.Ok("fine"));
         await using var host = await WebhookTestHost.StartAsync(time: time);
@@ -121,7 +122,7 @@ public class WebhookDeliveryLogTests
     [Test]
     public async Task ReplayFailedAsync_Since_RequeuesOnlyFailuresFromThatTimeOn()
     {
-        var time = new ManualTimeProvider(Start);
+        var time = new FakeTimeProvider(Start);
         await using var receiver = await LocalWebhookReceiver.StartAsync();
         receiver.Enqueue(ReceiverResponse.Status(500), ReceiverResponse.Status(500));
         await using var host = await WebhookTestHost.StartAsync(time: time);

@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Time.Testing;
 using FluentAssertions;
 using NUnit.Framework;
 using Webhooks.Sdk.Testing;
@@ -96,7 +97,7 @@ public class WebhookDestinationManagerTests
     [Test]
     public async Task ListAsync_Pages_NewestFirstWithTotal()
     {
-        var time = new ManualTimeProvider(Start);
+        var time = new FakeTimeProvider(Start);
         await using var host = await WebhookTestHost.StartAsync(time: time);
         foreach (var name in new[] { "a", "b", "c", "d", "e" })
         {
@@ -167,7 +168,7 @@ public class WebhookDestinationManagerTests
     [Test]
     public async Task DeleteAsync_WithRetryPending_RemovesThePendingDeliveryAndNothingMoreIsSent()
     {
-        var time = new ManualTimeProvider(Start);
+        var time = new FakeTimeProvider(Start);
         await using var receiver = await LocalWebhookReceiver.StartAsync();
         receiver.DefaultResponse = ReceiverResponse.Status(500);
         await using var host = await WebhookTestHost.StartAsync(time: time);

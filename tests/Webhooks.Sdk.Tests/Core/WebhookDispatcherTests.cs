@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Time.Testing;
 using System.Collections.Concurrent;
 using System.Globalization;
 using FluentAssertions;
@@ -15,7 +16,7 @@ public class WebhookDispatcherTests
     [Test]
     public async Task Retries_FailingThenRecovering_StoreDueTimesOnExponentialScheduleWithSameIdAndRisingAttemptNumber()
     {
-        var time = new ManualTimeProvider(Start);
+        var time = new FakeTimeProvider(Start);
         await using var receiver = await LocalWebhookReceiver.StartAsync();
         receiver.Enqueue(ReceiverResponse.Status(500), ReceiverResponse.Status(503));
         await using var host = await WebhookTestHost.StartAsync(
@@ -57,7 +58,7 @@ public class WebhookDispatcherTests
     [TestCase("99999", 3600)]
     public async Task Retries_RetryAfterSeconds_IsHonouredWithinTheCap(string retryAfter, int expectedSeconds)
     {
-        var time = new ManualTimeProvider(Start);
+        var time = new FakeTimeProvider(Start);
         await using var receiver = await LocalWebhookReceiver.StartAsync();
         receiver.Enqueue(new ReceiverResponse { StatusCode = 429, RetryAfter = retryAfter });
         await using var host = await WebhookTestHost.StartAsync(o => o.Retry.MaxRetryAfter = TimeSpan.FromHours(1), time: time);
@@ -73,7 +74,7 @@ public class WebhookDispatcherTests
     [Test]
     public async Task Retries_RetryAfterHttpDate_IsHonoured()
     {
-        var time = new ManualTimeProvider(Start);
+        var time = new FakeTimeProvider(Start);
         await using var receiver = await LocalWebhookReceiver.StartAsync();
         receiver.Enqueue(new ReceiverResponse { StatusCode = 503, RetryAfter = (Start + TimeSpan.FromMinutes(7)).ToString("R", CultureInfo.InvariantCulture) });
         await using var host = await WebhookTestHost.StartAsync(time: time);

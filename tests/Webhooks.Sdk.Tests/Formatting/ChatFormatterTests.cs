@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Time.Testing;
 using System.Text;
 using System.Text.Json;
 using FluentAssertions;
@@ -198,7 +199,7 @@ public class FeishuFormatterTests
     [Test]
     public void Format_WithSecret_TimestampAndSignAtTopLevel()
     {
-        var time = new Webhooks.Sdk.Testing.ManualTimeProvider(DateTimeOffset.FromUnixTimeSeconds(1599360473));
+        var time = new FakeTimeProvider(DateTimeOffset.FromUnixTimeSeconds(1599360473));
         var formatter = new FeishuFormatter(time);
         var context = Context(Sample(), Destination("feishu", new Dictionary<string, string> { ["secret"] = "demo" }));
 

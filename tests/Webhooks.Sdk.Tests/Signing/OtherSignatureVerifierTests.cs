@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Time.Testing;
 using System.Text;
 using FluentAssertions;
 using NUnit.Framework;
@@ -59,18 +60,18 @@ public class StripeSignatureVerifierTests
 
     [Test]
     public void Verify_KnownAnswer_Accepts()
-        => new StripeSignatureVerifier(StandardSecret, new ManualTimeProvider(At(StandardTimestamp)))
+        => new StripeSignatureVerifier(StandardSecret, new FakeTimeProvider(At(StandardTimestamp)))
             .Invoking(v => v.Verify(Header, Encoding.UTF8.GetBytes(StandardBody))).Should().NotThrow();
 
     [Test]
     public void Verify_SecondV1Matches_Accepts()
-        => new StripeSignatureVerifier(StandardSecret, new ManualTimeProvider(At(StandardTimestamp)))
+        => new StripeSignatureVerifier(StandardSecret, new FakeTimeProvider(At(StandardTimestamp)))
             .Invoking(v => v.Verify("t=1614265330,v1=" + new string('0', 64) + ",v0=abc," + Header.Split(',')[1], Encoding.UTF8.GetBytes(StandardBody))).Should().NotThrow();
 
     [Test]
     public void Verify_OneByteChangeOfTimestampOrBody_Fails()
     {
-        var verifier = new StripeSignatureVerifier(StandardSecret, new ManualTimeProvider(At(StandardTimestamp)));
+        var verifier = new StripeSignatureVerifier(StandardSecret, new FakeTimeProvider(At(StandardTimestamp)));
         verifier.Invoking(v => v.Verify(Header.Replace("t=1614265330", "t=1614265331", StringComparison.Ordinal), Encoding.UTF8.GetBytes(StandardBody)))
             .Should().Throw<WebhookVerificationException>().Which.Failure.Should().Be(WebhookVerificationFailure.SignatureMismatch);
         for (var i = 0; i < StandardBody.Length; i++)
@@ -82,7 +83,7 @@ public class StripeSignatureVerifierTests
 
     [Test]
     public void Verify_StaleTimestamp_IsTooOld()
-        => new StripeSignatureVerifier(StandardSecret, new ManualTimeProvider(At(StandardTimestamp + 3600)))
+        => new StripeSignatureVerifier(StandardSecret, new FakeTimeProvider(At(StandardTimestamp + 3600)))
             .Invoking(v => v.Verify(Header, Encoding.UTF8.GetBytes(StandardBody)))
             .Should().Throw<WebhookVerificationException>().Which.Failure.Should().Be(WebhookVerificationFailure.TimestampTooOld);
 }
@@ -112,7 +113,7 @@ public class CustomSignatureVerifierTests
 
         // printf '1614265330.{"test": 2432232314}' | openssl dgst -sha256 -hmac 'a-custom-secret-1234'
         headers["X-Acme-Signature"].Should().Be("sha256=83717aa6499a9da1d4c9e0c9761f317154b8e01718bde92eee6ce0784c1603ca");
-        var verifier = new CustomSignatureVerifier(auth, new ManualTimeProvider(At(StandardTimestamp)));
+        var verifier = new CustomSignatureVerifier(auth, new FakeTimeProvider(At(StandardTimestamp)));
         verifier.Invoking(v => v.Verify(headers["X-Acme-Signature"], "1614265330", Encoding.UTF8.GetBytes(StandardBody))).Should().NotThrow();
         verifier.Invoking(v => v.Verify(headers["X-Acme-Signature"], "1614265331", Encoding.UTF8.GetBytes(StandardBody)))
             .Should().Throw<WebhookVerificationException>().Which.Failure.Should().Be(WebhookVerificationFailure.SignatureMismatch);
@@ -126,7 +127,7 @@ public class WebhookIdDeduplicatorTests
     [Test]
     public void TryMarkSeen_SameIdWithinWindow_IsDuplicate()
     {
-        var time = new ManualTimeProvider();
+        var time = new FakeTimeProvider(new DateTimeOffset(2026, 1, 1, 0, 0, 0, TimeSpan.Zero));
         var dedup = new WebhookIdDeduplicator(TimeSpan.FromMinutes(10), time);
 
         dedup.TryMarkSeen("evt_1").Should().BeTrue();
@@ -138,7 +139,7 @@ public class WebhookIdDeduplicatorTests
     [Test]
     public void TryMarkSeen_AfterWindow_IsNewAgain()
     {
-        var time = new ManualTimeProvider();
+        var time = new FakeTimeProvider(new DateTimeOffset(2026, 1, 1, 0, 0, 0, TimeSpan.Zero));
         var dedup = new WebhookIdDeduplicator(TimeSpan.FromMinutes(10), time);
         dedup.TryMarkSeen("evt_1");
 
@@ -151,7 +152,7 @@ public class WebhookIdDeduplicatorTests
     [Test]
     public void TryMarkSeen_BeyondMaxEntries_ForgetsOldestFirst()
     {
-        var dedup = new WebhookIdDeduplicator(TimeSpan.FromHours(1), new ManualTimeProvider(), maxEntries: 2);
+        var dedup = new WebhookIdDeduplicator(TimeSpan.FromHours(1), new FakeTimeProvider(new DateTimeOffset(2026, 1, 1, 0, 0, 0, TimeSpan.Zero)), maxEntries: 2);
         dedup.TryMarkSeen("a");
         dedup.TryMarkSeen("b");
         dedup.TryMarkSeen("c");
@@ -164,7 +165,7 @@ public class WebhookIdDeduplicatorTests
     [Test]
     public void Forget_SeenId_AcceptsItAgain()
     {
-        var dedup = new WebhookIdDeduplicator(TimeSpan.FromHours(1), new ManualTimeProvider());
+        var dedup = new WebhookIdDeduplicator(TimeSpan.FromHours(1), new FakeTimeProvider(new DateTimeOffset(2026, 1, 1, 0, 0, 0, TimeSpan.Zero)));
         dedup.TryMarkSeen("a");
 
         dedup.Forget("a");

@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Time.Testing;
 using System.Text;
 using Microsoft.Extensions.Options;
 using Webhooks.Sdk.Auth;
@@ -18,7 +19,7 @@ internal static class SignatureTestKit
 
     public static async Task<Dictionary<string, string>> SignAsync(HmacSignatureWebhookAuth auth, string id, long timestamp, string body, TimeProvider? time = null)
     {
-        var authenticator = new HmacSignatureAuthenticator(Options.Create(new WebhooksOptions()), time ?? new ManualTimeProvider(At(timestamp)));
+        var authenticator = new HmacSignatureAuthenticator(Options.Create(new WebhooksOptions()), time ?? new FakeTimeProvider(At(timestamp)));
         using var request = new HttpRequestMessage(HttpMethod.Post, "https://example.test/hook");
         request.Headers.TryAddWithoutValidation("webhook-id", id);
         request.Headers.TryAddWithoutValidation("webhook-timestamp", timestamp.ToString(System.Globalization.CultureInfo.InvariantCulture));

@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Time.Testing;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
@@ -63,7 +64,7 @@ public sealed class WebhookTestHost : IAsyncDisposable
         => new() { Name = name, Url = receiver.Url(path).ToString() };
 
     /// <summary>Waits until the delivery is no longer pending (real time).</summary>
-    public async Task<WebhookDelivery> WaitForFinalAsync(string deliveryId, TimeSpan? timeout = null, ManualTimeProvider? time = null)
+    public async Task<WebhookDelivery> WaitForFinalAsync(string deliveryId, TimeSpan? timeout = null, FakeTimeProvider? time = null)
     {
         var deadline = DateTime.UtcNow + (timeout ?? TimeSpan.FromSeconds(15));
         while (true)
