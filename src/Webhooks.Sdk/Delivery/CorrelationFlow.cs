@@ -8,8 +8,8 @@ namespace Webhooks.Sdk.Delivery;
 /// The create-then-update step of one delivery. With correlation settings and a correlation key: no stored id means
 /// "create" (the normal request; the response body is captured to read the id at <c>IdPath</c>), a stored id means
 /// "update" (method, URL and body from the correlation settings, <c>${correlationId}</c> = the id, encoded as one path
-/// segment). When a create ends without an id (failed for good, no id at the path, or an id longer than
-/// <see cref="MaxIdLength"/>) nothing is stored, so a redelivery of the create, or the key's next event, creates again.
+/// segment). When a create ends without an id (failed for good, no id at the path, an id longer than
+/// <see cref="MaxIdLength"/> or made only of dots) nothing is stored, so a redelivery of the create, or the key's next event, creates again.
 /// A 410 Gone on an update means the item was deleted: the id is cleared (the next event creates) and the destination
 /// stays enabled. An empty stored id counts as no id, which is how an id is cleared.
 /// </summary>
@@ -118,7 +118,8 @@ internal sealed class CorrelationFlow
                 JsonValueKind.Number => current.GetRawText(),
                 _ => null,
             };
-            return id is { Length: <= MaxIdLength } ? id : null;
+            // Too long, or only dots ('.' and '..' would climb the update URL's path): not an id.
+            return id is { Length: <= MaxIdLength } && !id.AsSpan().Trim('.').IsEmpty ? id : null;
         }
         catch (JsonException)
         {

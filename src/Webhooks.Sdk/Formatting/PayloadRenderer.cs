@@ -21,7 +21,7 @@ internal static class PayloadRenderer
     public static WebhookPayload Render(IWebhookFormatter formatter, CachedEvent cached, WebhookDestination destination, string? correlationId)
         => Render(formatter, cached, destination, correlationId, 1024 * 1024);
 
-    /// <summary>Renders; throws <see cref="TemplateLimitException"/> when the body, URL or a header value passes its limit.</summary>
+    /// <summary>Renders; throws <see cref="TemplateRenderException"/> when the body, URL or a header value passes its limit.</summary>
     public static WebhookPayload Render(IWebhookFormatter formatter, CachedEvent cached, WebhookDestination destination, string? correlationId, int maxBodyBytes)
     {
         var update = correlationId is not null && destination.Correlation is not null;
@@ -95,7 +95,7 @@ internal static class PayloadRenderer
 
     private static WebhookPayload CheckBody(WebhookPayload payload, int maxBodyBytes)
         => payload.Body.Length > maxBodyBytes
-            ? throw new TemplateLimitException($"The rendered body is {payload.Body.Length} bytes; the limit is {maxBodyBytes} bytes (Safety.MaxRenderedBodyBytes).")
+            ? throw new TemplateRenderException($"The rendered body is {payload.Body.Length} bytes; the limit is {maxBodyBytes} bytes (Safety.MaxRenderedBodyBytes).")
             : payload;
 
     private static byte[] Encode(string text, int maxBodyBytes)
@@ -103,7 +103,7 @@ internal static class PayloadRenderer
         var count = System.Text.Encoding.UTF8.GetByteCount(text);
         if (count > maxBodyBytes)
         {
-            throw new TemplateLimitException($"The rendered body is {count} bytes; the limit is {maxBodyBytes} bytes (Safety.MaxRenderedBodyBytes).");
+            throw new TemplateRenderException($"The rendered body is {count} bytes; the limit is {maxBodyBytes} bytes (Safety.MaxRenderedBodyBytes).");
         }
 
         return System.Text.Encoding.UTF8.GetBytes(text);

@@ -24,14 +24,15 @@ internal enum TemplateEscaping
     Header,
 
     /// <summary>
-    /// One URL path segment: like <see cref="Url"/>, and <c>.</c> is written <c>%2E</c> too, so <c>..</c> cannot climb
-    /// out of the segment.
+    /// One URL path segment: like <see cref="Url"/> (so <c>/</c>, <c>?</c> and <c>#</c> are encoded), and a value that is
+    /// only dots (<c>.</c>, <c>..</c>) is refused, because no encoding stops URL normalization from reading it as a
+    /// dot segment.
     /// </summary>
     PathSegment,
 }
 
-/// <summary>Thrown when a rendering would exceed its size limit; raised before the oversized text is built.</summary>
-internal sealed class TemplateLimitException(string message) : Exception(message)
+/// <summary>Thrown when a rendering would exceed its size limit (raised before the oversized text is built) or a URL field would change the path.</summary>
+internal sealed class TemplateRenderException(string message) : Exception(message)
 {
 }
 
@@ -64,7 +65,7 @@ internal static class TemplateEngine
         => Render(template, values, escaping, map, int.MaxValue, null);
 
     /// <summary>
-    /// Renders, failing with <see cref="TemplateLimitException"/> as soon as the output would pass
+    /// Renders, failing with <see cref="TemplateRenderException"/> as soon as the output would pass
     /// <paramref name="maxChars"/> characters (before that text is appended, so an oversized rendering is never built).
     /// A field used many times is resolved and escaped once. <paramref name="what"/> names the output in the error.
     /// </summary>
@@ -121,7 +122,7 @@ internal static class TemplateEngine
     {
         if (piece.Length > maxChars - sb.Length)
         {
-            throw new TemplateLimitException($"The rendered {what ?? "text"} is larger than its limit of {maxChars} bytes.");
+            throw new TemplateRenderException($"The rendered {what ?? "text"} is larger than its limit of {maxChars} bytes.");
         }
 
         sb.Append(piece);
@@ -149,7 +150,15 @@ internal static class TemplateEngine
             case TemplateEscaping.Url:
                 return Uri.EscapeDataString(found ? Text(value) : segment.Default ?? Missing);
             case TemplateEscaping.PathSegment:
-                return Uri.EscapeDataString(found ? Text(value) : segment.Default ?? Missing).Replace(".", "%2E", StringComparison.Ordinal);
+                var text = found ? Text(value) : segment.Default ?? Missing;
+                if (text.Length > 0 && text.AsSpan().Trim('.').IsEmpty)
+                {
+                    // '%2E' is the same as '.' to URL normalization (RFC 3986 6.2.2.2), so no encoding keeps '.' or '..'
+                    // from climbing the path: such a value is refused.
+                    throw new TemplateRenderException($"The field '{segment.Path}' rendered '{text}', which would change the URL's path; a URL field must not be only dots.");
+                }
+
+                return Uri.EscapeDataString(text);
             case TemplateEscaping.Header:
                 return Safety.WireText.EncodeHeaderValue(found ? Text(value) : segment.Default ?? Missing);
             default:
