@@ -153,6 +153,12 @@ internal sealed partial class DestinationValidator
             return;
         }
 
+        if (uri.Scheme == Transport.SyslogTransport.TcpScheme && !Transport.SyslogTransport.IsLoopbackHost(uri.IdnHost) && !Transport.SyslogTransport.AllowsPlaintext(uri))
+        {
+            errors.Add(new(field, $"refused by rule '{WebhookUrlRules.PlaintextTransport}': syslog+tcp:// sends event data unencrypted; use syslog+tls://, or add '?plaintext=allow' to the URL to accept plain TCP for this destination"));
+            return;
+        }
+
         var verdict = await _urlPolicy.EvaluateAsync(uri, cancellationToken).ConfigureAwait(false);
         if (!verdict.Allowed)
         {
