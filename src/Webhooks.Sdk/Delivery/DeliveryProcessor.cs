@@ -78,7 +78,8 @@ internal sealed class DeliveryProcessor
         var cached = _events.Get(leased.Event);
         var attemptNumber = delivery.AttemptCount + 1;
         var correlation = await CorrelationFlow.BeginAsync(_store, destination, cached.Event, cancellationToken).ConfigureAwait(false);
-        var outcome = correlation.Classify(await _sender.SendAsync(destination, cached, attemptNumber, correlation.CorrelationId, useBreaker: true, cancellationToken, correlation.Capture).ConfigureAwait(false));
+        var runId = await DeliveryRunId.ComputeAsync(_store, delivery, destination, attemptNumber, cancellationToken).ConfigureAwait(false);
+        var outcome = correlation.Classify(await _sender.SendAsync(destination, cached, attemptNumber, correlation.CorrelationId, useBreaker: true, cancellationToken, correlation.Capture, runId).ConfigureAwait(false));
         if (outcome.BreakerOpen)
         {
             await PostponeAsync(leased, _time.GetUtcNow() + _options.Health.BreakerBreakDuration, "circuit breaker open", cancellationToken).ConfigureAwait(false);

@@ -76,7 +76,7 @@ internal sealed class DeliverySender
     public WebhookPayload Render(DestinationRuntime destination, CachedEvent cached, string? correlationId)
         => Formatting.PayloadRenderer.Render(_formatters.Get(destination.Config.Format), cached, destination.Public, correlationId, _options.Safety.MaxRenderedBodyBytes);
 
-    public async Task<AttemptOutcome> SendAsync(DestinationRuntime destination, CachedEvent cached, int attemptNumber, string? correlationId, bool useBreaker, CancellationToken cancellationToken, ResponseCapture? capture = null)
+    public async Task<AttemptOutcome> SendAsync(DestinationRuntime destination, CachedEvent cached, int attemptNumber, string? correlationId, bool useBreaker, CancellationToken cancellationToken, ResponseCapture? capture = null, string? deliveryId = null)
     {
         var startedAt = _time.GetUtcNow();
         var stopwatch = Stopwatch.StartNew();
@@ -119,8 +119,8 @@ internal sealed class DeliverySender
         try
         {
             var result = await pipeline.ExecuteAsync(
-                static async (state, ct) => await state.self.SendOnceAsync(state.destination, state.cached, state.payload, state.url, state.attemptNumber, state.capture, ct).ConfigureAwait(false),
-                (self: this, destination, cached, payload, url, attemptNumber, capture),
+                static async (state, ct) => await state.self.SendOnceAsync(state.destination, state.cached, state.payload, state.url, state.attemptNumber, state.capture, state.deliveryId, ct).ConfigureAwait(false),
+                (self: this, destination, cached, payload, url, attemptNumber, capture, deliveryId),
                 cancellationToken).ConfigureAwait(false);
             return new AttemptOutcome(result, startedAt, stopwatch.Elapsed) { ResponseBody = capture?.Body };
         }
@@ -135,7 +135,7 @@ internal sealed class DeliverySender
         }
     }
 
-    private async ValueTask<WebhookAttemptResult> SendOnceAsync(DestinationRuntime destination, CachedEvent cached, WebhookPayload payload, Uri url, int attemptNumber, ResponseCapture? capture, CancellationToken cancellationToken)
+    private async ValueTask<WebhookAttemptResult> SendOnceAsync(DestinationRuntime destination, CachedEvent cached, WebhookPayload payload, Uri url, int attemptNumber, ResponseCapture? capture, string? deliveryId, CancellationToken cancellationToken)
     {
         if (url.Scheme is not ("http" or "https"))
         {
@@ -159,7 +159,7 @@ internal sealed class DeliverySender
         try
         {
             var timestamp = _time.GetUtcNow();
-            using var request = BuildRequest(destination, cached, payload, url, attemptNumber, timestamp);
+            using var request = BuildRequest(destination, cached, payload, url, attemptNumber, timestamp, deliveryId);
             var authContext = new WebhookAuthContext
             {
                 Auth = destination.Auth,
@@ -175,7 +175,7 @@ internal sealed class DeliverySender
             if (response.StatusCode == HttpStatusCode.Unauthorized && await authenticator.OnUnauthorizedAsync(authContext, cancellationToken).ConfigureAwait(false))
             {
                 var retryTimestamp = _time.GetUtcNow();
-                using var retry = BuildRequest(destination, cached, payload, url, attemptNumber, retryTimestamp);
+                using var retry = BuildRequest(destination, cached, payload, url, attemptNumber, retryTimestamp, deliveryId);
                 await authenticator.ApplyAsync(
                     new WebhookAuthContext { Auth = destination.Auth, Request = retry, Body = payload.Body, MessageId = cached.Event.Id!, Timestamp = retryTimestamp, TenantId = destination.TenantId, DestinationId = destination.Id },
                     cancellationToken).ConfigureAwait(false);
@@ -195,7 +195,7 @@ internal sealed class DeliverySender
         }
     }
 
-    private HttpRequestMessage BuildRequest(DestinationRuntime destination, CachedEvent cached, WebhookPayload payload, Uri url, int attemptNumber, DateTimeOffset timestamp)
+    private HttpRequestMessage BuildRequest(DestinationRuntime destination, CachedEvent cached, WebhookPayload payload, Uri url, int attemptNumber, DateTimeOffset timestamp, string? deliveryId)
     {
         var method = payload.Method ?? destination.Config.Method;
         var request = new HttpRequestMessage(method == "POST" ? HttpMethod.Post : method == "PUT" ? HttpMethod.Put : new HttpMethod(method), url)
@@ -208,6 +208,11 @@ internal sealed class DeliverySender
         headers.TryAddWithoutValidation("User-Agent", _userAgent);
         headers.TryAddWithoutValidation("webhook-id", cached.Event.Id);
         headers.TryAddWithoutValidation("webhook-timestamp", timestamp.ToUnixTimeSeconds().ToString(CultureInfo.InvariantCulture));
+        if (deliveryId is not null)
+        {
+            headers.TryAddWithoutValidation(DeliveryRunId.Header, deliveryId);
+        }
+
         headers.TryAddWithoutValidation(_options.EventTypeHeader, cached.Event.Type);
         headers.TryAddWithoutValidation(_options.AttemptHeader, attemptNumber.ToString(CultureInfo.InvariantCulture));
         foreach (var (name, value) in destination.Config.Headers)

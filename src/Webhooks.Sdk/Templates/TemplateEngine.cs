@@ -356,18 +356,20 @@ internal sealed class TemplateValues
 {
     private readonly WebhookEvent _event;
     private readonly string? _correlationId;
+    private readonly WebhookDestination? _destination;
 
-    public TemplateValues(WebhookEvent evt, string? correlationId)
+    public TemplateValues(WebhookEvent evt, string? correlationId, WebhookDestination? destination = null)
     {
         _event = evt;
         _correlationId = correlationId;
+        _destination = destination;
     }
 
-    public static TemplateValues From(WebhookFormatContext context) => new(context.Event, context.CorrelationId);
+    public static TemplateValues From(WebhookFormatContext context) => new(context.Event, context.CorrelationId, context.Destination);
 
     /// <summary>The top-level field names (for documentation and the "all fields" template).</summary>
     public static IReadOnlyList<string> Fields { get; } =
-        ["id", "type", "time", "title", "summary", "severity", "source", "subject", "correlationKey", "correlationId", "headline", "data", "metadata"];
+        ["id", "type", "time", "title", "summary", "severity", "source", "subject", "correlationKey", "correlationId", "headline", "data", "metadata", "destination.id", "destination.name"];
 
     public bool TryGet(string path, out JsonElement value)
     {
@@ -394,6 +396,23 @@ internal sealed class TemplateValues
         if (head.Equals("data", StringComparison.OrdinalIgnoreCase))
         {
             return evt.Data is { } data && Walk(data, rest, out value);
+        }
+
+        if (head.Equals("destination", StringComparison.OrdinalIgnoreCase))
+        {
+            var field = rest?.ToLowerInvariant() switch
+            {
+                "id" => _destination?.Id,
+                "name" => _destination?.Name,
+                _ => null,
+            };
+            if (string.IsNullOrEmpty(field))
+            {
+                return false;
+            }
+
+            value = JsonSerializer.SerializeToElement(field);
+            return true;
         }
 
         if (head.Equals("metadata", StringComparison.OrdinalIgnoreCase))
