@@ -194,12 +194,12 @@ internal sealed class DestinationMapper
     };
 
     public string? ProtectAuth(WebhookAuth? auth)
-        => auth is null or NoWebhookAuth ? null : _protector.Protect(JsonSerializer.Serialize(auth, DestinationConfig.JsonOptions));
+        => auth is null or NoWebhookAuth ? null : _protector.Protect(JsonSerializer.Serialize(auth, _authenticators.JsonOptions));
 
     public WebhookAuth UnprotectAuth(string? protectedAuth)
         => protectedAuth is null
             ? NoWebhookAuth.Instance
-            : JsonSerializer.Deserialize<WebhookAuth>(_protector.Unprotect(protectedAuth), DestinationConfig.JsonOptions) ?? NoWebhookAuth.Instance;
+            : JsonSerializer.Deserialize<WebhookAuth>(_protector.Unprotect(protectedAuth), _authenticators.JsonOptions) ?? NoWebhookAuth.Instance;
 }
 
 /// <summary>The registered authenticators by kind.</summary>
@@ -214,7 +214,12 @@ internal sealed class AuthenticatorRegistry
         {
             _byKind[authenticator.Kind] = authenticator;
         }
+
+        JsonOptions = Auth.AuthJson.Create(_byKind.Values);
     }
+
+    /// <summary>Gets the options that serialize <see cref="WebhookAuth"/>, custom kinds included.</summary>
+    public System.Text.Json.JsonSerializerOptions JsonOptions { get; }
 
     public bool TryGet(string kind, out IWebhookAuthenticator authenticator) => _byKind.TryGetValue(kind, out authenticator!);
 
