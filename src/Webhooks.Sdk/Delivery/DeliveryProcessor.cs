@@ -25,7 +25,10 @@ internal sealed class DeliveryProcessor
     private readonly ILogger _logger;
     private readonly IServiceProvider _services;
     private readonly WebhookMetrics _metrics;
+    private static readonly TimeSpan DefaultThrottleWait = TimeSpan.FromSeconds(1);
+    private static readonly TimeSpan HalfOpenWait = TimeSpan.FromMilliseconds(500);
     private readonly System.Collections.Concurrent.ConcurrentDictionary<(string Tenant, string Id), long> _lastSuccessRecorded = new();
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<(string Tenant, string Id), DateTimeOffset> _throttledUntil = new();
 
     public DeliveryProcessor(
         IWebhookStore store,
@@ -60,6 +63,13 @@ internal sealed class DeliveryProcessor
         }
 
         var now = _time.GetUtcNow();
+        if (_throttledUntil.TryGetValue((destination.TenantId, destination.Id), out var throttledUntil) && throttledUntil > now)
+        {
+            // The destination asked to slow down: hold its queue until the time it named, without using an attempt.
+            await PostponeAsync(leased, throttledUntil, "throttled by the destination", cancellationToken).ConfigureAwait(false);
+            return;
+        }
+
         if (destination.Config.RateLimit is { } limit)
         {
             var wait = _rateLimiter.TryAcquire(destination.TenantId, destination.Id, limit, now, MaxInProcessRateWait, out var availableAt);
@@ -82,8 +92,16 @@ internal sealed class DeliveryProcessor
         var outcome = correlation.Classify(await _sender.SendAsync(destination, cached, attemptNumber, correlation.CorrelationId, useBreaker: true, cancellationToken, correlation.Capture, runId).ConfigureAwait(false));
         if (outcome.BreakerOpen)
         {
-            await PostponeAsync(leased, _time.GetUtcNow() + _options.Health.BreakerBreakDuration, "circuit breaker open", cancellationToken).ConfigureAwait(false);
+            // Until the break ends, or (half-open, a probe in flight) shortly: the backlog drains as soon as the probe succeeds.
+            var wait = outcome.BreakerRetryAfter is { } left && left > TimeSpan.Zero ? left : HalfOpenWait;
+            await PostponeAsync(leased, _time.GetUtcNow() + wait, "circuit breaker open", cancellationToken).ConfigureAwait(false);
             return;
+        }
+
+        if (outcome.Throttled)
+        {
+            var until = _time.GetUtcNow() + (outcome.Result.RetryAfter is { } asked && asked > TimeSpan.Zero ? asked : DefaultThrottleWait);
+            _throttledUntil.AddOrUpdate((destination.TenantId, destination.Id), until, (_, current) => current > until ? current : until);
         }
 
         var final = outcome.Result.Success || outcome.Result.Gone || attemptNumber >= delivery.MaxAttempts;
@@ -148,7 +166,7 @@ internal sealed class DeliveryProcessor
         }
 
         DestinationOutcomeResult? health = null;
-        if (!SkipSuccessRecord(destination, result.Success, now))
+        if (!outcome.Throttled && !SkipSuccessRecord(destination, result.Success, now))
         {
             health = await _store.RecordDestinationOutcomeAsync(
                 new DestinationOutcome

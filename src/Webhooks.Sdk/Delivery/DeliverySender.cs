@@ -16,6 +16,16 @@ namespace Webhooks.Sdk.Delivery;
 /// <summary>The outcome of one attempt, with its timing.</summary>
 internal sealed record AttemptOutcome(WebhookAttemptResult Result, DateTimeOffset StartedAt, TimeSpan Duration, bool BreakerOpen = false)
 {
+    /// <summary>Gets how long the open breaker stays open (when <see cref="BreakerOpen"/>), if the breaker said.</summary>
+    public TimeSpan? BreakerRetryAfter { get; init; }
+
+    /// <summary>
+    /// Gets a value indicating whether the destination asked to slow down (429, 502 or 504, the Standard Webhooks
+    /// throttle signals): such an answer slows the destination down and counts neither toward the circuit breaker nor
+    /// toward auto-disable.
+    /// </summary>
+    public bool Throttled => DeliverySender.IsThrottle(Result);
+
     /// <summary>Gets the response body (bounded) when it was asked for, to read a created item's id.</summary>
     public string? ResponseBody { get; init; }
 
@@ -124,9 +134,9 @@ internal sealed class DeliverySender
                 cancellationToken).ConfigureAwait(false);
             return new AttemptOutcome(result, startedAt, stopwatch.Elapsed) { ResponseBody = capture?.Body };
         }
-        catch (BrokenCircuitException)
+        catch (BrokenCircuitException ex)
         {
-            return new AttemptOutcome(new WebhookAttemptResult { Success = false, Error = "The destination's circuit breaker is open." }, startedAt, stopwatch.Elapsed, BreakerOpen: true);
+            return new AttemptOutcome(new WebhookAttemptResult { Success = false, Error = "The destination's circuit breaker is open." }, startedAt, stopwatch.Elapsed, BreakerOpen: true) { BreakerRetryAfter = ex.RetryAfter };
         }
         catch (TimeoutRejectedException)
         {
@@ -328,6 +338,9 @@ internal sealed class DeliverySender
         }
     }
 
+    /// <summary>Gets a value indicating whether a result is a throttle signal: HTTP 429, 502 or 504.</summary>
+    internal static bool IsThrottle(WebhookAttemptResult result) => !result.Success && result.StatusCode is 429 or 502 or 504;
+
     private static string Describe(HttpRequestException ex)
     {
         var message = ex.Message;
@@ -365,8 +378,10 @@ internal sealed class DeliverySender
                 MinimumThroughput = health.BreakerMinimumThroughput,
                 SamplingDuration = health.BreakerSamplingDuration,
                 BreakDuration = health.BreakerBreakDuration,
+                // Throttle signals (429, 502, 504) are the destination asking to slow down, not failing: they never open
+                // the breaker, and a half-open probe that meets one closes it instead of re-opening it for a full break.
                 ShouldHandle = static args => ValueTask.FromResult(args.Outcome.Exception is TimeoutRejectedException
-                    || (args.Outcome.Result is { Success: false } r && (r.StatusCode is null or >= 500 or 429 or 408))),
+                    || (args.Outcome.Result is { Success: false } r && !IsThrottle(r) && (r.StatusCode is null or >= 500 or 408))),
             });
         }
 
