@@ -108,7 +108,7 @@ public static class WebhooksApiEndpointRouteBuilderExtensions
             .WithName("CreateDestination").WithTags("Destinations")
             .WithSummary("Creates a destination.")
             .WithDescription("The body is a destination definition. Secrets in auth and secret format settings are write-only.")
-            .Accepts<WebhookDestinationDefinition>(ApiJson.JsonContentType)
+            .Body<WebhookDestinationDefinition>()
             .Produces<WebhookDestination>(StatusCodes.Status201Created)
             .WithErrors(StatusCodes.Status400BadRequest, StatusCodes.Status409Conflict, StatusCodes.Status413PayloadTooLarge, StatusCodes.Status415UnsupportedMediaType);
 
@@ -138,7 +138,7 @@ public static class WebhooksApiEndpointRouteBuilderExtensions
             .WithName("ReplaceDestination").WithTags("Destinations")
             .WithSummary("Replaces a destination's settings.")
             .WithDescription("Fields left out take their defaults, except auth and enabled, which keep their saved values. An empty secret keeps the saved one. Honours If-Match.")
-            .Accepts<WebhookDestinationDefinition>(ApiJson.JsonContentType)
+            .Body<WebhookDestinationDefinition>()
             .Produces<WebhookDestination>()
             .WithErrors(StatusCodes.Status400BadRequest, StatusCodes.Status404NotFound, StatusCodes.Status409Conflict, StatusCodes.Status412PreconditionFailed, StatusCodes.Status413PayloadTooLarge, StatusCodes.Status415UnsupportedMediaType);
 
@@ -166,7 +166,7 @@ public static class WebhooksApiEndpointRouteBuilderExtensions
             .WithName("PatchDestination").WithTags("Destinations")
             .WithSummary("Changes some of a destination's settings (JSON merge patch, RFC 7396).")
             .WithDescription("Send application/merge-patch+json (or application/json). Objects merge, null removes, arrays replace. auth is replaced as a whole; an empty secret keeps the saved one. Honours If-Match.")
-            .Accepts<WebhookDestinationDefinition>(ApiJson.MergePatchContentType, ApiJson.JsonContentType)
+            .Body<WebhookDestinationDefinition>(false, ApiJson.MergePatchContentType, ApiJson.JsonContentType)
             .Produces<WebhookDestination>()
             .WithErrors(StatusCodes.Status400BadRequest, StatusCodes.Status404NotFound, StatusCodes.Status409Conflict, StatusCodes.Status412PreconditionFailed, StatusCodes.Status413PayloadTooLarge, StatusCodes.Status415UnsupportedMediaType);
 
@@ -213,7 +213,7 @@ public static class WebhooksApiEndpointRouteBuilderExtensions
             .RequireWrite(options)
             .WithName("DisableDestination").WithTags("Destinations")
             .WithSummary("Disables a destination; the optional body gives the reason. Honours If-Match.")
-            .Accepts<WebhookDisableRequest>(isOptional: true, ApiJson.JsonContentType)
+            .Body<WebhookDisableRequest>(optional: true)
             .Produces<WebhookDestination>()
             .WithErrors(StatusCodes.Status400BadRequest, StatusCodes.Status404NotFound, StatusCodes.Status409Conflict, StatusCodes.Status412PreconditionFailed, StatusCodes.Status413PayloadTooLarge, StatusCodes.Status415UnsupportedMediaType);
 
@@ -228,7 +228,7 @@ public static class WebhooksApiEndpointRouteBuilderExtensions
             .WithName("TestDestination").WithTags("Destinations")
             .WithSummary("Sends a test event to a saved destination now and records it in its history.")
             .WithDescription("The optional body picks the event type and data; by default the catalogue example of the first subscribed type.")
-            .Accepts<WebhookTestRequest>(isOptional: true, ApiJson.JsonContentType)
+            .Body<WebhookTestRequest>(optional: true)
             .Produces<WebhookTestResult>()
             .WithErrors(StatusCodes.Status400BadRequest, StatusCodes.Status404NotFound, StatusCodes.Status413PayloadTooLarge, StatusCodes.Status415UnsupportedMediaType);
 
@@ -244,7 +244,7 @@ public static class WebhooksApiEndpointRouteBuilderExtensions
             .WithName("TestDraftDestination").WithTags("Destinations")
             .WithSummary("Sends a test event to an unsaved draft (validated like a save; nothing is stored).")
             .WithDescription("The body is a destination definition; the optional query eventType picks the event type.")
-            .Accepts<WebhookDestinationDefinition>(ApiJson.JsonContentType)
+            .Body<WebhookDestinationDefinition>()
             .Produces<WebhookTestResult>()
             .WithErrors(StatusCodes.Status400BadRequest, StatusCodes.Status413PayloadTooLarge, StatusCodes.Status415UnsupportedMediaType);
 
@@ -271,7 +271,7 @@ public static class WebhooksApiEndpointRouteBuilderExtensions
             .WithName("RotateDestinationSecret").WithTags("Destinations")
             .WithSummary("Rotates the signing secret; the answer carries the new secret, the only time it is shown.")
             .WithDescription("The optional body gives the new secret and how long the current one keeps signing (overlap, default 24 hours). 409 when the destination does not sign. Honours If-Match.")
-            .Accepts<WebhookRotateSecretRequest>(isOptional: true, ApiJson.JsonContentType)
+            .Body<WebhookRotateSecretRequest>(optional: true)
             .Produces<WebhookSecretRotation>()
             .WithErrors(StatusCodes.Status400BadRequest, StatusCodes.Status404NotFound, StatusCodes.Status409Conflict, StatusCodes.Status412PreconditionFailed, StatusCodes.Status413PayloadTooLarge, StatusCodes.Status415UnsupportedMediaType);
     }
@@ -341,7 +341,7 @@ public static class WebhooksApiEndpointRouteBuilderExtensions
             .RequireWrite(options)
             .WithName("ReplayDestination").WithTags("History")
             .WithSummary("Queues again every failed delivery of the destination that failed in [since, until).")
-            .Accepts<WebhookReplayRequest>(ApiJson.JsonContentType)
+            .Body<WebhookReplayRequest>()
             .Produces<WebhookReplayResult>(StatusCodes.Status202Accepted)
             .WithErrors(StatusCodes.Status400BadRequest, StatusCodes.Status404NotFound, StatusCodes.Status413PayloadTooLarge, StatusCodes.Status415UnsupportedMediaType);
 
@@ -427,7 +427,7 @@ public static class WebhooksApiEndpointRouteBuilderExtensions
             .RequireWrite(options)
             .WithName("PublishEvent").WithTags("Events")
             .WithSummary("Publishes an event; with destinationIds, sends it only to those destinations. 202: accepted (queued), not delivered.")
-            .Accepts<WebhookPublishRequest>(ApiJson.JsonContentType)
+            .Body<WebhookPublishRequest>()
             .Produces<PublishResult>(StatusCodes.Status202Accepted)
             .WithErrors(StatusCodes.Status400BadRequest, StatusCodes.Status404NotFound, StatusCodes.Status409Conflict, StatusCodes.Status413PayloadTooLarge, StatusCodes.Status415UnsupportedMediaType);
     }

@@ -40,6 +40,7 @@ public static class WebhooksApiServiceCollectionExtensions
         {
             o.OpenApiVersion = OpenApiSpecVersion.OpenApi3_1;
             o.ShouldInclude = description => string.Equals(description.GroupName, OpenApiDocumentName, StringComparison.Ordinal);
+            o.AddOperationTransformer(ApiRequestBody.TransformAsync);
             o.AddDocumentTransformer((document, _, _) =>
             {
                 document.Info.Title = "Webhooks management API";
