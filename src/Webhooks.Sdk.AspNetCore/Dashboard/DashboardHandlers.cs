@@ -479,7 +479,7 @@ internal sealed class DashboardHandlers
         }
 
         var shown = matching.Take(HistoryPageSize).ToList();
-        w.W($"<p class=\"muted\" role=\"status\">{matching.Count} matching deliveries{(all.Count == HistoryWindow ? $" among the latest {HistoryWindow}" : string.Empty)}{(matching.Count > shown.Count ? $"; showing the newest {shown.Count}" : string.Empty)}.</p>");
+        w.W($"<p class=\"muted\" role=\"status\">{matching.Count} matching {(matching.Count == 1 ? "delivery" : "deliveries")}{(all.Count == HistoryWindow ? $" among the latest {HistoryWindow}" : string.Empty)}{(matching.Count > shown.Count ? $"; showing the newest {shown.Count}" : string.Empty)}.</p>");
         w.W($"<ul class=\"deliveries\">");
         foreach (var d in shown)
         {
