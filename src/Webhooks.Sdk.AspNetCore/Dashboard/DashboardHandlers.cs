@@ -123,9 +123,9 @@ internal sealed class DashboardHandlers
                 w.W($" <span class=\"tag bad\">failing</span>");
             }
 
-            w.W($"</th><td>{DashboardPage.HostOf(d.Url)}</td><td>{d.Format}</td><td>{Toggle(page, d, "list")}</td>");
-            w.W($"<td>{DashboardPage.Time(d.LastSuccessAt)}</td><td>{DashboardPage.Time(d.LastFailureAt)}</td>");
-            w.W($"<td class=\"num\">{d.ConsecutiveFailures}</td><td>{d.DisabledReason ?? string.Empty}</td></tr>");
+            w.W($"</th><td data-label=\"Host\">{DashboardPage.HostOf(d.Url)}</td><td data-label=\"Format\">{d.Format}</td><td data-label=\"Enabled\">{Toggle(page, d, "list")}</td>");
+            w.W($"<td data-label=\"Last success\">{DashboardPage.Time(d.LastSuccessAt)}</td><td data-label=\"Last failure\">{DashboardPage.Time(d.LastFailureAt)}</td>");
+            w.W($"<td class=\"num\" data-label=\"Consecutive failures\">{d.ConsecutiveFailures}</td><td data-label=\"Disabled because\">{d.DisabledReason ?? string.Empty}</td></tr>");
         }
 
         w.W($"</tbody></table></div>");

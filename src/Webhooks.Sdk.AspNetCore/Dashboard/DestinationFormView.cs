@@ -31,8 +31,8 @@ internal static class DestinationFormView
             if (page.CanWrite)
             {
                 w.W($"""
-                    <form method="post" action="{self}/enable" class="inline">{page.Antiforgery()}<input type="hidden" name="back" value="detail">
-                    <button type="submit" class="switch" role="switch" aria-checked="{(saved.Enabled ? "true" : "false")}" formaction="{self}/{(saved.Enabled ? "disable" : "enable")}" aria-label="Enabled: {saved.Name}"><span aria-hidden="true" class="knob"></span>{(saved.Enabled ? "On" : "Off")}</button></form>
+                    <form method="post" action="{self}/{(saved.Enabled ? "disable" : "enable")}" class="inline">{page.Antiforgery()}<input type="hidden" name="back" value="detail">
+                    <button type="submit" class="switch" role="switch" aria-checked="{(saved.Enabled ? "true" : "false")}" aria-label="Enabled: {saved.Name}"><span aria-hidden="true" class="knob"></span>{(saved.Enabled ? "On" : "Off")}</button></form>
                     <form method="post" action="{self}/test" class="inline" data-fragment="test">{page.Antiforgery()}<button type="submit">Send a test</button></form>
                     <a class="button danger" href="{self}/delete">Delete…</a>
                     """);
@@ -100,7 +100,7 @@ internal static class DestinationFormView
         w.W($"</fieldset>");
 
         w.W($"<fieldset><legend>Authentication</legend>");
-        Select(w, form, "AuthKind", "Method", DestinationForm.AuthKinds.Select(k => (k.Kind, k.Label)).ToArray(), help: "Only the fields of the chosen method are used.");
+        Select(w, form, "AuthKind", "Authentication method", DestinationForm.AuthKinds.Select(k => (k.Kind, k.Label)).ToArray(), help: "Only the fields of the chosen method are used.");
         AuthGroup(w, form, WebhookAuthKinds.HmacSignature, "HMAC signature", () =>
         {
             Select(w, form, "Auth.hmac.Preset", "Signature style", Presets);
