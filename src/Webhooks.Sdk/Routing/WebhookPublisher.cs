@@ -120,7 +120,7 @@ internal sealed class WebhookPublisher : IWebhookPublisher
                 EventId = evt.Id!,
                 EventType = evt.Type,
                 DestinationId = destination.Id,
-                Status = DeliveryStatus.Pending,
+                Status = WebhookDeliveryStatus.Pending,
                 MaxAttempts = 1 + destination.Config.RetryCount,
                 CreatedAt = now,
                 DueAt = now,
@@ -138,7 +138,7 @@ internal sealed class WebhookPublisher : IWebhookPublisher
                 Type = evt.Type,
                 OccurredAt = evt.OccurredAt!.Value,
                 Json = EventSerialization.Serialize(evt),
-                Instance = evt,
+                TraceContext = System.Diagnostics.Activity.Current?.Id,
             };
             await _core.Store.EnqueueAsync(new EnqueueBatch { Event = stored, Deliveries = deliveries, Transaction = transaction }, cancellationToken).ConfigureAwait(false);
             _core.Events.Add(TenantId, evt, envelope);
