@@ -232,6 +232,9 @@ public class FormatterContractTests
 
     private sealed class CountingFormatter : IWebhookFormatter
     {
+        /// <summary>Shares its rendering across destinations (caching is opt-in).</summary>
+        public string? GetCacheKey(WebhookFormatContext context) => string.Empty;
+
         public int Calls { get; private set; }
 
         public string Name => "count";
