@@ -24,7 +24,6 @@ internal sealed class WebhookDispatcher : BackgroundService
     private readonly WebhookDispatcherOptions _options;
     private readonly ILogger _logger;
     private readonly string _owner = Environment.MachineName + ":" + Environment.ProcessId + ":" + Guid.NewGuid().ToString("N")[..8];
-    private readonly ConcurrentDictionary<(string Tenant, string Id), DestinationGate> _gates = new();
     private readonly ConcurrentDictionary<Task, byte> _inFlight = new();
 
     public WebhookDispatcher(
@@ -121,16 +120,18 @@ internal sealed class WebhookDispatcher : BackgroundService
         task.ContinueWith(static (t, state) => ((ConcurrentDictionary<Task, byte>)state!).TryRemove(t, out _), _inFlight, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
     }
 
-    private async Task RunAsync(LeasedDelivery item, DestinationRuntime? destination, SemaphoreSlim slots, CancellationToken stoppingToken)
+    private async Task RunAsync(LeasedDelivery item, Resolved resolved, SemaphoreSlim slots, CancellationToken stoppingToken)
     {
         await Task.Yield();
         DestinationGate? gate = null;
         var entered = false;
+        var destination = resolved.Destination;
+        using var use = destination?.State?.Use(_time.GetUtcNow().UtcTicks) ?? default;
         try
         {
-            if (destination is not null)
+            if (destination?.State is { } state)
             {
-                var candidate = _gates.GetOrAdd((destination.TenantId, destination.Id), _ => new DestinationGate(_options.MaxConcurrencyPerDestination));
+                var candidate = state.Gate(_options.MaxConcurrencyPerDestination);
                 if (!candidate.TryQueue())
                 {
                     await PostponeAsync(item, _time.GetUtcNow() + PerDestinationOverflowDelay).ConfigureAwait(false);
@@ -143,14 +144,14 @@ internal sealed class WebhookDispatcher : BackgroundService
                 entered = true;
             }
 
-            await _processor.ProcessAsync(item, destination, stoppingToken).ConfigureAwait(false);
+            await _processor.ProcessAsync(item, destination, resolved.Unreadable, stoppingToken).ConfigureAwait(false);
         }
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
         {
             // Shutting down: hand the delivery back so it is due at once instead of when the lease expires.
             await PostponeAsync(item, _time.GetUtcNow()).ConfigureAwait(false);
         }
-#pragma warning disable CA1031 // One delivery's failure must not stop the others; its lease expires and it is tried again.
+#pragma warning disable CA1031 // Only the store can fail here (the attempt's own failures are recorded): the lease expires and it is tried again.
         catch (Exception ex)
 #pragma warning restore CA1031
         {
@@ -195,9 +196,13 @@ internal sealed class WebhookDispatcher : BackgroundService
         }
     }
 
-    private async Task<Dictionary<(string, string), DestinationRuntime>> ResolveDestinationsAsync(IReadOnlyList<LeasedDelivery> leased, CancellationToken cancellationToken)
+    /// <summary>
+    /// Reads the batch's destinations once each. A record that cannot be read (for example a secret that no longer
+    /// decrypts) is reported and its deliveries fail with the reason; the rest of the batch goes on.
+    /// </summary>
+    private async Task<Dictionary<(string, string), Resolved>> ResolveDestinationsAsync(IReadOnlyList<LeasedDelivery> leased, CancellationToken cancellationToken)
     {
-        var result = new Dictionary<(string, string), DestinationRuntime>();
+        var result = new Dictionary<(string, string), Resolved>();
         foreach (var item in leased)
         {
             var key = (item.Delivery.TenantId, item.Delivery.DestinationId);
@@ -207,9 +212,23 @@ internal sealed class WebhookDispatcher : BackgroundService
             }
 
             var record = await _store.GetDestinationAsync(key.TenantId, key.DestinationId, cancellationToken).ConfigureAwait(false);
-            if (record is not null)
+            if (record is null)
             {
-                result[key] = _mapper.ToRuntime(record);
+                result[key] = default;
+                continue;
+            }
+
+            try
+            {
+                result[key] = new Resolved(_mapper.ToRuntime(record), null);
+            }
+#pragma warning disable CA1031 // One unreadable destination must not hold up the others.
+            catch (Exception ex)
+#pragma warning restore CA1031
+            {
+                var reason = DestinationMapper.DescribeUnreadable(ex);
+                result[key] = new Resolved(null, reason);
+                await _processor.ReportUnreadableAsync(key.TenantId, key.DestinationId, ex, reason, cancellationToken).ConfigureAwait(false);
             }
         }
 
@@ -232,24 +251,6 @@ internal sealed class WebhookDispatcher : BackgroundService
         await _signal.WaitAsync(wait, _time, cancellationToken).ConfigureAwait(false);
     }
 
-    /// <summary>Bounds the attempts in flight to one destination; a few more may wait, the rest are postponed briefly.</summary>
-    private sealed class DestinationGate(int limit)
-    {
-        private int _queued;
-
-        public SemaphoreSlim Semaphore { get; } = new(limit, limit);
-
-        public bool TryQueue()
-        {
-            if (Interlocked.Increment(ref _queued) > limit * 2)
-            {
-                Interlocked.Decrement(ref _queued);
-                return false;
-            }
-
-            return true;
-        }
-
-        public void Dequeue() => Interlocked.Decrement(ref _queued);
-    }
+    /// <summary>A leased delivery's destination: its runtime, or why it cannot be read (both null: deleted).</summary>
+    private readonly record struct Resolved(DestinationRuntime? Destination, string? Unreadable);
 }

@@ -70,6 +70,13 @@ public sealed class WebhookDispatcherOptions
     /// <value>The default value is 2 minutes.</value>
     public TimeSpan LeaseDuration { get; set; } = TimeSpan.FromMinutes(2);
 
+    /// <summary>
+    /// Gets or sets how long a destination's engine state (parsed settings, breaker, concurrency gate, token bucket) is
+    /// kept after it was last used, 1 second to 1 day. A destination deleted by another instance is forgotten here after this.
+    /// </summary>
+    /// <value>The default value is 10 minutes.</value>
+    public TimeSpan DestinationIdleTimeout { get; set; } = TimeSpan.FromMinutes(10);
+
     /// <summary>Gets or sets how long to wait after a store error before trying again.</summary>
     /// <value>The default value is 2 seconds.</value>
     public TimeSpan StoreErrorDelay { get; set; } = TimeSpan.FromSeconds(2);
