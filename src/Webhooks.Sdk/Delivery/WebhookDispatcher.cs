@@ -170,6 +170,11 @@ internal sealed class WebhookDispatcher : BackgroundService
             }
 
             slots.Release();
+            if (item.Delivery.OrderingKey is not null)
+            {
+                // The next delivery of the key may be leasable now: look again instead of waiting for the poll.
+                _signal.Notify();
+            }
         }
     }
 
