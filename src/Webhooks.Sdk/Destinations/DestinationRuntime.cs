@@ -82,7 +82,7 @@ internal sealed class DestinationMapper : IDisposable
         if (_states.TryGetValue(key, out var state))
         {
             var cached = state.Runtime;
-            if (cached.Record.UpdatedAt == record.UpdatedAt && cached.Record.ProtectedAuth == record.ProtectedAuth && cached.Record.ConfigJson == record.ConfigJson)
+            if (cached.Record.Version == record.Version && cached.Record.UpdatedAt == record.UpdatedAt && cached.Record.ProtectedAuth == record.ProtectedAuth && cached.Record.ConfigJson == record.ConfigJson)
             {
                 state.Touch(now);
                 if (ReferenceEquals(cached.Record, record) || cached.Record == record)
@@ -142,7 +142,7 @@ internal sealed class DestinationMapper : IDisposable
 
     /// <summary>The version a state is built from: it changes whenever the settings change.</summary>
     public static string VersionOf(DestinationRecord record)
-        => string.Concat(record.Id, "@", record.UpdatedAt.UtcTicks.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        => string.Concat(record.Id, "@", record.Version.ToString(System.Globalization.CultureInfo.InvariantCulture), "@", record.UpdatedAt.UtcTicks.ToString(System.Globalization.CultureInfo.InvariantCulture));
 
     public void Dispose() => _sweeper.Dispose();
 

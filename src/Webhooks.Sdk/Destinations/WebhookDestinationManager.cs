@@ -68,12 +68,6 @@ internal sealed class WebhookDestinationManager : IWebhookDestinationManager
     {
         ArgumentNullException.ThrowIfNull(definition);
         await _validator.ValidateAsync(definition, cancellationToken).ConfigureAwait(false);
-        var count = await _store.CountDestinationsAsync(TenantId, cancellationToken).ConfigureAwait(false);
-        if (count >= _options.MaxDestinationsPerTenant)
-        {
-            throw new InvalidOperationException($"Tenant '{TenantId}' already has {count} destinations; the limit is {_options.MaxDestinationsPerTenant} (MaxDestinationsPerTenant).");
-        }
-
         var now = _time.GetUtcNow();
         var record = new DestinationRecord
         {
@@ -87,8 +81,16 @@ internal sealed class WebhookDestinationManager : IWebhookDestinationManager
             UpdatedAt = now,
             DisabledReason = definition.Enabled ? null : "Created disabled.",
         };
-        await _store.InsertDestinationAsync(record, cancellationToken).ConfigureAwait(false);
-        return _mapper.ToRuntime(record).Masked;
+        var max = _options.MaxDestinationsPerTenant;
+        switch (await _store.InsertDestinationAsync(record, max, cancellationToken).ConfigureAwait(false))
+        {
+            case DestinationInsertResult.AlreadyExists:
+                throw new InvalidOperationException($"A destination with id '{record.Id}' already exists in tenant '{TenantId}'.");
+            case DestinationInsertResult.LimitReached:
+                throw new InvalidOperationException($"Tenant '{TenantId}' already has {max} destinations; the limit is {max} (MaxDestinationsPerTenant).");
+        }
+
+        return _mapper.ToRuntime(record with { Version = 1 }).Masked;
     }
 
     public async Task<WebhookDestination> GetAsync(string id, CancellationToken cancellationToken = default)
@@ -99,9 +101,38 @@ internal sealed class WebhookDestinationManager : IWebhookDestinationManager
         ArgumentOutOfRangeException.ThrowIfNegative(skip);
         ArgumentOutOfRangeException.ThrowIfLessThan(take, 1);
         ArgumentOutOfRangeException.ThrowIfGreaterThan(take, 1000);
-        var records = await _store.ListDestinationsAsync(TenantId, skip, take, cancellationToken).ConfigureAwait(false);
         var total = await _store.CountDestinationsAsync(TenantId, cancellationToken).ConfigureAwait(false);
-        return new WebhookPage<WebhookDestination>(records.Select(r => _mapper.ToRuntime(r).Masked).ToArray(), total, skip);
+        var items = new List<WebhookDestination>(Math.Min(take, 256));
+        var seen = 0;
+        string? cursor = null;
+        do
+        {
+            // Skip/take walks cursor pages: cost grows with skip; the cursor overload does not.
+            var page = await _store.ListDestinationsAsync(new DestinationListQuery { TenantId = TenantId, Limit = Math.Min(1000, skip + take - seen), Cursor = cursor }, cancellationToken).ConfigureAwait(false);
+            foreach (var r in page.Items)
+            {
+                if (seen++ >= skip && items.Count < take)
+                {
+                    items.Add(_mapper.ToRuntime(r).Masked);
+                }
+            }
+
+            cursor = page.NextCursor;
+        }
+        while (cursor is not null && items.Count < take);
+        return new WebhookPage<WebhookDestination>(items, total, skip);
+    }
+
+    public async Task<WebhookCursorPage<WebhookDestination>> ListAsync(WebhookDestinationListQuery query, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(query);
+        if (query.Limit is < 1 or > 1000)
+        {
+            throw new ArgumentOutOfRangeException(nameof(query), query.Limit, "WebhookDestinationListQuery.Limit must be between 1 and 1000.");
+        }
+
+        var page = await _store.ListDestinationsAsync(new DestinationListQuery { TenantId = TenantId, Limit = query.Limit, Cursor = query.Cursor }, cancellationToken).ConfigureAwait(false);
+        return new WebhookCursorPage<WebhookDestination>(page.Items.Select(r => _mapper.ToRuntime(r).Masked).ToArray(), page.NextCursor);
     }
 
     public async Task<WebhookDestination> UpdateAsync(string id, WebhookDestinationUpdate update, CancellationToken cancellationToken = default)
@@ -144,14 +175,20 @@ internal sealed class WebhookDestinationManager : IWebhookDestinationManager
         }
 
         await _validator.ValidateAsync(d, cancellationToken).ConfigureAwait(false);
-        var record = current.Record with
+        // Configuration columns only, checked against the version read above: a health write meanwhile (auto-disable)
+        // stays, and a concurrent configuration write (another update, a rotation) makes this one fail.
+        var change = new DestinationChange
         {
+            TenantId = TenantId,
+            Id = id,
+            ExpectedVersion = current.Record.Version,
+            At = NextUpdateTime(current.Record),
             Name = d.Name.Trim(),
             ConfigJson = _mapper.ToStoredJson(DestinationConfig.From(d)),
-            ProtectedAuth = update.Auth is null ? current.Record.ProtectedAuth : _mapper.ProtectAuth(d.Auth),
-            UpdatedAt = NextUpdateTime(current.Record),
+            ReplaceAuth = update.Auth is not null,
+            ProtectedAuth = update.Auth is null ? null : _mapper.ProtectAuth(d.Auth),
         };
-        return await SaveAsync(record, cancellationToken).ConfigureAwait(false);
+        return await SaveAsync(change, cancellationToken).ConfigureAwait(false);
     }
 
     public async Task DeleteAsync(string id, CancellationToken cancellationToken = default)
@@ -168,8 +205,7 @@ internal sealed class WebhookDestinationManager : IWebhookDestinationManager
     public async Task<WebhookDestination> EnableAsync(string id, CancellationToken cancellationToken = default)
     {
         var current = await GetRuntimeAsync(id, cancellationToken).ConfigureAwait(false);
-        var record = current.Record with { Enabled = true, ConsecutiveFailures = 0, DisabledReason = null, UpdatedAt = NextUpdateTime(current.Record) };
-        var saved = await SaveAsync(record, cancellationToken).ConfigureAwait(false);
+        var saved = await SaveAsync(new DestinationChange { TenantId = TenantId, Id = id, At = NextUpdateTime(current.Record), Enabled = true }, cancellationToken).ConfigureAwait(false);
         _signal.Notify();
         return saved;
     }
@@ -177,8 +213,8 @@ internal sealed class WebhookDestinationManager : IWebhookDestinationManager
     public async Task<WebhookDestination> DisableAsync(string id, string? reason = null, CancellationToken cancellationToken = default)
     {
         var current = await GetRuntimeAsync(id, cancellationToken).ConfigureAwait(false);
-        var record = current.Record with { Enabled = false, DisabledReason = string.IsNullOrWhiteSpace(reason) ? "Disabled by hand." : reason, UpdatedAt = NextUpdateTime(current.Record) };
-        return await SaveAsync(record, cancellationToken).ConfigureAwait(false);
+        var change = new DestinationChange { TenantId = TenantId, Id = id, At = NextUpdateTime(current.Record), Enabled = false, DisabledReason = string.IsNullOrWhiteSpace(reason) ? "Disabled by hand." : reason };
+        return await SaveAsync(change, cancellationToken).ConfigureAwait(false);
     }
 
     public async Task<WebhookTestResult> TestAsync(string id, WebhookTestRequest? request = null, CancellationToken cancellationToken = default)
@@ -190,7 +226,7 @@ internal sealed class WebhookDestinationManager : IWebhookDestinationManager
         var deliveryId = Ids.NewDeliveryId();
         var now = _time.GetUtcNow();
         await _store.RecordTestDeliveryAsync(
-            new StoredEvent { TenantId = TenantId, Id = evt.Id!, Type = evt.Type, OccurredAt = evt.OccurredAt!.Value, Json = EventSerialization.Serialize(evt), Instance = evt },
+            new StoredEvent { TenantId = TenantId, Id = evt.Id!, Type = evt.Type, OccurredAt = evt.OccurredAt!.Value, Json = EventSerialization.Serialize(evt) },
             new DeliveryRecord
             {
                 TenantId = TenantId,
@@ -198,7 +234,7 @@ internal sealed class WebhookDestinationManager : IWebhookDestinationManager
                 EventId = evt.Id!,
                 EventType = evt.Type,
                 DestinationId = destination.Id,
-                Status = result.Success ? DeliveryStatus.Succeeded : DeliveryStatus.Failed,
+                Status = result.Success ? WebhookDeliveryStatus.Succeeded : WebhookDeliveryStatus.Failed,
                 AttemptCount = 1,
                 MaxAttempts = 1,
                 CreatedAt = outcome.StartedAt,
@@ -281,14 +317,10 @@ internal sealed class WebhookDestinationManager : IWebhookDestinationManager
         };
     }
 
-    private async Task<WebhookDestination> SaveAsync(DestinationRecord record, CancellationToken cancellationToken)
+    private async Task<WebhookDestination> SaveAsync(DestinationChange change, CancellationToken cancellationToken)
     {
-        if (!await _store.UpdateDestinationAsync(record, cancellationToken).ConfigureAwait(false))
-        {
-            throw WebhookNotFoundException.Destination(TenantId, record.Id);
-        }
-
-        var saved = await _store.GetDestinationAsync(TenantId, record.Id, cancellationToken).ConfigureAwait(false) ?? record;
+        var saved = await _store.UpdateDestinationAsync(change, cancellationToken).ConfigureAwait(false)
+            ?? throw WebhookNotFoundException.Destination(TenantId, change.Id);
         return _mapper.ToRuntime(saved).Masked;
     }
 
@@ -321,8 +353,8 @@ internal sealed class WebhookDestinationManager : IWebhookDestinationManager
 
         var now = _time.GetUtcNow();
         var rotated = Auth.HmacSignatureAuthenticator.Rotate(hmac, secret, window, now);
-        var record = current.Record with { ProtectedAuth = _mapper.ProtectAuth(rotated), UpdatedAt = NextUpdateTime(current.Record) };
-        var saved = await SaveAsync(record, cancellationToken).ConfigureAwait(false);
+        var change = new DestinationChange { TenantId = TenantId, Id = id, ExpectedVersion = current.Record.Version, At = NextUpdateTime(current.Record), ReplaceAuth = true, ProtectedAuth = _mapper.ProtectAuth(rotated) };
+        var saved = await SaveAsync(change, cancellationToken).ConfigureAwait(false);
         return new WebhookSecretRotation { NewSecret = secret, PreviousSecretExpiresAt = window > TimeSpan.Zero ? now + window : null, Destination = saved };
     }
 

@@ -183,7 +183,7 @@ internal sealed class WebhookPublisher : IWebhookPublisher
                 EventId = evt.Id!,
                 EventType = evt.Type,
                 DestinationId = destination.Id,
-                Status = DeliveryStatus.Pending,
+                Status = WebhookDeliveryStatus.Pending,
                 MaxAttempts = 1 + destination.RetryCount,
                 CreatedAt = now,
                 DueAt = now,
@@ -201,7 +201,7 @@ internal sealed class WebhookPublisher : IWebhookPublisher
                 Type = evt.Type,
                 OccurredAt = evt.OccurredAt!.Value,
                 Json = EventSerialization.Serialize(evt),
-                Instance = evt,
+                TraceContext = System.Diagnostics.Activity.Current?.Id,
             };
             await _store.EnqueueAsync(new EnqueueBatch { Event = stored, Deliveries = deliveries, Transaction = transaction }, cancellationToken).ConfigureAwait(false);
             _events.Add(TenantId, evt, envelope);
