@@ -24,6 +24,7 @@ internal sealed class WebhookDispatcher : BackgroundService
     private readonly WebhookDispatcherOptions _options;
     private readonly ILogger _logger;
     private readonly ConcurrentDictionary<Task, byte> _inFlight = new();
+    private readonly ConcurrentDictionary<string, LeaseHandle> _held = new(StringComparer.Ordinal);
 
     public WebhookDispatcher(
         IWebhookStore store,
@@ -52,6 +53,7 @@ internal sealed class WebhookDispatcher : BackgroundService
         }
 
         using var slots = new SemaphoreSlim(_options.MaxConcurrency, _options.MaxConcurrency);
+        var renewing = RenewLoopAsync(stoppingToken);
         try
         {
             while (!stoppingToken.IsCancellationRequested)
@@ -70,6 +72,12 @@ internal sealed class WebhookDispatcher : BackgroundService
                         held = 0;
                         await WaitForWorkAsync(stoppingToken).ConfigureAwait(false);
                         continue;
+                    }
+
+                    // Held (and renewed) from now on, also while waiting for a slot or the destination's gate.
+                    foreach (var item in leased)
+                    {
+                        _held[item.LeaseToken] = new LeaseHandle(item.Delivery.TenantId, item.Delivery.Id, item.LeaseToken);
                     }
 
                     while (held < leased.Count)
@@ -110,6 +118,7 @@ internal sealed class WebhookDispatcher : BackgroundService
         finally
         {
             await Task.WhenAll(_inFlight.Keys).ConfigureAwait(false);
+            await renewing.ConfigureAwait(false);
         }
     }
 
@@ -168,12 +177,65 @@ internal sealed class WebhookDispatcher : BackgroundService
                 gate.Dequeue();
             }
 
+            _held.TryRemove(item.LeaseToken, out _);
             slots.Release();
             if (item.Delivery.OrderingKey is not null)
             {
                 // The next delivery of the key may be leasable now: look again instead of waiting for the poll.
                 _signal.Notify();
             }
+        }
+    }
+
+    /// <summary>
+    /// Renews the leases of the deliveries this process holds every third of <see cref="WebhookDispatcherOptions.LeaseDuration"/>,
+    /// in one store call, so an attempt that outlives its lease (slow receiver, a wait for the destination's gate or
+    /// rate limit) is never leased and sent by another process meanwhile. A crashed process stops renewing: its
+    /// deliveries are due again one lease duration later.
+    /// </summary>
+    private async Task RenewLoopAsync(CancellationToken stoppingToken)
+    {
+        var period = _options.LeaseDuration / 3;
+        try
+        {
+            while (true)
+            {
+                await Task.Delay(period, _time, stoppingToken).ConfigureAwait(false);
+                if (_held.IsEmpty)
+                {
+                    continue;
+                }
+
+                var handles = _held.Values.ToArray();
+                try
+                {
+                    var renewed = await _store.RenewLeasesAsync(
+                        new LeaseRenewal { Leases = handles, Now = _time.GetUtcNow(), Duration = _options.LeaseDuration },
+                        stoppingToken).ConfigureAwait(false);
+                    Log.LeasesRenewed(_logger, renewed.Count);
+                    if (renewed.Count < handles.Length)
+                    {
+                        var kept = renewed.Select(h => h.LeaseToken).ToHashSet(StringComparer.Ordinal);
+                        foreach (var lost in handles.Where(h => !kept.Contains(h.LeaseToken) && _held.ContainsKey(h.LeaseToken)))
+                        {
+                            Log.LeaseLost(_logger, lost.DeliveryId);
+                        }
+                    }
+                }
+                catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+                {
+                    throw;
+                }
+#pragma warning disable CA1031 // A store outage: the next round tries again (the leases may expire meanwhile: at-least-once).
+                catch (Exception ex)
+#pragma warning restore CA1031
+                {
+                    Log.StoreFailed(_logger, ex, (long)period.TotalMilliseconds);
+                }
+            }
+        }
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        {
         }
     }
 

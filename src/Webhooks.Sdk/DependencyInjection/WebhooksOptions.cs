@@ -66,9 +66,13 @@ public sealed class WebhookDispatcherOptions
     /// <value>The default value is 1 second.</value>
     public TimeSpan PollInterval { get; set; } = TimeSpan.FromSeconds(1);
 
-    /// <summary>Gets or sets how long a leased delivery is held before it becomes due again (a crash mid-attempt).</summary>
-    /// <value>The default value is 2 minutes.</value>
-    public TimeSpan LeaseDuration { get; set; } = TimeSpan.FromMinutes(2);
+    /// <summary>
+    /// Gets or sets how long a leased delivery is held before it becomes due again, 5 seconds to 1 day. The dispatcher
+    /// renews the leases of attempts still running every third of it, so this is how long a crashed process's
+    /// deliveries wait before another process takes them, not a bound on an attempt.
+    /// </summary>
+    /// <value>The default value is 15 seconds.</value>
+    public TimeSpan LeaseDuration { get; set; } = TimeSpan.FromSeconds(15);
 
     /// <summary>
     /// Gets or sets how long a destination's engine state (parsed settings, breaker, concurrency gate, token bucket) is

@@ -125,7 +125,7 @@ public class DeliveryProcessorTests
         var record = (await store.GetDestinationAsync(WebhookTenant.Default, id, CancellationToken.None))!;
         var config = DestinationConfig.Parse(record.ConfigJson);
         config.RateLimit = new WebhookRateLimit(PerSecond: 1e-300, Burst: 1);
-        await store.UpdateDestinationAsync(record with { ConfigJson = config.ToJson(), UpdatedAt = Start.AddSeconds(1) }, CancellationToken.None);
+        await store.UpdateDestinationAsync(new Webhooks.Sdk.Storage.DestinationChange { TenantId = record.TenantId, Id = id, At = Start.AddSeconds(1), ConfigJson = config.ToJson() }, CancellationToken.None);
 
         var first = (await host.Publisher.PublishAsync(Event())).Deliveries.Should().ContainSingle().Subject.DeliveryId;
         var second = (await host.Publisher.PublishAsync(Event())).Deliveries.Should().ContainSingle().Subject.DeliveryId;

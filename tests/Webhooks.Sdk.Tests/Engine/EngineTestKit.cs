@@ -72,6 +72,7 @@ internal static class EngineTestKit
                 CreatedAt = now,
                 UpdatedAt = now,
             },
+            maxPerTenant: 1000,
             CancellationToken.None);
         return id;
     }
