@@ -98,7 +98,7 @@ internal sealed class DeliveryProcessor
 
             var cached = _events.Get(leased.Event);
             correlation = await CorrelationFlow.BeginAsync(_store, destination, cached.Event, cancellationToken).ConfigureAwait(false);
-            outcome = await _sender.SendAsync(destination, cached, attemptNumber, correlation.CorrelationId, useBreaker: true, cancellationToken, correlation.Capture).ConfigureAwait(false);
+            outcome = correlation.Classify(await _sender.SendAsync(destination, cached, attemptNumber, correlation.CorrelationId, useBreaker: true, cancellationToken, correlation.Capture).ConfigureAwait(false));
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
@@ -201,7 +201,7 @@ internal sealed class DeliveryProcessor
                     At = now,
                     Success = result.Success,
                     DisableAfterConsecutiveFailures = _options.Health.DisableAfterConsecutiveFailures > 0 ? _options.Health.DisableAfterConsecutiveFailures : null,
-                    DisableNowReason = result.Gone ? "The destination answered 410 Gone." : null,
+                    DisableNowReason = result.Gone && !outcome.KeepDestination ? "The destination answered 410 Gone." : null,
                 },
                 cancellationToken).ConfigureAwait(false);
         }

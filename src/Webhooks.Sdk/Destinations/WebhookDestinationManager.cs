@@ -202,6 +202,13 @@ internal sealed class WebhookDestinationManager : IWebhookDestinationManager
         _mapper.Forget(TenantId, id);
     }
 
+    public async Task ClearCorrelationIdAsync(string id, string correlationKey, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(correlationKey);
+        var destination = await GetRuntimeAsync(id, cancellationToken).ConfigureAwait(false);
+        await _store.SetCorrelationIdAsync(TenantId, destination.Id, correlationKey, string.Empty, cancellationToken).ConfigureAwait(false);
+    }
+
     public async Task<WebhookDestination> EnableAsync(string id, CancellationToken cancellationToken = default)
     {
         var current = await GetRuntimeAsync(id, cancellationToken).ConfigureAwait(false);
@@ -271,7 +278,9 @@ internal sealed class WebhookDestinationManager : IWebhookDestinationManager
             Id = draft.Id ?? string.Empty,
             Name = draft.Name,
             Enabled = true,
-            ConfigJson = DestinationConfig.From(draft).ToJson(),
+            // Through the protector and back, as a saved destination is: a caller's "protected:..." value is sent as the
+            // text it is, never decrypted.
+            ConfigJson = _mapper.ToStoredJson(DestinationConfig.From(draft)),
             CreatedAt = now,
             UpdatedAt = now,
         };
