@@ -181,21 +181,21 @@ internal sealed class DashboardHandlers
             return IsFragmentRequest(context) ? Fragment(result) : FormPage(context, page, form, null, result);
         }
 
+        if (form.Errors.Count > 0)
+        {
+            // The form found problems of its own: an id the library always rejects makes it report every other
+            // problem too, and guarantees nothing is stored.
+            definition.Id = DestinationForm.RejectedId;
+        }
+
         try
         {
-            var created = await manager.CreateAsync(definition, context.RequestAborted).ConfigureAwait(false);
-            if (form.Errors.Count > 0)
-            {
-                // Cannot happen (parse errors leave values the library rejects); never keep a half-read form.
-                await manager.DeleteAsync(created.Id, context.RequestAborted).ConfigureAwait(false);
-                return FormPage(context, page, form, null, null);
-            }
-
+            await manager.CreateAsync(definition, context.RequestAborted).ConfigureAwait(false);
             return Results.Redirect("../destinations?notice=created");
         }
         catch (WebhookValidationException ex)
         {
-            form.AddLibraryErrors(ex.Errors, secrets);
+            form.AddLibraryErrors(ex.Errors.Where(e => definition.Id != DestinationForm.RejectedId || e.Field != "Id"), secrets);
         }
         catch (WebhookUrlRefusedException ex)
         {
@@ -203,7 +203,7 @@ internal sealed class DashboardHandlers
         }
         catch (InvalidOperationException ex)
         {
-            form.AddError("Name", ex.Message);
+            form.AddError("action", ex.Message); // the tenant's destination limit
         }
 
         return FormPage(context, page, form, null, null, StatusCodes.Status400BadRequest);
