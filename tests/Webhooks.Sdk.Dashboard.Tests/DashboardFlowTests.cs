@@ -33,7 +33,9 @@ public partial class WebhooksDashboardTests
         var failed = await admin.GetStringAsync(history + "?status=failed");
         Count(failed).Should().Be(1);
         failed.Should().Contain("finding.created").And.Contain("HTTP 500");
-        Count(await admin.GetStringAsync(history + "?status=succeeded&eventType=scan.*")).Should().Be(2);
+        Count(await admin.GetStringAsync(history + "?status=succeeded&eventType=scan.completed")).Should().Be(2);
+        Count(await admin.GetStringAsync(history + "?statusClass=5xx")).Should().Be(1);
+        Count(await admin.GetStringAsync(history + "?statusClass=2xx&status=failed")).Should().Be(0);
         Count(await admin.GetStringAsync(history + "?eventType=finding.created")).Should().Be(1);
         Count(await admin.GetStringAsync(history + "?since=2100-01-01T00:00")).Should().Be(0);
         Count(await admin.GetStringAsync(history + "?until=2000-01-01T00:00")).Should().Be(0);
@@ -102,6 +104,50 @@ public partial class WebhooksDashboardTests
         (await host.Destinations.ForTenant("b").GetAsync(theirs.Id)).Enabled.Should().BeTrue();
     }
 
+    [Test]
+    public async Task History_MoreThanOnePage_OlderLinkWalksToTheEnd()
+    {
+        await using var receiver = await LocalWebhookReceiver.StartAsync();
+        await using var host = await DashboardTestHost.StartAsync();
+        var saved = await host.Destinations.CreateAsync(Hmac(receiver));
+        for (var i = 0; i < 55; i++)
+        {
+            await host.Destinations.TestAsync(saved.Id);
+        }
+
+        using var admin = host.Client(DashboardTestHost.AdminToken);
+        var first = await admin.GetStringAsync($"destinations/{saved.Id}/deliveries?status=succeeded");
+        var older = OlderLink().Match(first);
+
+        Count(first).Should().Be(50);
+        older.Success.Should().BeTrue();
+        var href = System.Net.WebUtility.HtmlDecode(older.Groups["href"].Value);
+        href.Should().StartWith("deliveries?status=succeeded&cursor=", "the filters travel with the cursor");
+        var second = await admin.GetStringAsync($"destinations/{saved.Id}/" + href);
+        Count(second).Should().Be(5);
+        OlderLink().IsMatch(second).Should().BeFalse();
+    }
+
+    [Test]
+    public async Task Save_AfterSomeoneElseChangedTheDestination_Gets409AndKeepsTheirChange()
+    {
+        await using var receiver = await LocalWebhookReceiver.StartAsync();
+        await using var host = await DashboardTestHost.StartAsync(time: new Microsoft.Extensions.Time.Testing.FakeTimeProvider(DateTimeOffset.Parse("2026-01-01T00:00:00Z", System.Globalization.CultureInfo.InvariantCulture)));
+        var saved = await host.Destinations.CreateAsync(Hmac(receiver));
+        using var admin = host.Client(DashboardTestHost.AdminToken);
+        var form = FormFields(await admin.GetStringAsync($"destinations/{saved.Id}"));
+        ((Microsoft.Extensions.Time.Testing.FakeTimeProvider)host.Services.GetRequiredService<TimeProvider>()).Advance(TimeSpan.FromSeconds(1));
+        await host.Destinations.UpdateAsync(saved.Id, new WebhookDestinationUpdate { Name = "Theirs" });
+        form["Name"] = "Mine";
+        form["action"] = "save";
+
+        var response = await admin.PostAsync($"destinations/{saved.Id}", new FormUrlEncodedContent(form));
+
+        response.StatusCode.Should().Be(HttpStatusCode.Conflict);
+        (await response.Content.ReadAsStringAsync()).Should().Contain("changed by someone else");
+        (await host.Destinations.GetAsync(saved.Id)).Name.Should().Be("Theirs");
+    }
+
     private static int Count(string historyHtml) => DeliveryItem().Count(historyHtml);
 
     private static async Task WaitForAsync(Func<Task<bool>> condition)
@@ -113,6 +159,9 @@ public partial class WebhooksDashboardTests
             await Task.Delay(50);
         }
     }
+
+    [GeneratedRegex("<a class=\"button\" href=\"(?<href>[^\"]+)\">Older deliveries</a>")]
+    private static partial Regex OlderLink();
 
     [GeneratedRegex("<li id=\"d-")]
     private static partial Regex DeliveryItem();

@@ -38,7 +38,7 @@ public partial class WebhooksDashboardTests
 
         var act = () => app.MapWebhooksDashboard("/webhooks", o => o.DangerouslyAllowAnonymous = true);
 
-        act.Should().Throw<InvalidOperationException>().WithMessage("*AddAntiforgery()*");
+        act.Should().Throw<InvalidOperationException>().WithMessage("*AddWebhooksDashboard()*AddAntiforgery()*");
     }
 
     [Test]
