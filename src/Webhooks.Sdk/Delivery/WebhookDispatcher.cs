@@ -16,25 +16,32 @@ internal sealed class WebhookDispatcher : BackgroundService
 {
     private static readonly TimeSpan PerDestinationOverflowDelay = TimeSpan.FromMilliseconds(200);
 
+    /// <summary>How often this instance refreshes its registration in the store.</summary>
+    internal static readonly TimeSpan HeartbeatInterval = TimeSpan.FromSeconds(5);
+
     private readonly IWebhookStore _store;
     private readonly DeliveryProcessor _processor;
     private readonly DestinationMapper _mapper;
     private readonly DispatchSignal _signal;
+    private readonly InstanceShare _instances;
     private readonly TimeProvider _time;
     private readonly WebhookDispatcherOptions _options;
     private readonly ILogger _logger;
     private readonly ConcurrentDictionary<Task, byte> _inFlight = new();
     private readonly ConcurrentDictionary<string, LeaseHandle> _held = new(StringComparer.Ordinal);
+    private readonly string _instanceId = Environment.MachineName + ":" + Environment.ProcessId.ToString(System.Globalization.CultureInfo.InvariantCulture) + ":" + Guid.NewGuid().ToString("N")[..8];
 
     public WebhookDispatcher(
         IWebhookStore store,
         DeliveryProcessor processor,
         DestinationMapper mapper,
         DispatchSignal signal,
+        InstanceShare instances,
         TimeProvider time,
         IOptions<WebhooksOptions> options,
         ILogger<WebhookDispatcher> logger)
     {
+        _instances = instances;
         _store = store;
         _processor = processor;
         _mapper = mapper;
@@ -54,6 +61,7 @@ internal sealed class WebhookDispatcher : BackgroundService
 
         using var slots = new SemaphoreSlim(_options.MaxConcurrency, _options.MaxConcurrency);
         var renewing = RenewLoopAsync(stoppingToken);
+        var heartbeat = HeartbeatLoopAsync(stoppingToken);
         try
         {
             while (!stoppingToken.IsCancellationRequested)
@@ -119,6 +127,7 @@ internal sealed class WebhookDispatcher : BackgroundService
         {
             await Task.WhenAll(_inFlight.Keys).ConfigureAwait(false);
             await renewing.ConfigureAwait(false);
+            await heartbeat.ConfigureAwait(false);
         }
     }
 
@@ -236,6 +245,53 @@ internal sealed class WebhookDispatcher : BackgroundService
         }
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
         {
+        }
+    }
+
+    /// <summary>
+    /// Registers this instance in the store and refreshes its heartbeat every <see cref="HeartbeatInterval"/>; counts the
+    /// instances seen within three intervals, so each takes its share of a destination's rate limit (see
+    /// <see cref="InstanceShare"/>). Removes itself on a clean stop.
+    /// </summary>
+    private async Task HeartbeatLoopAsync(CancellationToken stoppingToken)
+    {
+        try
+        {
+            while (true)
+            {
+                try
+                {
+                    var now = _time.GetUtcNow();
+                    await _store.HeartbeatAsync(_instanceId, now, stoppingToken).ConfigureAwait(false);
+                    _instances.Count = await _store.CountLiveInstancesAsync(now - (3 * HeartbeatInterval), stoppingToken).ConfigureAwait(false);
+                }
+                catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+                {
+                    throw;
+                }
+#pragma warning disable CA1031 // A store outage: keep the last count and try again next round.
+                catch (Exception ex)
+#pragma warning restore CA1031
+                {
+                    Log.StoreFailed(_logger, ex, (long)HeartbeatInterval.TotalMilliseconds);
+                }
+
+                await Task.Delay(HeartbeatInterval, _time, stoppingToken).ConfigureAwait(false);
+            }
+        }
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        {
+        }
+
+        try
+        {
+            await _store.RemoveInstanceAsync(_instanceId, CancellationToken.None).ConfigureAwait(false);
+        }
+#pragma warning disable CA1031 // Not removed: it stops counting once its heartbeat is three intervals old.
+        catch (Exception ex)
+#pragma warning restore CA1031
+        {
+            Log.StoreFailed(_logger, ex, 0);
         }
     }
 

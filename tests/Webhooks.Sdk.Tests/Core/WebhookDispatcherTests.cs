@@ -383,6 +383,25 @@ public class WebhookDispatcherTests
         (await act.Should().ThrowAsync<WebhookValidationException>()).Which.Errors.Should().Contain(e => e.Field == field);
     }
 
+    [Test]
+    public async Task Heartbeat_TwoInstancesOnOneStore_EachSeesTwoAndTakesHalfTheRate()
+    {
+        var store = new InMemoryWebhookStore();
+        await using var first = await WebhookTestHost.StartAsync(services: (s, _) => s.AddSingleton<IWebhookStore>(store));
+        await using var second = await WebhookTestHost.StartAsync(services: (s, _) => s.AddSingleton<IWebhookStore>(store));
+
+        await WebhookTestHost.WaitUntilAsync(
+            () => Task.FromResult(first.Services.GetRequiredService<Delivery.InstanceShare>().Count == 2 && second.Services.GetRequiredService<Delivery.InstanceShare>().Count == 2),
+            TimeSpan.FromSeconds(15),
+            "both instances register and count each other");
+
+        var bucket = new Delivery.TokenBucket(new WebhookRateLimit(PerSecond: 20, Burst: 4), Start);
+        bucket.TryAcquire(Start, TimeSpan.Zero, instances: 2, out _).Should().Be(TimeSpan.Zero);
+        bucket.TryAcquire(Start, TimeSpan.Zero, instances: 2, out _).Should().Be(TimeSpan.Zero);
+        bucket.TryAcquire(Start, TimeSpan.Zero, instances: 2, out var next).Should().BeNull("half of a burst of 4 is 2");
+        next.Should().Be(Start + TimeSpan.FromSeconds(0.1), "half of 20/s is one token every 100 ms");
+    }
+
     private static WebhookDestinationDefinition Tap(WebhookDestinationDefinition definition, Action<WebhookDestinationDefinition> change)
     {
         change(definition);
