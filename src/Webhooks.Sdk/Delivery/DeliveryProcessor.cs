@@ -78,7 +78,7 @@ internal sealed class DeliveryProcessor
         var cached = _events.Get(leased.Event);
         var attemptNumber = delivery.AttemptCount + 1;
         var correlation = await CorrelationFlow.BeginAsync(_store, destination, cached.Event, cancellationToken).ConfigureAwait(false);
-        var outcome = await _sender.SendAsync(destination, cached, attemptNumber, correlation.CorrelationId, useBreaker: true, cancellationToken, correlation.Capture).ConfigureAwait(false);
+        var outcome = correlation.Classify(await _sender.SendAsync(destination, cached, attemptNumber, correlation.CorrelationId, useBreaker: true, cancellationToken, correlation.Capture).ConfigureAwait(false));
         if (outcome.BreakerOpen)
         {
             await PostponeAsync(leased, _time.GetUtcNow() + _options.Health.BreakerBreakDuration, "circuit breaker open", cancellationToken).ConfigureAwait(false);
@@ -157,7 +157,7 @@ internal sealed class DeliveryProcessor
                     At = now,
                     Success = result.Success,
                     DisableAfterConsecutiveFailures = _options.Health.DisableAfterConsecutiveFailures > 0 ? _options.Health.DisableAfterConsecutiveFailures : null,
-                    DisableNowReason = result.Gone ? "The destination answered 410 Gone." : null,
+                    DisableNowReason = result.Gone && !outcome.KeepDestination ? "The destination answered 410 Gone." : null,
                 },
                 cancellationToken).ConfigureAwait(false);
         }

@@ -93,6 +93,16 @@ public interface IWebhookDestinationManager
     /// <param name="cancellationToken">The cancellation token.</param>
     /// <returns>The new secret (shown only here) and the saved destination.</returns>
     Task<WebhookSecretRotation> RotateSecretAsync(string id, string? newSecret = null, TimeSpan? overlap = null, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Forgets the id of the item created for a correlation key (create-then-update): the key's next delivery creates a
+    /// new item. Use it when the item was deleted or merged on the receiving side.
+    /// </summary>
+    /// <param name="id">The destination id.</param>
+    /// <param name="correlationKey">The event's correlation key.</param>
+    /// <param name="cancellationToken">The cancellation token.</param>
+    /// <returns>A task that completes when the id is forgotten.</returns>
+    Task ClearCorrelationIdAsync(string id, string correlationKey, CancellationToken cancellationToken = default);
 }
 
 /// <summary>The result of a secret rotation.</summary>

@@ -163,6 +163,13 @@ internal sealed class WebhookDestinationManager : IWebhookDestinationManager
         _core.Mapper.Forget(TenantId, id);
     }
 
+    public async Task ClearCorrelationIdAsync(string id, string correlationKey, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(correlationKey);
+        var destination = await _core.GetRuntimeAsync(TenantId, id, cancellationToken).ConfigureAwait(false);
+        await _core.Store.SetCorrelationIdAsync(TenantId, destination.Id, correlationKey, string.Empty, cancellationToken).ConfigureAwait(false);
+    }
+
     public async Task<WebhookDestination> EnableAsync(string id, CancellationToken cancellationToken = default)
     {
         var current = await _core.GetRuntimeAsync(TenantId, id, cancellationToken).ConfigureAwait(false);
@@ -232,7 +239,9 @@ internal sealed class WebhookDestinationManager : IWebhookDestinationManager
             Id = draft.Id ?? string.Empty,
             Name = draft.Name,
             Enabled = true,
-            ConfigJson = DestinationConfig.From(draft).ToJson(),
+            // Through the protector and back, as a saved destination is: a caller's "protected:..." value is sent as the
+            // text it is, never decrypted.
+            ConfigJson = _core.Mapper.ToStoredJson(DestinationConfig.From(draft)),
             CreatedAt = now,
             UpdatedAt = now,
         };
