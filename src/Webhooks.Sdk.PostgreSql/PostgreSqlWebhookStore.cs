@@ -248,16 +248,15 @@ public sealed class PostgreSqlWebhookStore : IWebhookStore, IAsyncDisposable, ID
                     }
                 }
 
-                if (current is null)
+                var result = RelationalDestinations.ApplyOutcome(current, outcome);
+                if (result is not null)
                 {
-                    return null;
+                    await using var write = Command(c, tx, string.Empty);
+                    RelationalDestinations.HealthUpdate(write, _s + ".destinations", result.Destination, TimeValue);
+                    await write.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
                 }
 
-                var (updated, justDisabled) = DestinationHealth.Apply(current, outcome);
-                await using var write = Command(c, tx, $"UPDATE {_s}.destinations SET enabled = @enabled, last_success_at = @ls, last_failure_at = @lf, consecutive_failures = @cf, disabled_reason = @reason WHERE tenant_id = @t AND id = @id;");
-                BindDestination(write, updated);
-                await write.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
-                return new DestinationOutcomeResult(updated, justDisabled);
+                return result;
             },
             cancellationToken);
     }
@@ -265,13 +264,12 @@ public sealed class PostgreSqlWebhookStore : IWebhookStore, IAsyncDisposable, ID
     /// <inheritdoc />
     public async Task EnqueueAsync(EnqueueBatch batch, CancellationToken cancellationToken)
     {
-        ArgumentNullException.ThrowIfNull(batch);
-        if (batch.Deliveries.Count == 0)
+        if (!RelationalQueue.HasWork<NpgsqlTransaction>(batch, "PostgreSQL", out var callerTx))
         {
             return;
         }
 
-        if (batch.Transaction is null)
+        if (callerTx is null)
         {
             await RunAsync(
                 async c =>
@@ -288,13 +286,8 @@ public sealed class PostgreSqlWebhookStore : IWebhookStore, IAsyncDisposable, ID
             return;
         }
 
-        if (batch.Transaction is not NpgsqlTransaction callerTx || callerTx.Connection is null)
-        {
-            throw new ArgumentException($"The PostgreSQL webhook store enqueues only in an open NpgsqlTransaction (got {batch.Transaction.GetType().Name}).", nameof(batch));
-        }
-
         await InitializeAsync(cancellationToken).ConfigureAwait(false);
-        await using var command = EnqueueCommand(callerTx.Connection, callerTx, batch);
+        await using var command = EnqueueCommand(callerTx.Connection!, callerTx, batch);
         await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
     }
 

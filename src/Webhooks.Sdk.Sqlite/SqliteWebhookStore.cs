@@ -229,16 +229,16 @@ public sealed class SqliteWebhookStore : IWebhookStore, IDisposable
                     current = r.Read() ? ReadDestination(r) : null;
                 }
 
-                if (current is null)
+                if (RelationalDestinations.ApplyOutcome(current, outcome) is { } result)
                 {
-                    return null;
+                    using var write = c.CreateCommand();
+                    write.Transaction = tx;
+                    RelationalDestinations.HealthUpdate(write, "webhooks_destinations", result.Destination, TimeValue);
+                    write.ExecuteNonQuery();
+                    return result;
                 }
 
-                var (updated, justDisabled) = DestinationHealth.Apply(current, outcome);
-                using var write = Command(c, tx, "UPDATE webhooks_destinations SET enabled = @enabled, last_success_at = @ls, last_failure_at = @lf, consecutive_failures = @cf, disabled_reason = @reason WHERE tenant_id = @t AND id = @id;");
-                BindDestination(write, updated);
-                write.ExecuteNonQuery();
-                return new DestinationOutcomeResult(updated, justDisabled);
+                return null;
             },
             cancellationToken);
     }
@@ -246,13 +246,12 @@ public sealed class SqliteWebhookStore : IWebhookStore, IDisposable
     /// <inheritdoc />
     public async Task EnqueueAsync(EnqueueBatch batch, CancellationToken cancellationToken)
     {
-        ArgumentNullException.ThrowIfNull(batch);
-        if (batch.Deliveries.Count == 0)
+        if (!RelationalQueue.HasWork<SqliteTransaction>(batch, "SQLite", out var callerTx))
         {
             return;
         }
 
-        if (batch.Transaction is null)
+        if (callerTx is null)
         {
             await WriteAsync(
                 (c, tx) =>
@@ -264,13 +263,8 @@ public sealed class SqliteWebhookStore : IWebhookStore, IDisposable
             return;
         }
 
-        if (batch.Transaction is not SqliteTransaction callerTx || callerTx.Connection is null)
-        {
-            throw new ArgumentException($"The SQLite webhook store enqueues only in an open SqliteTransaction (got {batch.Transaction.GetType().Name}).", nameof(batch));
-        }
-
         await InitializeAsync(cancellationToken).ConfigureAwait(false);
-        Enqueue(callerTx.Connection, callerTx, batch);
+        Enqueue(callerTx.Connection!, callerTx, batch);
     }
 
     /// <inheritdoc />

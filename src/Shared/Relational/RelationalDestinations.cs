@@ -59,4 +59,30 @@ internal static class RelationalDestinations
     /// <summary>The error for a change that updated nothing although the destination exists: its version moved on.</summary>
     public static WebhookConcurrencyException Conflict(DestinationChange change, DestinationRecord current)
         => new(change.TenantId, change.Id, change.ExpectedVersion ?? current.Version, current.Version);
+
+    /// <summary>Applies an attempt's outcome to the destination read under the write lock (see <see cref="DestinationHealth.Apply"/>).</summary>
+    /// <returns>The result, or <see langword="null"/> when the destination no longer exists (nothing to write).</returns>
+    public static DestinationOutcomeResult? ApplyOutcome(DestinationRecord? current, DestinationOutcome outcome)
+    {
+        if (current is null)
+        {
+            return null;
+        }
+
+        var (updated, justDisabled) = DestinationHealth.Apply(current, outcome);
+        return new DestinationOutcomeResult(updated, justDisabled);
+    }
+
+    /// <summary>Makes <paramref name="cmd"/> the health write of an outcome: health columns only, never the version or configuration.</summary>
+    public static void HealthUpdate(DbCommand cmd, string table, DestinationRecord updated, Func<DateTimeOffset, object> time)
+    {
+        cmd.CommandText = "UPDATE " + table + " SET enabled = @enabled, last_success_at = @ls, last_failure_at = @lf, consecutive_failures = @cf, disabled_reason = @reason WHERE tenant_id = @t AND id = @id;";
+        RelationalQueries.Bind(cmd, "@enabled", updated.Enabled);
+        RelationalQueries.Bind(cmd, "@ls", updated.LastSuccessAt is { } ls ? time(ls) : null);
+        RelationalQueries.Bind(cmd, "@lf", updated.LastFailureAt is { } lf ? time(lf) : null);
+        RelationalQueries.Bind(cmd, "@cf", updated.ConsecutiveFailures);
+        RelationalQueries.Bind(cmd, "@reason", updated.DisabledReason);
+        RelationalQueries.Bind(cmd, "@t", updated.TenantId);
+        RelationalQueries.Bind(cmd, "@id", updated.Id);
+    }
 }

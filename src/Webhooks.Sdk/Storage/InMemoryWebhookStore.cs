@@ -97,7 +97,16 @@ public sealed class InMemoryWebhookStore : IWebhookStore
                 return Task.FromResult<DestinationRecord?>(null);
             }
 
-            var updated = DestinationHealth.ApplyChange(current, change);
+            DestinationRecord updated;
+            try
+            {
+                updated = DestinationHealth.ApplyChange(current, change);
+            }
+            catch (WebhookConcurrencyException ex)
+            {
+                return Task.FromException<DestinationRecord?>(ex);
+            }
+
             _destinations[key] = updated;
             return Task.FromResult<DestinationRecord?>(updated);
         }
