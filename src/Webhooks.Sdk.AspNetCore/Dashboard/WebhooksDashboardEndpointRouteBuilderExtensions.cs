@@ -64,6 +64,8 @@ public static class WebhooksDashboardEndpointRouteBuilderExtensions
             var antiforgery = context.HttpContext.RequestServices.GetRequiredService<IAntiforgery>();
             if (!await antiforgery.IsRequestValidAsync(context.HttpContext).ConfigureAwait(false))
             {
+                var logger = Log.For(context.HttpContext);
+                Log.AntiforgeryRejected(logger, context.HttpContext.Request.Path.Value ?? string.Empty);
                 return Results.Content("The form expired or did not come from this page. Go back, reload and try again.", "text/plain; charset=utf-8", statusCode: StatusCodes.Status400BadRequest);
             }
 
