@@ -1,6 +1,9 @@
-// The management API on the embedded SQLite store, behind two bearer tokens.
+// The management API and the dashboard on the embedded SQLite store, behind two bearer tokens.
 //
 //   dotnet run --project samples/Webhooks.Sdk.Samples.WebApp -- --urls http://127.0.0.1:5080
+//
+// The dashboard is at http://127.0.0.1:5080/webhooks/; in Development, /sample/sign-in takes either token and keeps
+// it in a cookie for the browser.
 //
 // Set Sample:AdminToken and Sample:ViewerToken (or Sample__AdminToken / Sample__ViewerToken) to choose the tokens;
 // otherwise random ones are printed at start. docs/management-api.md has a curl example for every route.
@@ -47,6 +50,7 @@ builder.Services.Configure<WebhooksOptions>(o =>
     }
 });
 builder.Services.AddWebhooksApi();
+builder.Services.AddWebhooksDashboard();
 
 var app = builder.Build();
 app.UseStatusCodePages();
@@ -55,9 +59,12 @@ app.UseAuthorization();
 
 app.MapWebhooksApi("/api/webhooks");
 
-// ---------------------------------------------------------------------------------------------------------------
-// Dashboard: mount MapWebhooksDashboard here, behind the same two policies.
-// ---------------------------------------------------------------------------------------------------------------
+// The dashboard, behind the same two policies; in Development a sign-in page sets a cookie for the browser.
+app.MapWebhooksDashboard("/webhooks");
+if (development)
+{
+    SampleSignIn.Map(app);
+}
 
 // A local receiver to try destinations against: it accepts every delivery and logs its type.
 app.MapPost("/sample/receiver", (HttpRequest request, ILogger<SampleTokens> logger) =>
@@ -68,7 +75,7 @@ app.MapPost("/sample/receiver", (HttpRequest request, ILogger<SampleTokens> logg
     return Results.Text("received");
 }).AllowAnonymous();
 
-app.MapGet("/", () => Results.Text("Webhooks sample: the management API is at /api/webhooks (OpenAPI: /api/webhooks/openapi.json).")).AllowAnonymous();
+app.MapGet("/", () => Results.Text("Webhooks sample: the management API is at /api/webhooks (OpenAPI: /api/webhooks/openapi.json); the dashboard is at /webhooks/ (sign in at /sample/sign-in in Development).")).AllowAnonymous();
 
 app.Lifetime.ApplicationStarted.Register(() =>
 {

@@ -40,8 +40,11 @@ internal sealed record SampleTokens(string Admin, string Viewer, bool Generated)
         => CryptographicOperations.FixedTimeEquals(SHA256.HashData(Encoding.UTF8.GetBytes(given)), SHA256.HashData(Encoding.UTF8.GetBytes(expected)));
 }
 
-/// <summary>Authenticates <c>Authorization: Bearer &lt;token&gt;</c> against the sample's two tokens.</summary>
-internal sealed class SampleBearerHandler(IOptionsMonitor<AuthenticationSchemeOptions> options, ILoggerFactory logger, UrlEncoder encoder, SampleTokens tokens)
+/// <summary>
+/// Authenticates <c>Authorization: Bearer &lt;token&gt;</c> against the sample's two tokens; in Development, also the
+/// cookie set by the sign-in page (<see cref="SampleSignIn"/>), for the dashboard in a browser.
+/// </summary>
+internal sealed class SampleBearerHandler(IOptionsMonitor<AuthenticationSchemeOptions> options, ILoggerFactory logger, UrlEncoder encoder, SampleTokens tokens, IHostEnvironment environment)
     : AuthenticationHandler<AuthenticationSchemeOptions>(options, logger, encoder)
 {
     public const string SchemeName = "SampleBearer";
@@ -49,12 +52,21 @@ internal sealed class SampleBearerHandler(IOptionsMonitor<AuthenticationSchemeOp
     protected override Task<AuthenticateResult> HandleAuthenticateAsync()
     {
         var header = Request.Headers.Authorization.ToString();
-        if (!header.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase))
+        string token;
+        if (header.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase))
+        {
+            token = header["Bearer ".Length..].Trim();
+        }
+        else if (environment.IsDevelopment() && Request.Cookies[SampleSignIn.CookieName] is { Length: > 0 } cookie)
+        {
+            token = cookie;
+        }
+        else
         {
             return Task.FromResult(AuthenticateResult.NoResult());
         }
 
-        var role = tokens.RoleOf(header["Bearer ".Length..].Trim());
+        var role = tokens.RoleOf(token);
         if (role is null)
         {
             return Task.FromResult(AuthenticateResult.Fail("Unknown bearer token."));
@@ -66,6 +78,13 @@ internal sealed class SampleBearerHandler(IOptionsMonitor<AuthenticationSchemeOp
 
     protected override Task HandleChallengeAsync(AuthenticationProperties properties)
     {
+        if (environment.IsDevelopment() && Request.Path.StartsWithSegments("/webhooks"))
+        {
+            // A person in a browser: send them to the development sign-in page.
+            Response.Redirect(SampleSignIn.Path);
+            return Task.CompletedTask;
+        }
+
         Response.Headers.WWWAuthenticate = "Bearer";
         return base.HandleChallengeAsync(properties);
     }

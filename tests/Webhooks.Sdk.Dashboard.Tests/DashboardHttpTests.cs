@@ -157,6 +157,9 @@ public partial class WebhooksDashboardTests
         response.StatusCode.Should().Be(HttpStatusCode.Redirect, await response.Content.ReadAsStringAsync());
 
         (await host.Destinations.GetAsync(saved.Id)).Name.Should().Be("Renamed");
+        host.LogLines.Should().Contain($"Webhooks.Sdk.AspNetCore.Dashboard: Dashboard: updated destination {saved.Id} in tenant default by admin.");
+        var secretBody = Secret["whsec_".Length..];
+        host.LogLines.Should().NotContain(l => l.Contains(secretBody, StringComparison.Ordinal));
         (await host.Destinations.TestAsync(saved.Id)).Success.Should().BeTrue();
         new StandardWebhooksVerifier(Secret).Invoking(v => v.Verify(n => receiver.Requests[^1].Header(n), receiver.Requests[^1].Body)).Should().NotThrow("the saved secret still signs");
     }

@@ -41,6 +41,9 @@ public sealed class DashboardTestHost : IAsyncDisposable
 
     public IServiceProvider Services => _app.Services;
 
+    /// <summary>Gets every log line written by the host (category: message).</summary>
+    public System.Collections.Concurrent.ConcurrentQueue<string> LogLines { get; private init; } = new();
+
     public IWebhookDestinationManager Destinations => Services.GetRequiredService<IWebhookDestinationManager>();
 
     public IWebhookDeliveryLog Log => Services.GetRequiredService<IWebhookDeliveryLog>();
@@ -55,6 +58,8 @@ public sealed class DashboardTestHost : IAsyncDisposable
     {
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();
+        var lines = new System.Collections.Concurrent.ConcurrentQueue<string>();
+        builder.Logging.AddProvider(new CollectingLoggerProvider(lines));
         builder.WebHost.UseUrls("http://127.0.0.1:0");
         builder.Services.AddWebhooks(o =>
         {
@@ -88,7 +93,7 @@ public sealed class DashboardTestHost : IAsyncDisposable
         app.MapWebhooksDashboard(mount, configure);
         await app.StartAsync();
         var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
-        return new DashboardTestHost(app, new Uri(address.TrimEnd('/') + "/"), (pathBase + mount).TrimStart('/') + "/");
+        return new DashboardTestHost(app, new Uri(address.TrimEnd('/') + "/"), (pathBase + mount).TrimStart('/') + "/") { LogLines = lines };
     }
 
     /// <summary>An HttpClient that signs in with a token and does not follow redirects.</summary>
@@ -133,5 +138,26 @@ internal sealed class TokenAuthenticationHandler(IOptionsMonitor<AuthenticationS
 
         var identity = new ClaimsIdentity([new Claim(ClaimTypes.Name, role), new Claim(ClaimTypes.Role, role)], SchemeName);
         return Task.FromResult(AuthenticateResult.Success(new AuthenticationTicket(new ClaimsPrincipal(identity), SchemeName)));
+    }
+}
+
+/// <summary>Keeps every log line in memory so tests can read what was logged.</summary>
+internal sealed class CollectingLoggerProvider(System.Collections.Concurrent.ConcurrentQueue<string> lines) : ILoggerProvider
+{
+    public ILogger CreateLogger(string categoryName) => new CollectingLogger(categoryName, lines);
+
+    public void Dispose()
+    {
+    }
+
+    private sealed class CollectingLogger(string category, System.Collections.Concurrent.ConcurrentQueue<string> lines) : ILogger
+    {
+        public IDisposable? BeginScope<TState>(TState state)
+            where TState : notnull => null;
+
+        public bool IsEnabled(LogLevel logLevel) => logLevel >= LogLevel.Debug;
+
+        public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter) =>
+            lines.Enqueue(category + ": " + formatter(state, exception) + (exception is null ? string.Empty : " " + exception));
     }
 }

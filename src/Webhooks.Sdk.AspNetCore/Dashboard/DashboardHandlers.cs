@@ -213,7 +213,8 @@ internal sealed class DashboardHandlers
 
         try
         {
-            await manager.CreateAsync(definition, context.RequestAborted).ConfigureAwait(false);
+            var created = await manager.CreateAsync(definition, context.RequestAborted).ConfigureAwait(false);
+            Log.Changed(context, "created", created.Id, manager.TenantId);
             return Results.Redirect("../destinations?notice=created");
         }
         catch (WebhookValidationException ex)
@@ -276,6 +277,7 @@ internal sealed class DashboardHandlers
             if (form.Errors.Count == 0)
             {
                 await manager.UpdateAsync(id, update, context.RequestAborted).ConfigureAwait(false);
+                Log.Changed(context, "updated", id, manager.TenantId);
                 return Results.Redirect(DashboardPage.Seg(id) + "?notice=saved");
             }
 
@@ -407,6 +409,7 @@ internal sealed class DashboardHandlers
         }
 
         var notice = enable ? "enabled" : "disabled";
+        Log.Changed(context, notice, id, manager.TenantId);
         return Results.Redirect(posted["back"] == "list" ? "../../destinations?notice=" + notice : "../" + DashboardPage.Seg(id) + "?notice=" + notice);
     }
 
@@ -443,6 +446,7 @@ internal sealed class DashboardHandlers
         try
         {
             await manager.DeleteAsync(id, context.RequestAborted).ConfigureAwait(false);
+            Log.Changed(context, "deleted", id, manager.TenantId);
         }
         catch (WebhookNotFoundException)
         {
@@ -600,6 +604,7 @@ internal sealed class DashboardHandlers
         {
             var delivery = await log.GetAsync(id, context.RequestAborted).ConfigureAwait(false);
             await log.RedeliverAsync(id, context.RequestAborted).ConfigureAwait(false);
+            Log.Requeued(context, 1, delivery.DestinationId, log.TenantId);
             return Results.Redirect($"../../destinations/{DashboardPage.Seg(delivery.DestinationId)}/deliveries?notice=redelivered");
         }
         catch (WebhookNotFoundException)
@@ -621,7 +626,8 @@ internal sealed class DashboardHandlers
 
         try
         {
-            await log.ReplayFailedAsync(id, since.Value, context.RequestAborted).ConfigureAwait(false);
+            var count = await log.ReplayFailedAsync(id, since.Value, context.RequestAborted).ConfigureAwait(false);
+            Log.Requeued(context, count, id, log.TenantId);
         }
         catch (WebhookNotFoundException)
         {
@@ -694,6 +700,7 @@ internal sealed class DashboardHandlers
             {
                 var evt = new WebhookEvent { Type = values.Type, Data = data, Title = values.Title.Length > 0 ? values.Title : null };
                 result = await publisher.SendAsync(evt, values.DestinationIds, ct).ConfigureAwait(false);
+                Log.Sent(context, result, evt.Type, manager.TenantId);
             }
             catch (WebhookValidationException ex)
             {

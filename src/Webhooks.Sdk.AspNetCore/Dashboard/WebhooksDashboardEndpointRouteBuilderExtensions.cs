@@ -1,11 +1,14 @@
 using Microsoft.AspNetCore.Antiforgery;
-using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.DependencyInjection;
+using Webhooks.Sdk;
+using Webhooks.Sdk.AspNetCore;
 using Webhooks.Sdk.AspNetCore.Dashboard;
 
-namespace Webhooks.Sdk.AspNetCore;
+#pragma warning disable IDE0130 // Endpoint mapping extensions live in the ASP.NET Core builder namespace, as MapHealthChecks does.
+namespace Microsoft.AspNetCore.Builder;
+#pragma warning restore IDE0130
 
 /// <summary>Maps the webhooks dashboard: server-rendered pages to manage destinations, test them, read history and send events.</summary>
 public static class WebhooksDashboardEndpointRouteBuilderExtensions
@@ -64,6 +67,8 @@ public static class WebhooksDashboardEndpointRouteBuilderExtensions
             var antiforgery = context.HttpContext.RequestServices.GetRequiredService<IAntiforgery>();
             if (!await antiforgery.IsRequestValidAsync(context.HttpContext).ConfigureAwait(false))
             {
+                var logger = Log.For(context.HttpContext);
+                Log.AntiforgeryRejected(logger, context.HttpContext.Request.Path.Value ?? string.Empty);
                 return Results.Content("The form expired or did not come from this page. Go back, reload and try again.", "text/plain; charset=utf-8", statusCode: StatusCodes.Status400BadRequest);
             }
 
