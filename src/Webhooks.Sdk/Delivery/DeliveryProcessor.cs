@@ -2,6 +2,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Webhooks.Sdk.Destinations;
+using Webhooks.Sdk.Diagnostics;
 using Webhooks.Sdk.Internal;
 using Webhooks.Sdk.Storage;
 
@@ -25,6 +26,7 @@ internal sealed class DeliveryProcessor
     private readonly ILogger _logger;
     private readonly IServiceProvider _services;
     private readonly WebhookMetrics _metrics;
+    private readonly OperationalEvents _operational;
     private readonly System.Collections.Concurrent.ConcurrentDictionary<(string Tenant, string Id), long> _lastSuccessRecorded = new();
 
     public DeliveryProcessor(
@@ -36,7 +38,8 @@ internal sealed class DeliveryProcessor
         IOptions<WebhooksOptions> options,
         ILogger<DeliveryProcessor> logger,
         IServiceProvider services,
-        WebhookMetrics metrics)
+        WebhookMetrics metrics,
+        OperationalEvents operational)
     {
         _store = store;
         _sender = sender;
@@ -47,15 +50,18 @@ internal sealed class DeliveryProcessor
         _logger = logger;
         _services = services;
         _metrics = metrics;
+        _operational = operational;
     }
 
     public async Task ProcessAsync(LeasedDelivery leased, DestinationRuntime? destination, CancellationToken cancellationToken)
     {
         var delivery = leased.Delivery;
+        using var logScope = DeliveryLogScope.Begin(_logger, delivery);
         if (destination is null || !destination.Record.Enabled)
         {
             var why = destination is null ? "The destination was deleted." : "The destination is disabled: " + (destination.Record.DisabledReason ?? "by hand") + ".";
             await CompleteAsync(leased, null, DeliveryStatus.Failed, why, cancellationToken).ConfigureAwait(false);
+            _metrics.RecordExhausted(destination?.Config.Format, delivery.DestinationId, destination is null ? "destination_deleted" : "destination_disabled");
             return;
         }
 
@@ -66,6 +72,7 @@ internal sealed class DeliveryProcessor
             if (wait is null)
             {
                 await PostponeAsync(leased, availableAt, "rate limit", cancellationToken).ConfigureAwait(false);
+                _metrics.RecordPostponed(destination.Config.Format, destination.Id, "rate_limit");
                 return;
             }
 
@@ -78,10 +85,18 @@ internal sealed class DeliveryProcessor
         var cached = _events.Get(leased.Event);
         var attemptNumber = delivery.AttemptCount + 1;
         var correlation = await CorrelationFlow.BeginAsync(_store, destination, cached.Event, cancellationToken).ConfigureAwait(false);
-        var outcome = await _sender.SendAsync(destination, cached, attemptNumber, correlation.CorrelationId, useBreaker: true, cancellationToken, correlation.Capture).ConfigureAwait(false);
+        AttemptOutcome outcome;
+        using (var span = WebhookTelemetry.StartAttempt(leased, destination, attemptNumber))
+        {
+            WebhookTracePropagator.Suppressed = !destination.Config.PropagateTraceContext;
+            outcome = await _sender.SendAsync(destination, cached, attemptNumber, correlation.CorrelationId, useBreaker: true, cancellationToken, correlation.Capture).ConfigureAwait(false);
+            WebhookTelemetry.SetOutcome(span, outcome);
+        }
+
         if (outcome.BreakerOpen)
         {
             await PostponeAsync(leased, _time.GetUtcNow() + _options.Health.BreakerBreakDuration, "circuit breaker open", cancellationToken).ConfigureAwait(false);
+            _metrics.RecordPostponed(destination.Config.Format, destination.Id, "circuit_open");
             return;
         }
 
@@ -128,7 +143,7 @@ internal sealed class DeliveryProcessor
             Log.DeliveryFailed(_logger, delivery.Id, destination.Id, Redaction.Url(destination.Url), attemptNumber, result.StatusCode, result.Error);
         }
 
-        _metrics.RecordAttempt(destination.Public.Format, result.Success, outcome.Duration);
+        _metrics.RecordAttempt(destination.Config.Format, destination.Id, result, status switch { DeliveryStatus.Succeeded => "success", DeliveryStatus.Pending => "retry", _ => "exhausted" }, outcome.Duration);
         var completed = await _store.CompleteAsync(
             new DeliveryCompletion
             {
@@ -162,17 +177,9 @@ internal sealed class DeliveryProcessor
                 cancellationToken).ConfigureAwait(false);
         }
 
-        if (status == DeliveryStatus.Failed && completed)
+        if (completed)
         {
-            var failed = DeliveryMapping.ToPublic(delivery with
-            {
-                Status = status,
-                AttemptCount = attemptNumber,
-                CompletedAt = now,
-                LastError = result.Error,
-                LastStatusCode = result.StatusCode,
-            });
-            await NotifyAsync((o, ct) => o.OnDeliveryFailedAsync(failed, ct), cancellationToken).ConfigureAwait(false);
+            await ReportAsync(delivery, destination, status, attemptNumber, result, dueAt, now, cancellationToken).ConfigureAwait(false);
         }
 
         if (health is { JustDisabled: true })
@@ -180,8 +187,49 @@ internal sealed class DeliveryProcessor
             Log.DestinationDisabled(_logger, destination.Id, destination.TenantId, health.Destination.DisabledReason ?? "unknown");
             var mapper = _services.GetRequiredService<DestinationMapper>();
             var disabled = mapper.ToRuntime(health.Destination).Masked;
-            await NotifyAsync((o, ct) => o.OnDestinationDisabledAsync(disabled, ct), cancellationToken).ConfigureAwait(false);
+            await _operational.DestinationDisabledAsync(disabled, cancellationToken).ConfigureAwait(false);
         }
+    }
+
+    /// <summary>Counts a finished attempt's delivery outcome and raises the operational moments (failing, exhausted, recovered).</summary>
+    private async Task ReportAsync(DeliveryRecord delivery, DestinationRuntime destination, DeliveryStatus status, int attemptNumber, WebhookAttemptResult result, DateTimeOffset dueAt, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        var failing = _operational.FailingAfterAttempts;
+        var reported = status switch
+        {
+            DeliveryStatus.Succeeded => attemptNumber > failing,
+            DeliveryStatus.Pending => attemptNumber == failing,
+            _ => true,
+        };
+        if (status == DeliveryStatus.Succeeded)
+        {
+            _metrics.RecordSucceeded(destination.Config.Format, destination.Id, now - delivery.CreatedAt);
+        }
+        else if (status == DeliveryStatus.Failed)
+        {
+            _metrics.RecordExhausted(destination.Config.Format, destination.Id, result.Gone ? "gone" : "attempts_exhausted");
+        }
+
+        if (!reported)
+        {
+            return;
+        }
+
+        var view = DeliveryMapping.ToPublic(delivery with
+        {
+            Status = status,
+            AttemptCount = attemptNumber,
+            DueAt = dueAt,
+            CompletedAt = status == DeliveryStatus.Pending ? null : now,
+            LastError = result.Error,
+            LastStatusCode = result.StatusCode,
+        });
+        await (status switch
+        {
+            DeliveryStatus.Succeeded => _operational.DeliveryRecoveredAsync(delivery.TenantId, view, cancellationToken),
+            DeliveryStatus.Pending => _operational.DeliveryFailingAsync(delivery.TenantId, view, cancellationToken),
+            _ => _operational.DeliveryExhaustedAsync(delivery.TenantId, view, cancellationToken),
+        }).ConfigureAwait(false);
     }
 
     /// <summary>
@@ -250,23 +298,6 @@ internal sealed class DeliveryProcessor
                 CompletedAt = now,
             },
             cancellationToken);
-    }
-
-    private async Task NotifyAsync(Func<IWebhookObserver, CancellationToken, ValueTask> call, CancellationToken cancellationToken)
-    {
-        foreach (var observer in _services.GetServices<IWebhookObserver>())
-        {
-            try
-            {
-                await call(observer, cancellationToken).ConfigureAwait(false);
-            }
-#pragma warning disable CA1031 // An observer's failure must not stop delivery.
-            catch (Exception ex)
-#pragma warning restore CA1031
-            {
-                Log.ObserverFailed(_logger, ex);
-            }
-        }
     }
 }
 

@@ -9,6 +9,7 @@ using Polly;
 using Polly.CircuitBreaker;
 using Polly.Timeout;
 using Webhooks.Sdk.Destinations;
+using Webhooks.Sdk.Diagnostics;
 using Webhooks.Sdk.Internal;
 
 namespace Webhooks.Sdk.Delivery;
@@ -48,6 +49,7 @@ internal sealed class DeliverySender
     private readonly TimeProvider _time;
     private readonly WebhooksOptions _options;
     private readonly string _userAgent;
+    private readonly WebhookMetrics _metrics;
     private readonly ConcurrentDictionary<(string Tenant, string Id), (string Version, ResiliencePipeline<WebhookAttemptResult> Pipeline)> _pipelines = new();
 
     public DeliverySender(
@@ -56,9 +58,11 @@ internal sealed class DeliverySender
         AuthenticatorRegistry authenticators,
         TransportRegistry transports,
         TimeProvider time,
-        IOptions<WebhooksOptions> options)
+        IOptions<WebhooksOptions> options,
+        WebhookMetrics metrics)
     {
         _httpClientFactory = httpClientFactory;
+        _metrics = metrics;
         _formatters = formatters;
         _authenticators = authenticators;
         _transports = transports;
@@ -320,6 +324,12 @@ internal sealed class DeliverySender
         return pipeline;
     }
 
+    private ValueTask Transition(string destinationId, string state)
+    {
+        _metrics.RecordBreaker(destinationId, state);
+        return ValueTask.CompletedTask;
+    }
+
     private ResiliencePipeline<WebhookAttemptResult> BuildPipeline(DestinationRuntime destination, bool withBreaker)
     {
         var health = _options.Health;
@@ -334,6 +344,9 @@ internal sealed class DeliverySender
                 BreakDuration = health.BreakerBreakDuration,
                 ShouldHandle = static args => ValueTask.FromResult(args.Outcome.Exception is TimeoutRejectedException
                     || (args.Outcome.Result is { Success: false } r && (r.StatusCode is null or >= 500 or 429 or 408))),
+                OnOpened = _ => Transition(destination.Id, "open"),
+                OnHalfOpened = _ => Transition(destination.Id, "half_open"),
+                OnClosed = _ => Transition(destination.Id, "closed"),
             });
         }
 

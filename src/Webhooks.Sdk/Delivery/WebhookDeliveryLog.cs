@@ -58,7 +58,8 @@ internal sealed class WebhookDeliveryLog : IWebhookDeliveryLog
             throw new InvalidOperationException($"Webhook delivery '{deliveryId}' was a test delivery; send another test instead.");
         }
 
-        await _core.Store.RequeueDeliveryAsync(TenantId, deliveryId, _core.Time.GetUtcNow(), cancellationToken).ConfigureAwait(false);
+        var requeued = await _core.Store.RequeueDeliveryAsync(TenantId, deliveryId, _core.Time.GetUtcNow(), cancellationToken).ConfigureAwait(false);
+        _core.Metrics.RecordRedelivered(requeued ? 1 : 0);
         _core.Signal.Notify();
     }
 
@@ -68,6 +69,7 @@ internal sealed class WebhookDeliveryLog : IWebhookDeliveryLog
         var count = await _core.Store.RequeueFailedAsync(TenantId, destinationId, since, _core.Time.GetUtcNow(), cancellationToken).ConfigureAwait(false);
         if (count > 0)
         {
+            _core.Metrics.RecordRedelivered(count);
             _core.Signal.Notify();
         }
 

@@ -3,6 +3,7 @@ using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Webhooks.Sdk.Destinations;
+using Webhooks.Sdk.Diagnostics;
 using Webhooks.Sdk.Storage;
 
 namespace Webhooks.Sdk.Delivery;
@@ -23,6 +24,7 @@ internal sealed class WebhookDispatcher : BackgroundService
     private readonly TimeProvider _time;
     private readonly WebhookDispatcherOptions _options;
     private readonly ILogger _logger;
+    private readonly DispatcherHeartbeat _heartbeat;
     private readonly string _owner = Environment.MachineName + ":" + Environment.ProcessId + ":" + Guid.NewGuid().ToString("N")[..8];
     private readonly ConcurrentDictionary<(string Tenant, string Id), DestinationGate> _gates = new();
     private readonly ConcurrentDictionary<Task, byte> _inFlight = new();
@@ -34,7 +36,8 @@ internal sealed class WebhookDispatcher : BackgroundService
         DispatchSignal signal,
         TimeProvider time,
         IOptions<WebhooksOptions> options,
-        ILogger<WebhookDispatcher> logger)
+        ILogger<WebhookDispatcher> logger,
+        DispatcherHeartbeat heartbeat)
     {
         _store = store;
         _processor = processor;
@@ -43,6 +46,7 @@ internal sealed class WebhookDispatcher : BackgroundService
         _time = time;
         _options = options.Value.Dispatcher;
         _logger = logger;
+        _heartbeat = heartbeat;
     }
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
@@ -58,6 +62,7 @@ internal sealed class WebhookDispatcher : BackgroundService
         {
             while (!stoppingToken.IsCancellationRequested)
             {
+                _heartbeat.Beat(_time.GetUtcNow());
                 await slots.WaitAsync(stoppingToken).ConfigureAwait(false);
                 var held = 1;
                 try

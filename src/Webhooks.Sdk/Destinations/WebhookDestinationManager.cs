@@ -1,5 +1,6 @@
 using System.Text.Json;
 using Webhooks.Sdk.Delivery;
+using Webhooks.Sdk.Diagnostics;
 using Webhooks.Sdk.Internal;
 using Webhooks.Sdk.Storage;
 
@@ -9,21 +10,23 @@ internal sealed class WebhookDestinationManager : IWebhookDestinationManager
 {
     private const string TestEventType = "webhook.test";
     private readonly WebhookCore _core;
+    private readonly OperationalEvents _operational;
 
-    public WebhookDestinationManager(WebhookCore core)
-        : this(core, WebhookTenant.Default)
+    public WebhookDestinationManager(WebhookCore core, OperationalEvents operational)
+        : this(core, operational, WebhookTenant.Default)
     {
     }
 
-    private WebhookDestinationManager(WebhookCore core, string tenantId)
+    private WebhookDestinationManager(WebhookCore core, OperationalEvents operational, string tenantId)
     {
         _core = core;
+        _operational = operational;
         TenantId = tenantId;
     }
 
     public string TenantId { get; }
 
-    public IWebhookDestinationManager ForTenant(string tenantId) => new WebhookDestinationManager(_core, WebhookTenant.Validate(tenantId));
+    public IWebhookDestinationManager ForTenant(string tenantId) => new WebhookDestinationManager(_core, _operational, WebhookTenant.Validate(tenantId));
 
     public async Task<WebhookDestination> CreateAsync(WebhookDestinationDefinition definition, CancellationToken cancellationToken = default)
     {
@@ -49,7 +52,9 @@ internal sealed class WebhookDestinationManager : IWebhookDestinationManager
             DisabledReason = definition.Enabled ? null : "Created disabled.",
         };
         await _core.Store.InsertDestinationAsync(record, cancellationToken).ConfigureAwait(false);
-        return _core.Mapper.ToRuntime(record).Masked;
+        var created = _core.Mapper.ToRuntime(record).Masked;
+        await _operational.DestinationCreatedAsync(created, cancellationToken).ConfigureAwait(false);
+        return created;
     }
 
     public async Task<WebhookDestination> GetAsync(string id, CancellationToken cancellationToken = default)
@@ -97,6 +102,7 @@ internal sealed class WebhookDestinationManager : IWebhookDestinationManager
         d.BodyTemplate = update.BodyTemplate is null ? d.BodyTemplate : update.BodyTemplate.Length == 0 ? null : update.BodyTemplate;
         d.Correlation = update.RemoveCorrelation ? null : update.Correlation ?? d.Correlation;
         d.OrderedDelivery = update.OrderedDelivery ?? d.OrderedDelivery;
+        d.PropagateTraceContext = update.PropagateTraceContext ?? d.PropagateTraceContext;
         if (update.Auth is { } auth)
         {
             d.Auth = string.Equals(auth.Kind, current.Auth.Kind, StringComparison.OrdinalIgnoreCase)
@@ -112,18 +118,25 @@ internal sealed class WebhookDestinationManager : IWebhookDestinationManager
             ProtectedAuth = update.Auth is null ? current.Record.ProtectedAuth : _core.Mapper.ProtectAuth(d.Auth),
             UpdatedAt = NextUpdateTime(current.Record),
         };
-        return await SaveAsync(record, cancellationToken).ConfigureAwait(false);
+        var updated = await SaveAsync(record, cancellationToken).ConfigureAwait(false);
+        await _operational.DestinationUpdatedAsync(updated, cancellationToken).ConfigureAwait(false);
+        return updated;
     }
 
     public async Task DeleteAsync(string id, CancellationToken cancellationToken = default)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(id);
+        var before = await _core.Store.GetDestinationAsync(TenantId, id, cancellationToken).ConfigureAwait(false);
         if (!await _core.Store.DeleteDestinationAsync(TenantId, id, cancellationToken).ConfigureAwait(false))
         {
             throw WebhookNotFoundException.Destination(TenantId, id);
         }
 
         _core.Mapper.Forget(TenantId, id);
+        if (before is not null)
+        {
+            await _operational.DestinationDeletedAsync(_core.Mapper.ToRuntime(before).Masked, cancellationToken).ConfigureAwait(false);
+        }
     }
 
     public async Task<WebhookDestination> EnableAsync(string id, CancellationToken cancellationToken = default)
@@ -132,6 +145,11 @@ internal sealed class WebhookDestinationManager : IWebhookDestinationManager
         var record = current.Record with { Enabled = true, ConsecutiveFailures = 0, DisabledReason = null, UpdatedAt = NextUpdateTime(current.Record) };
         var saved = await SaveAsync(record, cancellationToken).ConfigureAwait(false);
         _core.Signal.Notify();
+        if (!current.Record.Enabled)
+        {
+            await _operational.DestinationEnabledAsync(saved, cancellationToken).ConfigureAwait(false);
+        }
+
         return saved;
     }
 
@@ -139,7 +157,13 @@ internal sealed class WebhookDestinationManager : IWebhookDestinationManager
     {
         var current = await _core.GetRuntimeAsync(TenantId, id, cancellationToken).ConfigureAwait(false);
         var record = current.Record with { Enabled = false, DisabledReason = string.IsNullOrWhiteSpace(reason) ? "Disabled by hand." : reason, UpdatedAt = NextUpdateTime(current.Record) };
-        return await SaveAsync(record, cancellationToken).ConfigureAwait(false);
+        var saved = await SaveAsync(record, cancellationToken).ConfigureAwait(false);
+        if (current.Record.Enabled)
+        {
+            await _operational.DestinationDisabledAsync(saved, cancellationToken).ConfigureAwait(false);
+        }
+
+        return saved;
     }
 
     public async Task<WebhookTestResult> TestAsync(string id, WebhookTestRequest? request = null, CancellationToken cancellationToken = default)
@@ -224,7 +248,7 @@ internal sealed class WebhookDestinationManager : IWebhookDestinationManager
     private WebhookEvent BuildTestEvent(DestinationRuntime destination, WebhookTestRequest? request)
     {
         var type = request?.EventType
-            ?? _core.Catalog.List().FirstOrDefault(t => destination.Subscriptions.Matches(t.Name))?.Name
+            ?? _core.Catalog.List().FirstOrDefault(t => OperationalEvents.Receives(destination, t.Name))?.Name
             ?? TestEventType;
         var data = request?.Data
             ?? _core.Catalog.Find(type)?.Example

@@ -2,6 +2,7 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Webhooks.Sdk.Delivery;
 using Webhooks.Sdk.Destinations;
+using Webhooks.Sdk.Diagnostics;
 using Webhooks.Sdk.Storage;
 
 namespace Webhooks.Sdk.Internal;

@@ -1,5 +1,6 @@
 using Webhooks.Sdk.Delivery;
 using Webhooks.Sdk.Destinations;
+using Webhooks.Sdk.Diagnostics;
 using Webhooks.Sdk.Formatting;
 using Webhooks.Sdk.Internal;
 using Webhooks.Sdk.Storage;
@@ -38,7 +39,7 @@ internal sealed class WebhookPublisher : IWebhookPublisher
         foreach (var record in records)
         {
             var destination = _core.Mapper.ToRuntime(record);
-            if (destination.Subscriptions.Matches(evt.Type))
+            if (OperationalEvents.Accepts(options, destination, evt.Type))
             {
                 targets.Add(destination);
             }
@@ -106,6 +107,7 @@ internal sealed class WebhookPublisher : IWebhookPublisher
 
     private async Task<PublishResult> EnqueueAsync(WebhookEvent evt, byte[] envelope, List<DestinationRuntime> targets, object? transaction, CancellationToken cancellationToken)
     {
+        using var activity = WebhookTelemetry.StartPublish(TenantId, evt.Id!, evt.Type);
         var now = _core.Time.GetUtcNow();
         var deliveries = new DeliveryRecord[targets.Count];
         var queued = new QueuedDelivery[targets.Count];
@@ -139,10 +141,12 @@ internal sealed class WebhookPublisher : IWebhookPublisher
                 OccurredAt = evt.OccurredAt!.Value,
                 Json = EventSerialization.Serialize(evt),
                 Instance = evt,
+                TraceContext = WebhookTelemetry.CaptureContext(),
             };
             await _core.Store.EnqueueAsync(new EnqueueBatch { Event = stored, Deliveries = deliveries, Transaction = transaction }, cancellationToken).ConfigureAwait(false);
             _core.Events.Add(TenantId, evt, envelope);
-            _core.Metrics.RecordQueued(deliveries.Length);
+            WebhookTelemetry.SetPublished(activity, deliveries.Length);
+            targets.ForEach(d => _core.Metrics.RecordPublished(d.Config.Format, d.Id));
             _core.Signal.Notify();
         }
 

@@ -60,6 +60,12 @@ public sealed record StoredEvent
 
     /// <summary>Gets the event object itself; set by stores that keep objects in memory, <see langword="null"/> otherwise.</summary>
     public WebhookEvent? Instance { get; init; }
+
+    /// <summary>
+    /// Gets the trace context of the publish (a W3C <c>traceparent</c>, opaque to stores), or <see langword="null"/>.
+    /// Stores keep it with the event so that every attempt, even a retry hours later in another process, links to it.
+    /// </summary>
+    public string? TraceContext { get; init; }
 }
 
 /// <summary>The state of a delivery.</summary>
