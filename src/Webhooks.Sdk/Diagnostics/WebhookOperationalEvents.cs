@@ -11,6 +11,9 @@ namespace Webhooks.Sdk;
 /// </summary>
 public static class WebhookOperationalEvents
 {
+    // Declared first: the definitions below serialize their examples with it during static initialization.
+    internal static readonly JsonSerializerOptions JsonOptions = new(JsonSerializerDefaults.Web) { DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull };
+
     /// <summary>The prefix of every operational event type.</summary>
     public const string Prefix = "webhooks.";
 
@@ -64,8 +67,6 @@ public static class WebhookOperationalEvents
             new(DeliveryRecovered, "A delivery that was reported failing has now succeeded.", L(delivery with { Attempts = 5, LastStatusCode = 200, LastError = null, NextAttemptAt = null })),
         ];
     }
-
-    internal static readonly JsonSerializerOptions JsonOptions = new(JsonSerializerDefaults.Web) { DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull };
 }
 
 /// <summary>The data of the <c>webhooks.destination.*</c> events. It carries no URL (a URL can hold a credential) and no secret.</summary>
