@@ -232,6 +232,7 @@ internal sealed class WebhookDestinationManager : IWebhookDestinationManager
     private async Task<(WebhookTestResult Result, AttemptOutcome Outcome)> SendTestAsync(DestinationRuntime destination, WebhookEvent evt, CancellationToken cancellationToken)
     {
         var cached = new CachedEvent(evt, Formatting.EnvelopeSerializer.Serialize(evt));
+        WebhookTracePropagator.Suppressed = !destination.Config.PropagateTraceContext;
         var outcome = await _core.Sender.SendAsync(destination, cached, attemptNumber: 1, correlationId: null, useBreaker: false, cancellationToken).ConfigureAwait(false);
         var r = outcome.Result;
         return (new WebhookTestResult
