@@ -50,10 +50,7 @@ internal sealed class WebhooksHealthCheck : IHealthCheck
             data["deliveries.dead"] = counts.Dead;
         }
 
-        if (snapshot.OldestDueAge is { } age)
-        {
-            data["queue.oldest_due.age_seconds"] = Math.Round(age.TotalSeconds, 3);
-        }
+        data["queue.oldest_due.age_seconds"] = Math.Round(snapshot.OldestDueAge.TotalSeconds, 3);
 
         if (snapshot.DispatcherEnabled)
         {
@@ -68,13 +65,14 @@ internal sealed class WebhooksHealthCheck : IHealthCheck
             }
         }
 
-        if (snapshot.OldestDueAge is { } oldest && oldest > options.OldestDueDegradedThreshold)
+        var oldest = snapshot.OldestDueAge;
+        if (oldest > options.OldestDueDegradedThreshold)
         {
             return HealthCheckResult.Degraded(
                 string.Create(CultureInfo.InvariantCulture, $"The oldest due webhook delivery has waited {oldest.TotalSeconds:0.#} s (threshold {options.OldestDueDegradedThreshold.TotalSeconds:0.#} s)."),
                 data: data);
         }
 
-        return HealthCheckResult.Healthy(snapshot.Counts is null ? "The webhook store is reachable; it does not count its queue." : "The webhook dispatcher is keeping up.", data);
+        return HealthCheckResult.Healthy(snapshot.Counts is null ? "The webhook dispatcher is keeping up (the store does not count its queue)." : "The webhook dispatcher is keeping up.", data);
     }
 }

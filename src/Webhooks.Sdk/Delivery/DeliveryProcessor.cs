@@ -60,7 +60,7 @@ internal sealed class DeliveryProcessor
         if (destination is null || !destination.Record.Enabled)
         {
             var why = destination is null ? "The destination was deleted." : "The destination is disabled: " + (destination.Record.DisabledReason ?? "by hand") + ".";
-            await CompleteAsync(leased, null, DeliveryStatus.Failed, why, cancellationToken).ConfigureAwait(false);
+            await CompleteAsync(leased, null, WebhookDeliveryStatus.Failed, why, cancellationToken).ConfigureAwait(false);
             _metrics.RecordExhausted(destination?.Config.Format, delivery.DestinationId, destination is null ? "destination_deleted" : "destination_disabled");
             return;
         }
@@ -89,7 +89,7 @@ internal sealed class DeliveryProcessor
         using (var span = WebhookTelemetry.StartAttempt(leased, destination, attemptNumber))
         {
             WebhookTracePropagator.Suppressed = !destination.Config.PropagateTraceContext;
-            outcome = await _sender.SendAsync(destination, cached, attemptNumber, correlation.CorrelationId, useBreaker: true, cancellationToken, correlation.Capture).ConfigureAwait(false);
+            outcome = correlation.Classify(await _sender.SendAsync(destination, cached, attemptNumber, correlation.CorrelationId, useBreaker: true, cancellationToken, correlation.Capture).ConfigureAwait(false));
             WebhookTelemetry.SetOutcome(span, outcome);
         }
 
@@ -124,26 +124,26 @@ internal sealed class DeliveryProcessor
             ResponseExcerpt = result.ResponseExcerpt,
         };
         var now = _time.GetUtcNow();
-        DeliveryStatus status;
+        WebhookDeliveryStatus status;
         var dueAt = now;
         if (result.Success)
         {
-            status = DeliveryStatus.Succeeded;
+            status = WebhookDeliveryStatus.Succeeded;
             Log.DeliverySucceeded(_logger, delivery.Id, destination.Id, result.StatusCode, attemptNumber, (long)outcome.Duration.TotalMilliseconds);
         }
         else if (!result.Gone && attemptNumber < delivery.MaxAttempts)
         {
-            status = DeliveryStatus.Pending;
+            status = WebhookDeliveryStatus.Pending;
             dueAt = now + RetrySchedule.Delay(_options.Retry, attemptNumber, result.RetryAfter, Random.Shared.NextDouble());
             Log.DeliveryWillRetry(_logger, delivery.Id, destination.Id, Redaction.Url(destination.Url), attemptNumber, result.StatusCode, result.Error, dueAt);
         }
         else
         {
-            status = DeliveryStatus.Failed;
+            status = WebhookDeliveryStatus.Failed;
             Log.DeliveryFailed(_logger, delivery.Id, destination.Id, Redaction.Url(destination.Url), attemptNumber, result.StatusCode, result.Error);
         }
 
-        _metrics.RecordAttempt(destination.Config.Format, destination.Id, result, status switch { DeliveryStatus.Succeeded => "success", DeliveryStatus.Pending => "retry", _ => "exhausted" }, outcome.Duration);
+        _metrics.RecordAttempt(destination.Config.Format, destination.Id, result, status switch { WebhookDeliveryStatus.Succeeded => "success", WebhookDeliveryStatus.Pending => "retry", _ => "exhausted" }, outcome.Duration);
         var completed = await _store.CompleteAsync(
             new DeliveryCompletion
             {
@@ -153,7 +153,7 @@ internal sealed class DeliveryProcessor
                 Attempt = attempt,
                 Status = status,
                 DueAt = dueAt,
-                CompletedAt = status == DeliveryStatus.Pending ? null : now,
+                CompletedAt = status == WebhookDeliveryStatus.Pending ? null : now,
             },
             cancellationToken).ConfigureAwait(false);
         if (!completed)
@@ -172,7 +172,7 @@ internal sealed class DeliveryProcessor
                     At = now,
                     Success = result.Success,
                     DisableAfterConsecutiveFailures = _options.Health.DisableAfterConsecutiveFailures > 0 ? _options.Health.DisableAfterConsecutiveFailures : null,
-                    DisableNowReason = result.Gone ? "The destination answered 410 Gone." : null,
+                    DisableNowReason = result.Gone && !outcome.KeepDestination ? "The destination answered 410 Gone." : null,
                 },
                 cancellationToken).ConfigureAwait(false);
         }
@@ -192,20 +192,20 @@ internal sealed class DeliveryProcessor
     }
 
     /// <summary>Counts a finished attempt's delivery outcome and raises the operational moments (failing, exhausted, recovered).</summary>
-    private async Task ReportAsync(DeliveryRecord delivery, DestinationRuntime destination, DeliveryStatus status, int attemptNumber, WebhookAttemptResult result, DateTimeOffset dueAt, DateTimeOffset now, CancellationToken cancellationToken)
+    private async Task ReportAsync(DeliveryRecord delivery, DestinationRuntime destination, WebhookDeliveryStatus status, int attemptNumber, WebhookAttemptResult result, DateTimeOffset dueAt, DateTimeOffset now, CancellationToken cancellationToken)
     {
         var failing = _operational.FailingAfterAttempts;
         var reported = status switch
         {
-            DeliveryStatus.Succeeded => attemptNumber > failing,
-            DeliveryStatus.Pending => attemptNumber == failing,
+            WebhookDeliveryStatus.Succeeded => attemptNumber > failing,
+            WebhookDeliveryStatus.Pending => attemptNumber == failing,
             _ => true,
         };
-        if (status == DeliveryStatus.Succeeded)
+        if (status == WebhookDeliveryStatus.Succeeded)
         {
             _metrics.RecordSucceeded(destination.Config.Format, destination.Id, now - delivery.CreatedAt);
         }
-        else if (status == DeliveryStatus.Failed)
+        else if (status == WebhookDeliveryStatus.Failed)
         {
             _metrics.RecordExhausted(destination.Config.Format, destination.Id, result.Gone ? "gone" : "attempts_exhausted");
         }
@@ -220,14 +220,14 @@ internal sealed class DeliveryProcessor
             Status = status,
             AttemptCount = attemptNumber,
             DueAt = dueAt,
-            CompletedAt = status == DeliveryStatus.Pending ? null : now,
+            CompletedAt = status == WebhookDeliveryStatus.Pending ? null : now,
             LastError = result.Error,
             LastStatusCode = result.StatusCode,
         });
         await (status switch
         {
-            DeliveryStatus.Succeeded => _operational.DeliveryRecoveredAsync(delivery.TenantId, view, cancellationToken),
-            DeliveryStatus.Pending => _operational.DeliveryFailingAsync(delivery.TenantId, view, cancellationToken),
+            WebhookDeliveryStatus.Succeeded => _operational.DeliveryRecoveredAsync(delivery.TenantId, view, cancellationToken),
+            WebhookDeliveryStatus.Pending => _operational.DeliveryFailingAsync(delivery.TenantId, view, cancellationToken),
             _ => _operational.DeliveryExhaustedAsync(delivery.TenantId, view, cancellationToken),
         }).ConfigureAwait(false);
     }
@@ -267,13 +267,13 @@ internal sealed class DeliveryProcessor
                 TenantId = leased.Delivery.TenantId,
                 DeliveryId = leased.Delivery.Id,
                 LeaseToken = leased.LeaseToken,
-                Status = DeliveryStatus.Pending,
+                Status = WebhookDeliveryStatus.Pending,
                 DueAt = dueAt,
             },
             cancellationToken).ConfigureAwait(false);
     }
 
-    private Task<bool> CompleteAsync(LeasedDelivery leased, AttemptRecord? attempt, DeliveryStatus status, string reason, CancellationToken cancellationToken)
+    private Task<bool> CompleteAsync(LeasedDelivery leased, AttemptRecord? attempt, WebhookDeliveryStatus status, string reason, CancellationToken cancellationToken)
     {
         var now = _time.GetUtcNow();
         Log.DeliveryFailed(_logger, leased.Delivery.Id, leased.Delivery.DestinationId, "-", leased.Delivery.AttemptCount, null, reason);
@@ -310,10 +310,10 @@ internal static class DeliveryMapping
         EventId = r.EventId,
         EventType = r.EventType,
         DestinationId = r.DestinationId,
-        Status = (WebhookDeliveryStatus)(int)r.Status,
+        Status = r.Status,
         AttemptCount = r.AttemptCount,
         CreatedAt = r.CreatedAt,
-        NextAttemptAt = r.Status == DeliveryStatus.Pending ? r.DueAt : null,
+        NextAttemptAt = r.Status == WebhookDeliveryStatus.Pending ? r.DueAt : null,
         CompletedAt = r.CompletedAt,
         LastStatusCode = r.LastStatusCode,
         LastError = r.LastError,

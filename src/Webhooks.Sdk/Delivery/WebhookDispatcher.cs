@@ -25,7 +25,6 @@ internal sealed class WebhookDispatcher : BackgroundService
     private readonly WebhookDispatcherOptions _options;
     private readonly ILogger _logger;
     private readonly DispatcherHeartbeat _heartbeat;
-    private readonly string _owner = Environment.MachineName + ":" + Environment.ProcessId + ":" + Guid.NewGuid().ToString("N")[..8];
     private readonly ConcurrentDictionary<(string Tenant, string Id), DestinationGate> _gates = new();
     private readonly ConcurrentDictionary<Task, byte> _inFlight = new();
 
@@ -69,7 +68,7 @@ internal sealed class WebhookDispatcher : BackgroundService
                 {
                     var free = slots.CurrentCount + 1;
                     var leased = await _store.LeaseDueAsync(
-                        new LeaseRequest { Owner = _owner, MaxCount = free, Now = _time.GetUtcNow(), Duration = _options.LeaseDuration },
+                        new LeaseRequest { MaxCount = free, Now = _time.GetUtcNow(), Duration = _options.LeaseDuration },
                         stoppingToken).ConfigureAwait(false);
                     if (leased.Count == 0)
                     {
@@ -187,7 +186,7 @@ internal sealed class WebhookDispatcher : BackgroundService
                     TenantId = item.Delivery.TenantId,
                     DeliveryId = item.Delivery.Id,
                     LeaseToken = item.LeaseToken,
-                    Status = DeliveryStatus.Pending,
+                    Status = WebhookDeliveryStatus.Pending,
                     DueAt = dueAt,
                 },
                 CancellationToken.None).ConfigureAwait(false);

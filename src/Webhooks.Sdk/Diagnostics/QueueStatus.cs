@@ -45,22 +45,26 @@ internal sealed class QueueStatus : IWebhookQueueStatus
     {
         var now = _time.GetUtcNow();
         WebhookQueueCounts? counts = null;
+        DateTimeOffset? oldestDue;
         if (_store is IWebhookQueueStatisticsStore statistics)
         {
             counts = await statistics.GetQueueCountsAsync(now, cancellationToken).ConfigureAwait(false);
-            _metrics.SetQueue(counts, now);
+            oldestDue = counts.OldestDueAt;
         }
         else
         {
-            // A store that cannot count is still asked something cheap, so an unreachable store shows.
-            await _store.GetNextDueTimeAsync(cancellationToken).ConfigureAwait(false);
+            // Every store finds its oldest due delivery (all tenants); this also shows an unreachable store.
+            oldestDue = await _store.GetOldestDueTimeAsync(null, now, cancellationToken).ConfigureAwait(false);
         }
+
+        var oldestAge = oldestDue is { } due && due < now ? now - due : TimeSpan.Zero;
+        _metrics.SetQueue(counts, oldestAge);
 
         return new WebhookQueueSnapshot
         {
             At = now,
             Counts = counts,
-            OldestDueAge = counts is null ? null : counts.OldestDueAt is { } due && due < now ? now - due : TimeSpan.Zero,
+            OldestDueAge = oldestAge,
             DispatcherEnabled = _options.Value.Dispatcher.Enabled,
             DispatcherLastTurnAt = _heartbeat.LastTurnAt,
             DispatcherCreatedAt = _heartbeat.CreatedAt,

@@ -110,7 +110,7 @@ internal sealed class WebhookMetrics : IDisposable
     }
 
     /// <summary>Keeps the latest queue counts for the observable gauges.</summary>
-    public void SetQueue(WebhookQueueCounts counts, DateTimeOffset at) => _queue = new QueueSample(counts, at);
+    public void SetQueue(WebhookQueueCounts? counts, TimeSpan oldestDueAge) => _queue = new QueueSample(counts, oldestDueAge);
 
     public void Dispose() => _meter.Dispose();
 
@@ -136,10 +136,10 @@ internal sealed class WebhookMetrics : IDisposable
     }
 
     private IEnumerable<Measurement<long>> Observe(Func<WebhookQueueCounts, long> value)
-        => _queue is { } q ? [new Measurement<long>(value(q.Counts))] : [];
+        => _queue is { Counts: { } counts } ? [new Measurement<long>(value(counts))] : [];
 
     private IEnumerable<Measurement<double>> ObserveOldest()
-        => _queue is { } q ? [new Measurement<double>(q.Counts.OldestDueAt is { } due ? Math.Max(0, (q.At - due).TotalSeconds) : 0)] : [];
+        => _queue is { } q ? [new Measurement<double>(q.OldestDueAge.TotalSeconds)] : [];
 
-    private sealed record QueueSample(WebhookQueueCounts Counts, DateTimeOffset At);
+    private sealed record QueueSample(WebhookQueueCounts? Counts, TimeSpan OldestDueAge);
 }

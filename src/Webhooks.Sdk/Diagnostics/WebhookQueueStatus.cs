@@ -20,8 +20,8 @@ public sealed record WebhookQueueSnapshot
     /// <summary>Gets the queue counts, or <see langword="null"/> when the store cannot count (it does not implement <see cref="IWebhookQueueStatisticsStore"/>).</summary>
     public WebhookQueueCounts? Counts { get; init; }
 
-    /// <summary>Gets the age of the oldest due pending delivery (zero when none is due), or <see langword="null"/> when the store cannot count.</summary>
-    public TimeSpan? OldestDueAge { get; init; }
+    /// <summary>Gets the age of the oldest due pending delivery (zero when none is due).</summary>
+    public required TimeSpan OldestDueAge { get; init; }
 
     /// <summary>Gets a value indicating whether the hosted dispatcher runs in this process.</summary>
     public required bool DispatcherEnabled { get; init; }

@@ -27,7 +27,7 @@ public class WebhookTracingTests
     }
 
     [TestCase("memory")]
-    [TestCase("sqlite", Ignore = "The SQLite store does not persist StoredEvent.TraceContext yet")]
+    [TestCase("sqlite")]
     public async Task Attempts_RetriedByANewHostOnTheSameStore_AreChildrenOfThePublishSpan(string storeKind)
     {
         using var capture = new SpanCapture();
