@@ -66,14 +66,13 @@ public static class WebhooksServiceCollectionExtensions
         services.TryAddSingleton<DeliverySender>();
         services.TryAddSingleton<DeliveryProcessor>();
         services.TryAddSingleton<EventCache>();
-        services.TryAddSingleton<DestinationRateLimiter>();
+        services.TryAddSingleton<InstanceShare>();
         services.TryAddSingleton<WebhookMetrics>();
         services.TryAddSingleton<DispatcherHeartbeat>();
         services.TryAddSingleton<OperationalEvents>();
         services.TryAddSingleton<IWebhookQueueStatus, QueueStatus>();
         services.TryAddSingleton<DispatchSignal>();
         services.TryAddSingleton<IWebhookDispatchSignal>(sp => sp.GetRequiredService<DispatchSignal>());
-        services.TryAddSingleton<WebhookCore>();
         services.TryAddSingleton<IWebhookPublisher, WebhookPublisher>();
         services.TryAddSingleton<IWebhookDestinationManager, WebhookDestinationManager>();
         services.TryAddSingleton<IWebhookDeliveryLog, WebhookDeliveryLog>();
