@@ -24,6 +24,7 @@ catch (ArgumentException ex)
     return 2;
 }
 
+using var metrics = new MetricsSummary(); // the last line of output comes from the library's meter
 await using var receiver = arguments.Url is null ? await LocalWebhookReceiver.StartAsync() : null;
 
 var builder = Host.CreateApplicationBuilder();
@@ -90,4 +91,5 @@ catch (Exception ex) when (ex is WebhookValidationException or WebhookUrlRefused
 var deliveries = await QuickstartSetup.WaitForFinalAsync(log, deliveryIds, arguments.Timeout);
 await QuickstartSetup.PrintAsync(log, destinations, deliveries);
 await host.StopAsync();
+Console.WriteLine(metrics.Summarize());
 return deliveries.All(d => d.Status == WebhookDeliveryStatus.Succeeded) ? 0 : 1;

@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Webhooks.Sdk.Destinations;
+using Webhooks.Sdk.Diagnostics;
 using Webhooks.Sdk.Internal;
 using Webhooks.Sdk.Storage;
 
@@ -30,6 +31,7 @@ internal sealed class DeliveryProcessor
     private static readonly TimeSpan DefaultThrottleWait = TimeSpan.FromSeconds(1);
     private static readonly TimeSpan HalfOpenWait = TimeSpan.FromMilliseconds(500);
     private readonly System.Collections.Concurrent.ConcurrentDictionary<(string Tenant, string Id), DateTimeOffset> _throttledUntil = new();
+    private readonly OperationalEvents _operational;
 
     public DeliveryProcessor(
         IWebhookStore store,
@@ -41,7 +43,8 @@ internal sealed class DeliveryProcessor
         TimeProvider time,
         IOptions<WebhooksOptions> options,
         ILogger<DeliveryProcessor> logger,
-        WebhookMetrics metrics)
+        WebhookMetrics metrics,
+        OperationalEvents operational)
     {
         _store = store;
         _sender = sender;
@@ -53,6 +56,7 @@ internal sealed class DeliveryProcessor
         _options = options.Value;
         _logger = logger;
         _metrics = metrics;
+        _operational = operational;
     }
 
     /// <summary>Processes one leased delivery.</summary>
@@ -63,6 +67,7 @@ internal sealed class DeliveryProcessor
     public async Task ProcessAsync(LeasedDelivery leased, DestinationRuntime? destination, string? unreadable, CancellationToken cancellationToken)
     {
         var delivery = leased.Delivery;
+        using var logScope = DeliveryLogScope.Begin(_logger, delivery);
         if (unreadable is not null)
         {
             // The destination's own deliveries fail with the reason, within their retry budget (the key may come back).
@@ -75,6 +80,7 @@ internal sealed class DeliveryProcessor
         {
             var why = destination is null ? "The destination was deleted." : "The destination is disabled: " + (destination.Record.DisabledReason ?? "by hand") + ".";
             await CompleteAsync(leased, null, WebhookDeliveryStatus.Failed, why, cancellationToken).ConfigureAwait(false);
+            _metrics.RecordExhausted(destination?.Config.Format, delivery.DestinationId, destination is null ? "destination_deleted" : "destination_disabled");
             return;
         }
 
@@ -97,6 +103,7 @@ internal sealed class DeliveryProcessor
                 if (wait is null)
                 {
                     await PostponeAsync(leased, availableAt, "rate limit", cancellationToken).ConfigureAwait(false);
+                    _metrics.RecordPostponed(destination.Config.Format, destination.Id, "rate_limit");
                     return;
                 }
 
@@ -109,7 +116,12 @@ internal sealed class DeliveryProcessor
             var cached = _events.Get(leased.Event);
             correlation = await CorrelationFlow.BeginAsync(_store, destination, cached.Event, cancellationToken).ConfigureAwait(false);
             var runId = await DeliveryRunId.ComputeAsync(_store, delivery, destination, attemptNumber, cancellationToken).ConfigureAwait(false);
-            outcome = correlation.Classify(await _sender.SendAsync(destination, cached, attemptNumber, correlation.CorrelationId, useBreaker: true, cancellationToken, correlation.Capture, runId).ConfigureAwait(false));
+            using (var span = WebhookTelemetry.StartAttempt(leased, destination, attemptNumber))
+            {
+                WebhookTracePropagator.Suppressed = !destination.Config.PropagateTraceContext;
+                outcome = correlation.Classify(await _sender.SendAsync(destination, cached, attemptNumber, correlation.CorrelationId, useBreaker: true, cancellationToken, correlation.Capture, runId).ConfigureAwait(false));
+                WebhookTelemetry.SetOutcome(span, outcome);
+            }
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
@@ -129,6 +141,7 @@ internal sealed class DeliveryProcessor
             // Until the break ends, or (half-open, a probe in flight) shortly: the backlog drains as soon as the probe succeeds.
             var breakLeft = outcome.BreakerRetryAfter is { } left && left > TimeSpan.Zero ? left : HalfOpenWait;
             await PostponeAsync(leased, _time.GetUtcNow() + breakLeft, "circuit breaker open", cancellationToken).ConfigureAwait(false);
+            _metrics.RecordPostponed(destination.Config.Format, destination.Id, "circuit_open");
             return;
         }
 
@@ -191,7 +204,7 @@ internal sealed class DeliveryProcessor
             Log.DeliveryFailed(_logger, delivery.Id, delivery.DestinationId, destination is null ? "-" : Redaction.Url(destination.Url), attemptNumber, result.StatusCode, result.Error);
         }
 
-        _metrics.RecordAttempt(destination?.Public.Format ?? "unknown", result.Success, outcome.Duration);
+        _metrics.RecordAttempt(destination?.Config.Format ?? "unknown", delivery.DestinationId, result, status switch { WebhookDeliveryStatus.Succeeded => "success", WebhookDeliveryStatus.Pending => "retry", _ => "exhausted" }, outcome.Duration);
         var completed = await _store.CompleteAsync(
             new DeliveryCompletion
             {
@@ -225,25 +238,58 @@ internal sealed class DeliveryProcessor
                 cancellationToken).ConfigureAwait(false);
         }
 
-        if (status == WebhookDeliveryStatus.Failed && completed)
+        if (completed)
         {
-            var failed = DeliveryMapping.ToPublic(delivery with
-            {
-                Status = status,
-                AttemptCount = attemptNumber,
-                CompletedAt = now,
-                LastError = result.Error,
-                LastStatusCode = result.StatusCode,
-            });
-            await NotifyAsync((o, ct) => o.OnDeliveryFailedAsync(failed, ct), cancellationToken).ConfigureAwait(false);
+            await ReportAsync(delivery, destination, status, attemptNumber, result, dueAt, now, cancellationToken).ConfigureAwait(false);
         }
 
         if (health is { JustDisabled: true })
         {
             Log.DestinationDisabled(_logger, health.Destination.Id, health.Destination.TenantId, health.Destination.DisabledReason ?? "unknown");
             var disabled = _mapper.ToRuntime(health.Destination).Masked;
-            await NotifyAsync((o, ct) => o.OnDestinationDisabledAsync(disabled, ct), cancellationToken).ConfigureAwait(false);
+            await _operational.DestinationDisabledAsync(disabled, cancellationToken).ConfigureAwait(false);
         }
+    }
+
+    /// <summary>Counts a finished attempt's delivery outcome and raises the operational moments (failing, exhausted, recovered).</summary>
+    private async Task ReportAsync(DeliveryRecord delivery, DestinationRuntime? destination, WebhookDeliveryStatus status, int attemptNumber, WebhookAttemptResult result, DateTimeOffset dueAt, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        var failing = _operational.FailingAfterAttempts;
+        var reported = status switch
+        {
+            WebhookDeliveryStatus.Succeeded => attemptNumber > failing,
+            WebhookDeliveryStatus.Pending => attemptNumber == failing,
+            _ => true,
+        };
+        if (status == WebhookDeliveryStatus.Succeeded)
+        {
+            _metrics.RecordSucceeded(destination?.Config.Format ?? "unknown", delivery.DestinationId, now - delivery.CreatedAt);
+        }
+        else if (status == WebhookDeliveryStatus.Failed)
+        {
+            _metrics.RecordExhausted(destination?.Config.Format, delivery.DestinationId, result.Gone ? "gone" : "attempts_exhausted");
+        }
+
+        if (!reported)
+        {
+            return;
+        }
+
+        var view = DeliveryMapping.ToPublic(delivery with
+        {
+            Status = status,
+            AttemptCount = attemptNumber,
+            DueAt = dueAt,
+            CompletedAt = status == WebhookDeliveryStatus.Pending ? null : now,
+            LastError = result.Error,
+            LastStatusCode = result.StatusCode,
+        });
+        await (status switch
+        {
+            WebhookDeliveryStatus.Succeeded => _operational.DeliveryRecoveredAsync(delivery.TenantId, view, cancellationToken),
+            WebhookDeliveryStatus.Pending => _operational.DeliveryFailingAsync(delivery.TenantId, view, cancellationToken),
+            _ => _operational.DeliveryExhaustedAsync(delivery.TenantId, view, cancellationToken),
+        }).ConfigureAwait(false);
     }
 
     private async Task PostponeAsync(LeasedDelivery leased, DateTimeOffset dueAt, string why, CancellationToken cancellationToken)

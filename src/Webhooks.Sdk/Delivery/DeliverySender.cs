@@ -8,6 +8,7 @@ using Polly;
 using Polly.CircuitBreaker;
 using Polly.Timeout;
 using Webhooks.Sdk.Destinations;
+using Webhooks.Sdk.Diagnostics;
 using Webhooks.Sdk.Internal;
 
 namespace Webhooks.Sdk.Delivery;
@@ -61,6 +62,7 @@ internal sealed class DeliverySender
     private readonly IWebhookUrlPolicy _urlPolicy;
     private readonly WebhooksOptions _options;
     private readonly string _userAgent;
+    private readonly WebhookMetrics _metrics;
 
     public DeliverySender(
         IHttpClientFactory httpClientFactory,
@@ -69,10 +71,12 @@ internal sealed class DeliverySender
         TransportRegistry transports,
         TimeProvider time,
         IOptions<WebhooksOptions> options,
-        IWebhookUrlPolicy urlPolicy)
+        IWebhookUrlPolicy urlPolicy,
+        WebhookMetrics metrics)
     {
         _urlPolicy = urlPolicy;
         _httpClientFactory = httpClientFactory;
+        _metrics = metrics;
         _formatters = formatters;
         _authenticators = authenticators;
         _transports = transports;
@@ -354,6 +358,12 @@ internal sealed class DeliverySender
     private ResiliencePipeline<WebhookAttemptResult> GetPipeline(DestinationRuntime destination)
         => destination.State is { } state ? state.Pipeline(d => BuildPipeline(d, withBreaker: true)) : BuildPipeline(destination, withBreaker: true);
 
+    private ValueTask Transition(string destinationId, string state)
+    {
+        _metrics.RecordBreaker(destinationId, state);
+        return ValueTask.CompletedTask;
+    }
+
     private ResiliencePipeline<WebhookAttemptResult> BuildPipeline(DestinationRuntime destination, bool withBreaker)
     {
         var health = _options.Health;
@@ -370,6 +380,9 @@ internal sealed class DeliverySender
                 // the breaker, and a half-open probe that meets one closes it instead of re-opening it for a full break.
                 ShouldHandle = static args => ValueTask.FromResult(args.Outcome.Exception is TimeoutRejectedException
                     || (args.Outcome.Result is { Success: false } r && !IsThrottle(r) && (r.StatusCode is null or >= 500 or 408))),
+                OnOpened = _ => Transition(destination.Id, "open"),
+                OnHalfOpened = _ => Transition(destination.Id, "half_open"),
+                OnClosed = _ => Transition(destination.Id, "closed"),
             });
         }
 

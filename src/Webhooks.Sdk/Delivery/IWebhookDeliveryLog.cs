@@ -204,21 +204,60 @@ public interface IWebhookDispatchSignal
     void Notify();
 }
 
-/// <summary>Observes destination health; register with <c>AddObserver&lt;T&gt;()</c>.</summary>
+/// <summary>
+/// Observes the library's operational moments in-process; register with <c>AddObserver&lt;T&gt;()</c>. The same moments
+/// are published as operational events (<see cref="WebhookOperationalEvents"/>). Every method has an empty default, and
+/// a failing observer is logged and does not stop delivery.
+/// </summary>
 public interface IWebhookObserver
 {
-    /// <summary>Called after a destination was disabled automatically (too many consecutive failures, or 410 Gone).</summary>
+    /// <summary>Called after a destination was created.</summary>
     /// <param name="destination">The destination as it is now.</param>
+    /// <param name="cancellationToken">The cancellation token.</param>
+    /// <returns>A task.</returns>
+    ValueTask OnDestinationCreatedAsync(WebhookDestination destination, CancellationToken cancellationToken) => ValueTask.CompletedTask;
+
+    /// <summary>Called after a destination's settings were changed.</summary>
+    /// <param name="destination">The destination as it is now.</param>
+    /// <param name="cancellationToken">The cancellation token.</param>
+    /// <returns>A task.</returns>
+    ValueTask OnDestinationUpdatedAsync(WebhookDestination destination, CancellationToken cancellationToken) => ValueTask.CompletedTask;
+
+    /// <summary>Called after a destination was deleted.</summary>
+    /// <param name="destination">The destination as it was before.</param>
+    /// <param name="cancellationToken">The cancellation token.</param>
+    /// <returns>A task.</returns>
+    ValueTask OnDestinationDeletedAsync(WebhookDestination destination, CancellationToken cancellationToken) => ValueTask.CompletedTask;
+
+    /// <summary>Called after a destination was enabled.</summary>
+    /// <param name="destination">The destination as it is now.</param>
+    /// <param name="cancellationToken">The cancellation token.</param>
+    /// <returns>A task.</returns>
+    ValueTask OnDestinationEnabledAsync(WebhookDestination destination, CancellationToken cancellationToken) => ValueTask.CompletedTask;
+
+    /// <summary>Called after a destination was disabled: by hand, or automatically (too many consecutive failures, or 410 Gone).</summary>
+    /// <param name="destination">The destination as it is now (<see cref="WebhookDestination.DisabledReason"/> says why).</param>
     /// <param name="cancellationToken">The cancellation token.</param>
     /// <returns>A task.</returns>
     ValueTask OnDestinationDisabledAsync(WebhookDestination destination, CancellationToken cancellationToken) => ValueTask.CompletedTask;
 
-    /// <summary>Called after a delivery failed for good (retries exhausted).</summary>
+    /// <summary>Called when a delivery has failed <c>OperationalEvents.FailingAfterAttempts</c> attempts and will be retried.</summary>
+    /// <param name="delivery">The delivery.</param>
+    /// <param name="cancellationToken">The cancellation token.</param>
+    /// <returns>A task.</returns>
+    ValueTask OnDeliveryFailingAsync(WebhookDelivery delivery, CancellationToken cancellationToken) => ValueTask.CompletedTask;
+
+    /// <summary>Called after a delivery failed for good (retries exhausted, or 410 Gone): it is dead-lettered.</summary>
     /// <param name="delivery">The delivery.</param>
     /// <param name="cancellationToken">The cancellation token.</param>
     /// <returns>A task.</returns>
     ValueTask OnDeliveryFailedAsync(WebhookDelivery delivery, CancellationToken cancellationToken) => ValueTask.CompletedTask;
 
+    /// <summary>Called when a delivery that was reported failing succeeded.</summary>
+    /// <param name="delivery">The delivery.</param>
+    /// <param name="cancellationToken">The cancellation token.</param>
+    /// <returns>A task.</returns>
+    ValueTask OnDeliveryRecoveredAsync(WebhookDelivery delivery, CancellationToken cancellationToken) => ValueTask.CompletedTask;
     /// <summary>
     /// Called when a stored destination cannot be read (for example its secrets no longer decrypt after a key change).
     /// Its deliveries fail with <paramref name="reason"/> within their retry budget; other destinations are not held up.

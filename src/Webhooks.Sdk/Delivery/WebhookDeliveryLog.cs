@@ -7,23 +7,25 @@ internal sealed class WebhookDeliveryLog : IWebhookDeliveryLog
     private readonly IWebhookStore _store;
     private readonly DispatchSignal _signal;
     private readonly TimeProvider _time;
+    private readonly Diagnostics.WebhookMetrics _metrics;
 
-    public WebhookDeliveryLog(IWebhookStore store, DispatchSignal signal, TimeProvider time)
-        : this(store, signal, time, WebhookTenant.Default)
+    public WebhookDeliveryLog(IWebhookStore store, DispatchSignal signal, TimeProvider time, Diagnostics.WebhookMetrics metrics)
+        : this(store, signal, time, metrics, WebhookTenant.Default)
     {
     }
 
-    private WebhookDeliveryLog(IWebhookStore store, DispatchSignal signal, TimeProvider time, string tenantId)
+    private WebhookDeliveryLog(IWebhookStore store, DispatchSignal signal, TimeProvider time, Diagnostics.WebhookMetrics metrics, string tenantId)
     {
         _store = store;
         _signal = signal;
         _time = time;
+        _metrics = metrics;
         TenantId = tenantId;
     }
 
     public string TenantId { get; }
 
-    public IWebhookDeliveryLog ForTenant(string tenantId) => new WebhookDeliveryLog(_store, _signal, _time, WebhookTenant.Validate(tenantId));
+    public IWebhookDeliveryLog ForTenant(string tenantId) => new WebhookDeliveryLog(_store, _signal, _time, _metrics, WebhookTenant.Validate(tenantId));
 
     public async Task<WebhookDelivery> GetAsync(string deliveryId, CancellationToken cancellationToken = default)
     {
@@ -92,7 +94,8 @@ internal sealed class WebhookDeliveryLog : IWebhookDeliveryLog
             throw new InvalidOperationException($"Webhook delivery '{deliveryId}' was a test delivery; send another test instead.");
         }
 
-        await _store.RequeueDeliveryAsync(TenantId, deliveryId, _time.GetUtcNow(), cancellationToken).ConfigureAwait(false);
+        var requeued = await _store.RequeueDeliveryAsync(TenantId, deliveryId, _time.GetUtcNow(), cancellationToken).ConfigureAwait(false);
+        _metrics.RecordRedelivered(requeued ? 1 : 0);
         _signal.Notify();
     }
 
@@ -104,6 +107,7 @@ internal sealed class WebhookDeliveryLog : IWebhookDeliveryLog
         var count = await _store.RequeueFailedAsync(TenantId, destinationId, since, _time.GetUtcNow(), cancellationToken).ConfigureAwait(false);
         if (count > 0)
         {
+            _metrics.RecordRedelivered(count);
             _signal.Notify();
         }
 

@@ -3,6 +3,7 @@ using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Webhooks.Sdk.Destinations;
+using Webhooks.Sdk.Diagnostics;
 using Webhooks.Sdk.Storage;
 
 namespace Webhooks.Sdk.Delivery;
@@ -27,6 +28,7 @@ internal sealed class WebhookDispatcher : BackgroundService
     private readonly TimeProvider _time;
     private readonly WebhookDispatcherOptions _options;
     private readonly ILogger _logger;
+    private readonly DispatcherHeartbeat _heartbeat;
     private readonly ConcurrentDictionary<Task, byte> _inFlight = new();
     private readonly ConcurrentDictionary<string, LeaseHandle> _held = new(StringComparer.Ordinal);
     private readonly string _instanceId = Environment.MachineName + ":" + Environment.ProcessId.ToString(System.Globalization.CultureInfo.InvariantCulture) + ":" + Guid.NewGuid().ToString("N")[..8];
@@ -39,7 +41,8 @@ internal sealed class WebhookDispatcher : BackgroundService
         InstanceShare instances,
         TimeProvider time,
         IOptions<WebhooksOptions> options,
-        ILogger<WebhookDispatcher> logger)
+        ILogger<WebhookDispatcher> logger,
+        DispatcherHeartbeat heartbeat)
     {
         _instances = instances;
         _store = store;
@@ -49,6 +52,7 @@ internal sealed class WebhookDispatcher : BackgroundService
         _time = time;
         _options = options.Value.Dispatcher;
         _logger = logger;
+        _heartbeat = heartbeat;
     }
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
@@ -66,6 +70,7 @@ internal sealed class WebhookDispatcher : BackgroundService
         {
             while (!stoppingToken.IsCancellationRequested)
             {
+                _heartbeat.Beat(_time.GetUtcNow());
                 await slots.WaitAsync(stoppingToken).ConfigureAwait(false);
                 var held = 1;
                 try

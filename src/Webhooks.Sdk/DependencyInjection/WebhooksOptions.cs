@@ -35,6 +35,12 @@ public sealed class WebhooksOptions
     /// <summary>Gets the history retention settings.</summary>
     public WebhookRetentionOptions Retention { get; set; } = new();
 
+    /// <summary>Gets the traces, metrics and queue statistics settings.</summary>
+    public WebhookTelemetryOptions Telemetry { get; set; } = new();
+
+    /// <summary>Gets the operational events settings.</summary>
+    public WebhookOperationalEventOptions OperationalEvents { get; set; } = new();
+
     /// <summary>Gets or sets the User-Agent sent with every request; <see langword="null"/> means <c>Webhooks.Sdk/&lt;version&gt;</c>.</summary>
     public string? UserAgent { get; set; }
 

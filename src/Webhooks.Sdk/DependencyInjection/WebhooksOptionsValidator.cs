@@ -38,6 +38,11 @@ internal sealed class WebhooksOptionsValidator : IValidateOptions<WebhooksOption
         Range("Retention.HistoryRetention", options.Retention.HistoryRetention.TotalHours, 1, 24 * 3650, " h");
         Range("Retention.PurgeInterval", options.Retention.PurgeInterval.TotalSeconds, 1, 86_400 * 7, " s");
         Range("Retention.PurgeBatchSize", options.Retention.PurgeBatchSize, 1, 100_000);
+        Range("OperationalEvents.FailingAfterAttempts", options.OperationalEvents.FailingAfterAttempts, 1, 100);
+        if (options.Telemetry.QueueStatisticsInterval != TimeSpan.Zero)
+        {
+            Range("Telemetry.QueueStatisticsInterval", options.Telemetry.QueueStatisticsInterval.TotalSeconds, 1, 3600, " s");
+        }
         if (options.Safety.Proxy is { IsAbsoluteUri: false })
         {
             errors.Add("Safety.Proxy must be an absolute URI.");

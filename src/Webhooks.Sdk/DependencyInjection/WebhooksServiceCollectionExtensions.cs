@@ -9,6 +9,7 @@ using Webhooks.Sdk.Auth;
 using Webhooks.Sdk.Delivery;
 using Webhooks.Sdk.Destinations;
 using Webhooks.Sdk.DependencyInjection;
+using Webhooks.Sdk.Diagnostics;
 using Webhooks.Sdk.Formatting;
 using Webhooks.Sdk.Internal;
 using Webhooks.Sdk.Routing;
@@ -67,6 +68,9 @@ public static class WebhooksServiceCollectionExtensions
         services.TryAddSingleton<EventCache>();
         services.TryAddSingleton<InstanceShare>();
         services.TryAddSingleton<WebhookMetrics>();
+        services.TryAddSingleton<DispatcherHeartbeat>();
+        services.TryAddSingleton<OperationalEvents>();
+        services.TryAddSingleton<IWebhookQueueStatus, QueueStatus>();
         services.TryAddSingleton<DispatchSignal>();
         services.TryAddSingleton<IWebhookDispatchSignal>(sp => sp.GetRequiredService<DispatchSignal>());
         services.TryAddSingleton<IWebhookPublisher, WebhookPublisher>();
@@ -80,6 +84,7 @@ public static class WebhooksServiceCollectionExtensions
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IHostedService, WebhooksStartup>());
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IHostedService, WebhookDispatcher>());
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IHostedService, HistoryPurger>());
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IHostedService, QueueStatisticsRefresher>());
         return builder;
     }
 

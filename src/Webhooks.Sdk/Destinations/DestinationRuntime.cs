@@ -264,6 +264,7 @@ internal sealed class DestinationMapper : IDisposable
         BodyTemplate = config.BodyTemplate,
         Correlation = config.Correlation,
         OrderedDelivery = config.OrderedDelivery || config.Correlation is not null,
+        PropagateTraceContext = config.PropagateTraceContext,
         CreatedAt = record.CreatedAt,
         UpdatedAt = record.UpdatedAt,
         LastSuccessAt = record.LastSuccessAt,

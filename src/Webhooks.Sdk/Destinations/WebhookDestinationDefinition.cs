@@ -73,6 +73,13 @@ public sealed class WebhookDestinationDefinition
     /// </summary>
     /// <value>The default value is <see langword="false"/>.</value>
     public bool OrderedDelivery { get; set; }
+
+    /// <summary>
+    /// Gets or sets a value indicating whether requests carry the W3C trace context (<c>traceparent</c>, <c>tracestate</c>)
+    /// of the attempt, so the receiver's traces join the sender's. Turn it off for a receiver that must not learn trace ids.
+    /// </summary>
+    /// <value>The default value is <see langword="true"/>.</value>
+    public bool PropagateTraceContext { get; set; } = true;
 }
 
 /// <summary>A per-destination rate limit: a token bucket refilled at <paramref name="PerSecond"/> holding at most <paramref name="Burst"/> tokens.</summary>

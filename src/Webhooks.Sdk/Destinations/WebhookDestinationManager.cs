@@ -1,6 +1,7 @@
 using System.Text.Json;
 using Microsoft.Extensions.Options;
 using Webhooks.Sdk.Delivery;
+using Webhooks.Sdk.Diagnostics;
 using Webhooks.Sdk.Internal;
 using Webhooks.Sdk.Storage;
 
@@ -19,6 +20,7 @@ internal sealed class WebhookDestinationManager : IWebhookDestinationManager
     private readonly DispatchSignal _signal;
     private readonly TimeProvider _time;
     private readonly WebhooksOptions _options;
+    private readonly OperationalEvents _operational;
 
     public WebhookDestinationManager(
         IWebhookStore store,
@@ -30,7 +32,8 @@ internal sealed class WebhookDestinationManager : IWebhookDestinationManager
         IWebhookUrlPolicy urlPolicy,
         DispatchSignal signal,
         TimeProvider time,
-        IOptions<WebhooksOptions> options)
+        IOptions<WebhooksOptions> options,
+        OperationalEvents operational)
     {
         _store = store;
         _mapper = mapper;
@@ -42,6 +45,7 @@ internal sealed class WebhookDestinationManager : IWebhookDestinationManager
         _signal = signal;
         _time = time;
         _options = options.Value;
+        _operational = operational;
         TenantId = WebhookTenant.Default;
     }
 
@@ -57,6 +61,7 @@ internal sealed class WebhookDestinationManager : IWebhookDestinationManager
         _signal = other._signal;
         _time = other._time;
         _options = other._options;
+        _operational = other._operational;
         TenantId = tenantId;
     }
 
@@ -90,7 +95,9 @@ internal sealed class WebhookDestinationManager : IWebhookDestinationManager
                 throw new InvalidOperationException($"Tenant '{TenantId}' already has {max} destinations; the limit is {max} (MaxDestinationsPerTenant).");
         }
 
-        return _mapper.ToRuntime(record with { Version = 1 }).Masked;
+        var created = _mapper.ToRuntime(record with { Version = 1 }).Masked;
+        await _operational.DestinationCreatedAsync(created, cancellationToken).ConfigureAwait(false);
+        return created;
     }
 
     public async Task<WebhookDestination> GetAsync(string id, CancellationToken cancellationToken = default)
@@ -167,6 +174,7 @@ internal sealed class WebhookDestinationManager : IWebhookDestinationManager
         d.BodyTemplate = update.BodyTemplate is null ? d.BodyTemplate : update.BodyTemplate.Length == 0 ? null : update.BodyTemplate;
         d.Correlation = update.RemoveCorrelation ? null : update.Correlation ?? d.Correlation;
         d.OrderedDelivery = update.OrderedDelivery ?? d.OrderedDelivery;
+        d.PropagateTraceContext = update.PropagateTraceContext ?? d.PropagateTraceContext;
         if (update.Auth is { } auth)
         {
             d.Auth = string.Equals(auth.Kind, current.Auth.Kind, StringComparison.OrdinalIgnoreCase)
@@ -188,18 +196,25 @@ internal sealed class WebhookDestinationManager : IWebhookDestinationManager
             ReplaceAuth = update.Auth is not null,
             ProtectedAuth = update.Auth is null ? null : _mapper.ProtectAuth(d.Auth),
         };
-        return await SaveAsync(change, cancellationToken).ConfigureAwait(false);
+        var updated = await SaveAsync(change, cancellationToken).ConfigureAwait(false);
+        await _operational.DestinationUpdatedAsync(updated, cancellationToken).ConfigureAwait(false);
+        return updated;
     }
 
     public async Task DeleteAsync(string id, CancellationToken cancellationToken = default)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(id);
+        var before = await _store.GetDestinationAsync(TenantId, id, cancellationToken).ConfigureAwait(false);
         if (!await _store.DeleteDestinationAsync(TenantId, id, cancellationToken).ConfigureAwait(false))
         {
             throw WebhookNotFoundException.Destination(TenantId, id);
         }
 
         _mapper.Forget(TenantId, id);
+        if (before is not null)
+        {
+            await _operational.DestinationDeletedAsync(_mapper.ToRuntime(before).Masked, cancellationToken).ConfigureAwait(false);
+        }
     }
 
     public async Task ClearCorrelationIdAsync(string id, string correlationKey, CancellationToken cancellationToken = default)
@@ -214,6 +229,11 @@ internal sealed class WebhookDestinationManager : IWebhookDestinationManager
         var current = await GetRuntimeAsync(id, cancellationToken).ConfigureAwait(false);
         var saved = await SaveAsync(new DestinationChange { TenantId = TenantId, Id = id, At = NextUpdateTime(current.Record), Enabled = true }, cancellationToken).ConfigureAwait(false);
         _signal.Notify();
+        if (!current.Record.Enabled)
+        {
+            await _operational.DestinationEnabledAsync(saved, cancellationToken).ConfigureAwait(false);
+        }
+
         return saved;
     }
 
@@ -221,7 +241,13 @@ internal sealed class WebhookDestinationManager : IWebhookDestinationManager
     {
         var current = await GetRuntimeAsync(id, cancellationToken).ConfigureAwait(false);
         var change = new DestinationChange { TenantId = TenantId, Id = id, At = NextUpdateTime(current.Record), Enabled = false, DisabledReason = string.IsNullOrWhiteSpace(reason) ? "Disabled by hand." : reason };
-        return await SaveAsync(change, cancellationToken).ConfigureAwait(false);
+        var saved = await SaveAsync(change, cancellationToken).ConfigureAwait(false);
+        if (current.Record.Enabled)
+        {
+            await _operational.DestinationDisabledAsync(saved, cancellationToken).ConfigureAwait(false);
+        }
+
+        return saved;
     }
 
     public async Task<WebhookTestResult> TestAsync(string id, WebhookTestRequest? request = null, CancellationToken cancellationToken = default)
@@ -292,6 +318,7 @@ internal sealed class WebhookDestinationManager : IWebhookDestinationManager
     private async Task<(WebhookTestResult Result, AttemptOutcome Outcome)> SendTestAsync(DestinationRuntime destination, WebhookEvent evt, CancellationToken cancellationToken)
     {
         var cached = new CachedEvent(evt, Formatting.EnvelopeSerializer.Serialize(evt));
+        WebhookTracePropagator.Suppressed = !destination.Config.PropagateTraceContext;
         var outcome = await _sender.SendAsync(destination, cached, attemptNumber: 1, correlationId: null, useBreaker: false, cancellationToken).ConfigureAwait(false);
         var r = outcome.Result;
         return (new WebhookTestResult
@@ -308,7 +335,7 @@ internal sealed class WebhookDestinationManager : IWebhookDestinationManager
     private WebhookEvent BuildTestEvent(DestinationRuntime destination, WebhookTestRequest? request)
     {
         var type = request?.EventType
-            ?? _catalog.List().FirstOrDefault(t => destination.Subscriptions.Matches(t.Name))?.Name
+            ?? _catalog.List().FirstOrDefault(t => OperationalEvents.Receives(destination, t.Name))?.Name
             ?? TestEventType;
         var data = request?.Data
             ?? _catalog.Find(type)?.Example

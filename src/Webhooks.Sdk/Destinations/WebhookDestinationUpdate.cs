@@ -53,4 +53,7 @@ public sealed class WebhookDestinationUpdate
 
     /// <summary>Gets or sets the new ordered-delivery flag.</summary>
     public bool? OrderedDelivery { get; set; }
+
+    /// <summary>Gets or sets the new trace-context flag (<see cref="WebhookDestinationDefinition.PropagateTraceContext"/>).</summary>
+    public bool? PropagateTraceContext { get; set; }
 }

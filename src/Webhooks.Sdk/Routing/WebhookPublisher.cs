@@ -1,5 +1,6 @@
 using Webhooks.Sdk.Delivery;
 using Webhooks.Sdk.Destinations;
+using Webhooks.Sdk.Diagnostics;
 using Webhooks.Sdk.Formatting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -85,7 +86,7 @@ internal sealed class WebhookPublisher : IWebhookPublisher
                 // Queue its delivery anyway (from the plain settings): the dispatcher fails it with the reason, so
                 // nothing is silently dropped, and it is sent if the key comes back within the retry budget.
                 Delivery.Log.DestinationUnreadable(_logger, ex, record.Id, TenantId);
-                if (_mapper.RouteWithoutSecrets(record) is { } route && route.Subscriptions.Matches(evt.Type))
+                if (_mapper.RouteWithoutSecrets(record) is { } route && route.Subscriptions.Matches(evt.Type) && !WebhookOperationalEvents.IsOperational(evt.Type))
                 {
                     targets.Add(new Target(record.Id, route.Ordered, route.RetryCount));
                 }
@@ -93,7 +94,7 @@ internal sealed class WebhookPublisher : IWebhookPublisher
                 continue;
             }
 
-            if (destination.Subscriptions.Matches(evt.Type))
+            if (OperationalEvents.Accepts(options, destination, evt.Type))
             {
                 targets.Add(Target.Of(destination));
             }
@@ -169,6 +170,7 @@ internal sealed class WebhookPublisher : IWebhookPublisher
 
     private async Task<PublishResult> EnqueueAsync(WebhookEvent evt, byte[] envelope, List<Target> targets, object? transaction, CancellationToken cancellationToken)
     {
+        using var activity = WebhookTelemetry.StartPublish(TenantId, evt.Id!, evt.Type);
         var now = _time.GetUtcNow();
         var deliveries = new DeliveryRecord[targets.Count];
         var queued = new QueuedDelivery[targets.Count];
@@ -201,11 +203,12 @@ internal sealed class WebhookPublisher : IWebhookPublisher
                 Type = evt.Type,
                 OccurredAt = evt.OccurredAt!.Value,
                 Json = EventSerialization.Serialize(evt),
-                TraceContext = System.Diagnostics.Activity.Current?.Id,
+                TraceContext = WebhookTelemetry.CaptureContext(),
             };
             await _store.EnqueueAsync(new EnqueueBatch { Event = stored, Deliveries = deliveries, Transaction = transaction }, cancellationToken).ConfigureAwait(false);
             _events.Add(TenantId, evt, envelope);
-            _metrics.RecordQueued(deliveries.Length);
+            WebhookTelemetry.SetPublished(activity, deliveries.Length);
+            targets.ForEach(d => _metrics.RecordPublished(d.Format, d.Id));
             _signal.Notify();
         }
 
@@ -214,8 +217,8 @@ internal sealed class WebhookPublisher : IWebhookPublisher
     }
 
     /// <summary>What enqueuing needs of a destination.</summary>
-    private sealed record Target(string Id, bool Ordered, int RetryCount)
+    private sealed record Target(string Id, bool Ordered, int RetryCount, string Format = "unknown")
     {
-        public static Target Of(DestinationRuntime d) => new(d.Id, d.Config.OrderedDelivery || d.Config.Correlation is not null, d.Config.RetryCount);
+        public static Target Of(DestinationRuntime d) => new(d.Id, d.Config.OrderedDelivery || d.Config.Correlation is not null, d.Config.RetryCount, d.Config.Format);
     }
 }

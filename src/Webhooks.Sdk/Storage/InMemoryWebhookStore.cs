@@ -4,7 +4,7 @@ namespace Webhooks.Sdk.Storage;
 /// The in-memory store: fast, and lost when the process ends. Good for tests, development and deliveries that may be
 /// lost; use the SQLite or PostgreSQL store for anything else. Thread-safe (one lock).
 /// </summary>
-public sealed class InMemoryWebhookStore : IWebhookStore
+public sealed class InMemoryWebhookStore : IWebhookStore, IWebhookQueueStatisticsStore
 {
     private readonly Lock _lock = new();
     private readonly Dictionary<(string Tenant, string Id), DestinationRecord> _destinations = [];
@@ -338,6 +338,34 @@ public sealed class InMemoryWebhookStore : IWebhookStore
             }
 
             return Task.FromResult(next);
+        }
+    }
+
+    /// <inheritdoc />
+    public Task<WebhookQueueCounts> GetQueueCountsAsync(DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        lock (_lock)
+        {
+            long pending = 0, retrying = 0, dead = 0;
+            DateTimeOffset? oldest = null;
+            foreach (var entry in _deliveries.Values)
+            {
+                var r = entry.Record;
+                if (r.Status == WebhookDeliveryStatus.Failed)
+                {
+                    dead++;
+                }
+                else if (r.Status == WebhookDeliveryStatus.Pending)
+                {
+                    _ = r.AttemptCount == 0 ? pending++ : retrying++;
+                    if (r.DueAt <= now && (oldest is null || r.DueAt < oldest))
+                    {
+                        oldest = r.DueAt;
+                    }
+                }
+            }
+
+            return Task.FromResult(new WebhookQueueCounts { Pending = pending, Retrying = retrying, Dead = dead, OldestDueAt = oldest });
         }
     }
 

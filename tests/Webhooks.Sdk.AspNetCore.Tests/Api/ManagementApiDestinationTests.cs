@@ -292,7 +292,9 @@ public class ManagementApiDestinationTests
     {
         using var types = await _host.Viewer.GetAsync("event-types");
         var typeList = (await types.ReadJsonAsync())["data"]!.AsArray();
-        typeList.Select(t => t!["name"]!.GetValue<string>()).Should().Equal("order.cancelled", "order.created");
+        typeList.Select(t => t!["name"]!.GetValue<string>()).Should().Equal(
+            new[] { "order.cancelled", "order.created" }.Concat(WebhookOperationalEvents.Definitions.Select(d => d.Name)).Order(StringComparer.Ordinal),
+            "the catalogue lists the application's types and the library's operational events, by name");
         typeList[1]!["description"]!.GetValue<string>().Should().Be("An order was placed.");
         typeList[1]!["example"]!["orderId"]!.GetValue<int>().Should().Be(42);
 
