@@ -38,6 +38,8 @@ internal sealed class DestinationConfig
 
     public bool OrderedDelivery { get; set; }
 
+    public JsonElement? Filter { get; set; }
+
     public static DestinationConfig From(WebhookDestinationDefinition d) => new()
     {
         Url = d.Url.Trim(),
@@ -53,6 +55,7 @@ internal sealed class DestinationConfig
         BodyTemplate = d.BodyTemplate,
         Correlation = d.Correlation,
         OrderedDelivery = d.OrderedDelivery,
+        Filter = d.Filter?.Clone(),
     };
 
     public static DestinationConfig Parse(string json)
@@ -79,5 +82,6 @@ internal sealed class DestinationConfig
         BodyTemplate = BodyTemplate,
         Correlation = Correlation,
         OrderedDelivery = OrderedDelivery,
+        Filter = Filter,
     };
 }

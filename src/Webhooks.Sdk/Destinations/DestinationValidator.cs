@@ -116,6 +116,11 @@ internal sealed partial class DestinationValidator
             }
         }
 
+        if (d.Filter is { } filter)
+        {
+            Routing.Filters.EventFilter.Compile(filter, "Filter", errors);
+        }
+
         formatter?.Validate(d, errors);
         Templates.TemplateValidation.Validate(d, errors);
 

@@ -97,6 +97,7 @@ internal sealed class WebhookDestinationManager : IWebhookDestinationManager
         d.BodyTemplate = update.BodyTemplate is null ? d.BodyTemplate : update.BodyTemplate.Length == 0 ? null : update.BodyTemplate;
         d.Correlation = update.RemoveCorrelation ? null : update.Correlation ?? d.Correlation;
         d.OrderedDelivery = update.OrderedDelivery ?? d.OrderedDelivery;
+        d.Filter = update.RemoveFilter ? null : update.Filter ?? d.Filter;
         if (update.Auth is { } auth)
         {
             d.Auth = string.Equals(auth.Kind, current.Auth.Kind, StringComparison.OrdinalIgnoreCase)

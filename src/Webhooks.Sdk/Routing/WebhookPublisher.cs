@@ -38,7 +38,7 @@ internal sealed class WebhookPublisher : IWebhookPublisher
         foreach (var record in records)
         {
             var destination = _core.Mapper.ToRuntime(record);
-            if (destination.Subscriptions.Matches(evt.Type))
+            if (destination.Accepts(evt))
             {
                 targets.Add(destination);
             }
