@@ -78,14 +78,14 @@ internal sealed class DeliveryProcessor
         var cached = _events.Get(leased.Event);
         var attemptNumber = delivery.AttemptCount + 1;
         var correlation = await CorrelationFlow.BeginAsync(_store, destination, cached.Event, cancellationToken).ConfigureAwait(false);
-        var outcome = await _sender.SendAsync(destination, cached, attemptNumber, correlation.CorrelationId, useBreaker: true, cancellationToken, correlation.Capture).ConfigureAwait(false);
+        var outcome = await _sender.SendAsync(destination, cached, attemptNumber, correlation.CorrelationId, useBreaker: true, cancellationToken, correlation.Capture, delivery.Id).ConfigureAwait(false);
         if (outcome.BreakerOpen)
         {
             await PostponeAsync(leased, _time.GetUtcNow() + _options.Health.BreakerBreakDuration, "circuit breaker open", cancellationToken).ConfigureAwait(false);
             return;
         }
 
-        var final = outcome.Result.Success || outcome.Result.Gone || attemptNumber >= delivery.MaxAttempts;
+        var final = outcome.Result.Success || outcome.Result.Gone || outcome.Result.Permanent || attemptNumber >= delivery.MaxAttempts;
         // The exchange happened: record it even when the host is stopping, or it would be sent again needlessly.
         await correlation.CompleteAsync(_store, destination, outcome, final, CancellationToken.None).ConfigureAwait(false);
 
@@ -116,7 +116,7 @@ internal sealed class DeliveryProcessor
             status = DeliveryStatus.Succeeded;
             Log.DeliverySucceeded(_logger, delivery.Id, destination.Id, result.StatusCode, attemptNumber, (long)outcome.Duration.TotalMilliseconds);
         }
-        else if (!result.Gone && attemptNumber < delivery.MaxAttempts)
+        else if (!result.Gone && !result.Permanent && attemptNumber < delivery.MaxAttempts)
         {
             status = DeliveryStatus.Pending;
             dueAt = now + RetrySchedule.Delay(_options.Retry, attemptNumber, result.RetryAfter, Random.Shared.NextDouble());

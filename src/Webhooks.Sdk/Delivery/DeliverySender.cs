@@ -70,7 +70,7 @@ internal sealed class DeliverySender
     public WebhookPayload Render(DestinationRuntime destination, CachedEvent cached, string? correlationId)
         => Formatting.PayloadRenderer.Render(_formatters.Get(destination.Config.Format), cached, destination.Public, correlationId);
 
-    public async Task<AttemptOutcome> SendAsync(DestinationRuntime destination, CachedEvent cached, int attemptNumber, string? correlationId, bool useBreaker, CancellationToken cancellationToken, ResponseCapture? capture = null)
+    public async Task<AttemptOutcome> SendAsync(DestinationRuntime destination, CachedEvent cached, int attemptNumber, string? correlationId, bool useBreaker, CancellationToken cancellationToken, ResponseCapture? capture = null, string? deliveryId = null)
     {
         var startedAt = _time.GetUtcNow();
         var stopwatch = Stopwatch.StartNew();
@@ -91,8 +91,8 @@ internal sealed class DeliverySender
         try
         {
             var result = await pipeline.ExecuteAsync(
-                static async (state, ct) => await state.self.SendOnceAsync(state.destination, state.cached, state.payload, state.url, state.attemptNumber, state.capture, ct).ConfigureAwait(false),
-                (self: this, destination, cached, payload, url, attemptNumber, capture),
+                static async (state, ct) => await state.self.SendOnceAsync(state.destination, state.cached, state.payload, state.url, state.attemptNumber, state.capture, state.deliveryId, ct).ConfigureAwait(false),
+                (self: this, destination, cached, payload, url, attemptNumber, capture, deliveryId),
                 cancellationToken).ConfigureAwait(false);
             return new AttemptOutcome(result, startedAt, stopwatch.Elapsed) { ResponseBody = capture?.Body };
         }
@@ -107,7 +107,7 @@ internal sealed class DeliverySender
         }
     }
 
-    private async ValueTask<WebhookAttemptResult> SendOnceAsync(DestinationRuntime destination, CachedEvent cached, WebhookPayload payload, Uri url, int attemptNumber, ResponseCapture? capture, CancellationToken cancellationToken)
+    private async ValueTask<WebhookAttemptResult> SendOnceAsync(DestinationRuntime destination, CachedEvent cached, WebhookPayload payload, Uri url, int attemptNumber, ResponseCapture? capture, string? deliveryId, CancellationToken cancellationToken)
     {
         if (url.Scheme is not ("http" or "https"))
         {
@@ -118,9 +118,23 @@ internal sealed class DeliverySender
 
             try
             {
-                return await transport.SendAsync(new WebhookTransportRequest { Url = url, Payload = payload, Destination = destination.Public, Auth = destination.Auth }, cancellationToken).ConfigureAwait(false);
+                var headers = await TransportHeadersAsync(destination, cached, payload, url, attemptNumber, cancellationToken).ConfigureAwait(false);
+                var request = new WebhookTransportRequest
+                {
+                    Url = url,
+                    Payload = payload,
+                    Destination = destination.Public,
+                    Auth = destination.Auth,
+                    Event = cached.Event,
+                    DeliveryId = deliveryId,
+                    AttemptNumber = attemptNumber,
+                    Headers = headers,
+                };
+                return await transport.SendAsync(request, cancellationToken).ConfigureAwait(false);
             }
+#pragma warning disable CA1031 // A transport's failure is recorded as a failed attempt, not a crash of the dispatcher.
             catch (Exception ex) when (ex is not OperationCanceledException)
+#pragma warning restore CA1031
             {
                 return new WebhookAttemptResult { Success = false, Error = Redaction.Error(ex.Message, url) };
             }
@@ -165,6 +179,34 @@ internal sealed class DeliverySender
         {
             return new WebhookAttemptResult { Success = false, Error = Redaction.Error(ex.Message, url) };
         }
+    }
+
+    /// <summary>
+    /// The headers an HTTP request would carry, for a non-HTTP transport: built like a request and passed through the
+    /// destination's authenticator (except Basic and mutual TLS, which a transport reads from the auth itself).
+    /// </summary>
+    private async Task<IReadOnlyList<KeyValuePair<string, string>>> TransportHeadersAsync(DestinationRuntime destination, CachedEvent cached, WebhookPayload payload, Uri url, int attemptNumber, CancellationToken cancellationToken)
+    {
+        var timestamp = _time.GetUtcNow();
+        using var request = BuildRequest(destination, cached, payload, url, attemptNumber, timestamp);
+        request.Headers.Remove("User-Agent");
+        if (destination.Auth is not (NoWebhookAuth or BasicWebhookAuth or MutualTlsWebhookAuth))
+        {
+            await _authenticators.Get(destination.Auth.Kind).ApplyAsync(
+                new WebhookAuthContext { Auth = destination.Auth, Request = request, Body = payload.Body, MessageId = cached.Event.Id!, Timestamp = timestamp, TenantId = destination.TenantId, DestinationId = destination.Id },
+                cancellationToken).ConfigureAwait(false);
+        }
+
+        var headers = new List<KeyValuePair<string, string>>();
+        foreach (var (name, values) in request.Headers)
+        {
+            foreach (var value in values)
+            {
+                headers.Add(new(name, value));
+            }
+        }
+
+        return headers;
     }
 
     private HttpRequestMessage BuildRequest(DestinationRuntime destination, CachedEvent cached, WebhookPayload payload, Uri url, int attemptNumber, DateTimeOffset timestamp)

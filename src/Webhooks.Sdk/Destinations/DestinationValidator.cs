@@ -40,6 +40,10 @@ internal sealed partial class DestinationValidator
         }
 
         await ValidateUrlAsync(d.Url, "Url", errors, cancellationToken).ConfigureAwait(false);
+        if (Uri.TryCreate(d.Url?.Trim(), UriKind.Absolute, out var target) && _transports.TryGet(target.Scheme, out var transport))
+        {
+            transport.Validate(d, target, errors);
+        }
 
         var method = d.Method?.Trim().ToUpperInvariant();
         if (method is not ("POST" or "PUT"))

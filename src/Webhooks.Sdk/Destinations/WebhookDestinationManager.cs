@@ -148,8 +148,8 @@ internal sealed class WebhookDestinationManager : IWebhookDestinationManager
         var destination = await _core.GetRuntimeAsync(TenantId, id, cancellationToken).ConfigureAwait(false);
         await _core.EnsureUrlAllowedAsync(destination.Url, cancellationToken).ConfigureAwait(false);
         var evt = BuildTestEvent(destination, request);
-        var (result, outcome) = await SendTestAsync(destination, evt, cancellationToken).ConfigureAwait(false);
         var deliveryId = Ids.NewDeliveryId();
+        var (result, outcome) = await SendTestAsync(destination, evt, deliveryId, cancellationToken).ConfigureAwait(false);
         var now = _core.Time.GetUtcNow();
         await _core.Store.RecordTestDeliveryAsync(
             new StoredEvent { TenantId = TenantId, Id = evt.Id!, Type = evt.Type, OccurredAt = evt.OccurredAt!.Value, Json = EventSerialization.Serialize(evt), Instance = evt },
@@ -202,14 +202,14 @@ internal sealed class WebhookDestinationManager : IWebhookDestinationManager
             UpdatedAt = now,
         };
         var destination = _core.Mapper.CreateRuntime(record, draft.Auth ?? NoWebhookAuth.Instance);
-        var (result, _) = await SendTestAsync(destination, BuildTestEvent(destination, request), cancellationToken).ConfigureAwait(false);
+        var (result, _) = await SendTestAsync(destination, BuildTestEvent(destination, request), Ids.NewDeliveryId(), cancellationToken).ConfigureAwait(false);
         return result;
     }
 
-    private async Task<(WebhookTestResult Result, AttemptOutcome Outcome)> SendTestAsync(DestinationRuntime destination, WebhookEvent evt, CancellationToken cancellationToken)
+    private async Task<(WebhookTestResult Result, AttemptOutcome Outcome)> SendTestAsync(DestinationRuntime destination, WebhookEvent evt, string deliveryId, CancellationToken cancellationToken)
     {
         var cached = new CachedEvent(evt, Formatting.EnvelopeSerializer.Serialize(evt));
-        var outcome = await _core.Sender.SendAsync(destination, cached, attemptNumber: 1, correlationId: null, useBreaker: false, cancellationToken).ConfigureAwait(false);
+        var outcome = await _core.Sender.SendAsync(destination, cached, attemptNumber: 1, correlationId: null, useBreaker: false, cancellationToken, deliveryId: deliveryId).ConfigureAwait(false);
         var r = outcome.Result;
         return (new WebhookTestResult
         {
