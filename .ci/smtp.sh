@@ -36,7 +36,7 @@ fi
 mkdir -p "$dir/maildir"
 if [ ! -f "$dir/cert.pem" ]; then
   openssl req -x509 -newkey rsa:2048 -nodes -days 30 -subj "/CN=127.0.0.1" \
-    -addext "subjectAltName=IP:127.0.0.1,DNS:localhost" -addext "basicConstraints=critical,CA:TRUE" \
+    -addext "subjectAltName=IP:127.0.0.1,DNS:localhost,DNS:smtp.example.test" -addext "basicConstraints=critical,CA:TRUE" \
     -keyout "$dir/key.pem" -out "$dir/cert.pem" >/dev/null 2>&1 || { echo "smtp: openssl failed" >&2; exit 1; }
 fi
 

@@ -2,7 +2,7 @@
 
 Run as: python3 -m aiosmtpd -n -l 127.0.0.1:PORT -c smtp_handler.MaildirHandler MAILDIR
 (with .ci on PYTHONPATH). Every accepted message is stored in the Maildir MAILDIR, with the envelope recipients in
-an X-Test-Envelope-To header. Recipients whose local part starts with "tempfail" get 451 on every odd attempt and 250
+an X-Test-Envelope-To header and whether the session used TLS in an X-Test-TLS header (yes or no). Recipients whose local part starts with "tempfail" get 451 on every odd attempt and 250
 on every even one (counted per address); local parts starting with "reject" get 550.
 """
 
@@ -41,7 +41,8 @@ class MaildirHandler:
         content = envelope.original_content or envelope.content
         if isinstance(content, str):
             content = content.encode("utf-8")
-        header = ("X-Test-Envelope-To: " + ", ".join(envelope.rcpt_tos) + "\r\n").encode("ascii")
+        tls = "yes" if getattr(session, "ssl", None) else "no"
+        header = ("X-Test-Envelope-To: " + ", ".join(envelope.rcpt_tos) + "\r\nX-Test-TLS: " + tls + "\r\n").encode("ascii")
         box = mailbox.Maildir(self.maildir, create=True)
         with _lock:
             box.add(header + content)
