@@ -33,7 +33,7 @@ if [ "${1:-}" = "stop" ]; then
 fi
 
 "$py" -c "import aiosmtpd" 2>/dev/null || { echo "smtp: python3-aiosmtpd is not installed" >&2; exit 1; }
-mkdir -p "$dir/maildir"
+mkdir -p "$dir/maildir/tmp" "$dir/maildir/new" "$dir/maildir/cur"
 if [ ! -f "$dir/cert.pem" ]; then
   openssl req -x509 -newkey rsa:2048 -nodes -days 30 -subj "/CN=127.0.0.1" \
     -addext "subjectAltName=IP:127.0.0.1,DNS:localhost,DNS:smtp.example.test" -addext "basicConstraints=critical,CA:TRUE" \

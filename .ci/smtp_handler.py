@@ -7,6 +7,7 @@ on every even one (counted per address); local parts starting with "reject" get 
 """
 
 import mailbox
+import os
 import threading
 
 _lock = threading.Lock()
@@ -22,7 +23,8 @@ class MaildirHandler:
 
     def __init__(self, maildir):
         self.maildir = maildir
-        mailbox.Maildir(maildir, create=True)
+        for sub in ("tmp", "new", "cur"):
+            os.makedirs(os.path.join(maildir, sub), exist_ok=True)
 
     async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
         local = address.split("@", 1)[0].lower()
@@ -41,7 +43,9 @@ class MaildirHandler:
         content = envelope.original_content or envelope.content
         if isinstance(content, str):
             content = content.encode("utf-8")
-        tls = "yes" if getattr(session, "ssl", None) else "no"
+        transport = getattr(server, "transport", None)
+        secured = getattr(session, "ssl", None) or (transport is not None and transport.get_extra_info("ssl_object") is not None)
+        tls = "yes" if secured else "no"
         header = ("X-Test-Envelope-To: " + ", ".join(envelope.rcpt_tos) + "\r\nX-Test-TLS: " + tls + "\r\n").encode("ascii")
         box = mailbox.Maildir(self.maildir, create=True)
         with _lock:

@@ -21,6 +21,9 @@ internal sealed class NatsTransport : IWebhookTransport, IAsyncDisposable
     public const string Scheme = "nats";
     public const string TlsScheme = "tls";
     private const int DefaultPort = 4222;
+
+    /// <summary>One try per attempt: retries are the queue's business, with its backoff and history.</summary>
+    private static readonly NatsJSPubOpts PublishOptions = new() { RetryAttempts = 1 };
     private readonly IWebhookOutboundConnector _connector;
     private readonly ILogger _logger;
     private readonly ConcurrentDictionary<(string Tenant, string Id), Entry> _connections = new();
@@ -112,7 +115,7 @@ internal sealed class NatsTransport : IWebhookTransport, IAsyncDisposable
                 // Nats-Msg-Id makes a retry of the same delivery a duplicate the stream drops.
                 headers["Nats-Msg-Id"] = request.DeliveryId ?? request.Event?.Id ?? Guid.NewGuid().ToString("N");
                 var js = new NatsJSContext(connection);
-                var ack = await js.PublishAsync(settings.Subject!, body, headers: headers, cancellationToken: cancellationToken).ConfigureAwait(false);
+                var ack = await js.PublishAsync(settings.Subject!, body, opts: PublishOptions, headers: headers, cancellationToken: cancellationToken).ConfigureAwait(false);
                 ack.EnsureSuccess();
                 return new WebhookAttemptResult
                 {
@@ -131,6 +134,10 @@ internal sealed class NatsTransport : IWebhookTransport, IAsyncDisposable
         catch (NatsJSApiException ex)
         {
             return Fail("JetStream refused the message: " + ex.Message);
+        }
+        catch (NatsException ex) when (settings.JetStream && connection.ConnectionState == NatsConnectionState.Open)
+        {
+            return Fail($"JetStream did not acknowledge the message on subject '{settings.Subject}' (no stream captures the subject, or the server is changing state): {ex.Message}");
         }
         catch (NatsException ex)
         {

@@ -107,7 +107,8 @@ public class EmailTransportTests
         message.Headers["X-Test-Envelope-To"].Should().Be(to);
         message.Subject.Should().NotContain("\n").And.NotContain("\r").And.StartWith("<script>alert(1)</script> x  Bcc: victim@example.net");
         var html = message.HtmlBody;
-        html.Should().NotContain("<script>").And.NotContain("<img").And.NotContain("<iframe").And.NotContain("</pre><");
+        html.Should().NotContain("<script>").And.NotContain("<img").And.NotContain("<iframe").And.Contain("&lt;/pre&gt;&lt;iframe");
+        html.Split("</pre>").Should().HaveCount(2, "the data's own </pre> is escaped, so only the library's closes the block");
         html.Should().Contain("&lt;script&gt;alert(1)&lt;/script&gt;").And.Contain("&lt;img src=x onerror=alert(2)&gt;");
         message.TextBody.Should().Contain("<script>alert(1)</script>");
     }
@@ -126,7 +127,7 @@ public class EmailTransportTests
         attempts[0].Success.Should().BeFalse();
         attempts[0].Error.Should().Contain("SMTP 451").And.Contain("recipient");
         attempts[1].Success.Should().BeTrue();
-        ReadBack(delivery.Id + "@webhooks-sdk").Subject.Should().Be("Scan of acme/api finished");
+        ReadBack(delivery.Id + "@webhooks-sdk").Subject.Should().Be("[CRITICAL] Scan of acme/api finished", "the default subject is the headline");
     }
 
     [Test]

@@ -81,7 +81,7 @@ public class NatsTransportTests
         var delivery = await host.PublishAndWaitAsync(WebhookEvent.Create("scan.completed", new { }));
 
         delivery.Status.Should().Be(WebhookDeliveryStatus.Failed);
-        delivery.LastError.Should().Contain("No JetStream stream captures subject");
+        delivery.LastError.Should().Contain("JetStream did not acknowledge the message on subject 'webhooks.nostream.");
     }
 
     [Test]

@@ -38,12 +38,20 @@ public class TransportSafetyTests
                     FormatSettings = { ["from"] = "alerts@example.com", ["to"] = "ops@example.com", ["caCertificate"] = TestServers.SmtpCaPem },
                 };
             case Scheme.Amqp:
+                var queue = "webhooks.safety." + Guid.NewGuid().ToString("N");
+                var factory = new global::RabbitMQ.Client.ConnectionFactory { HostName = TestServers.RabbitMq.Host, Port = TestServers.RabbitMq.Port };
+                await using (var amqp = await factory.CreateConnectionAsync())
+                await using (var channel = await amqp.CreateChannelAsync())
+                {
+                    await channel.QueueDeclareAsync(queue, durable: false, exclusive: false, autoDelete: false);
+                }
+
                 return new WebhookDestinationDefinition
                 {
                     Name = "rabbit",
                     Url = $"amqp://{host}:{TestServers.RabbitMq.Port}/",
                     RetryCount = 0,
-                    FormatSettings = { ["exchange"] = "amq.topic" },
+                    FormatSettings = { ["exchange"] = string.Empty, ["routingKey"] = queue },
                 };
             default:
                 var subject = "webhooks.safety." + Guid.NewGuid().ToString("N");
