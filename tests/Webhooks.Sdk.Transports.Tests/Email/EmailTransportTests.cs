@@ -108,7 +108,7 @@ public class EmailTransportTests
         message.Subject.Should().NotContain("\n").And.NotContain("\r").And.StartWith("<script>alert(1)</script> x  Bcc: victim@example.net");
         var html = message.HtmlBody;
         html.Should().NotContain("<script>").And.NotContain("<img").And.NotContain("<iframe").And.Contain("&lt;/pre&gt;&lt;iframe");
-        html.Split("</pre>").Should().HaveCount(2, "the data's own </pre> is escaped, so only the library's closes the block");
+        html!.Split("</pre>").Should().HaveCount(2, "the data's own </pre> is escaped, so only the library's closes the block");
         html.Should().Contain("&lt;script&gt;alert(1)&lt;/script&gt;").And.Contain("&lt;img src=x onerror=alert(2)&gt;");
         message.TextBody.Should().Contain("<script>alert(1)</script>");
     }
