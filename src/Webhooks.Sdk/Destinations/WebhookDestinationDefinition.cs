@@ -80,6 +80,8 @@ public sealed class WebhookDestinationDefinition
     /// destination. <see langword="null"/> sends every subscribed event. See docs/filters.md.
     /// </summary>
     /// <value>The default value is <see langword="null"/>.</value>
+    /// <remarks>In configuration, <c>Filter</c> is JSON text or a section (read by the library, not the binder).</remarks>
+    [Microsoft.Extensions.Configuration.ConfigurationKeyName("FilterIsReadByTheLibraryNotTheBinder")]
     public System.Text.Json.JsonElement? Filter { get; set; }
 }
 

@@ -1,6 +1,8 @@
 using System.Text.Json;
 using FluentAssertions;
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
 using NUnit.Framework;
 using Webhooks.Sdk.Routing.Filters;
 using Webhooks.Sdk.Testing;
@@ -281,5 +283,43 @@ public class EventFilterTests
         (await host.Destinations.GetAsync(created.Id)).Filter!.Value.GetProperty("type").GetString().Should().Be("a");
         var removed = await host.Destinations.UpdateAsync(created.Id, new WebhookDestinationUpdate { RemoveFilter = true });
         removed.Filter.Should().BeNull();
+    }
+
+    [Test]
+    public async Task AddWebhooks_ConfigurationSection_FilterAsJsonTextOrSectionIsRead()
+    {
+        var json = """
+            {
+              "Webhooks": {
+                "Destinations": [
+                  { "Id": "text", "Name": "Text", "Url": "https://hooks.example.com/a", "Filter": "{\"data.count\": {\"$gte\": 5}}" },
+                  { "Id": "section", "Name": "Section", "Url": "https://hooks.example.com/b", "Filter": { "data.count": { "$lt": 5 }, "data.fixable": true } },
+                  { "Id": "none", "Name": "None", "Url": "https://hooks.example.com/c" }
+                ]
+              }
+            }
+            """;
+        var configuration = new ConfigurationBuilder().AddJsonStream(new MemoryStream(System.Text.Encoding.UTF8.GetBytes(json))).Build();
+        var builder = Host.CreateEmptyApplicationBuilder(new HostApplicationBuilderSettings());
+        builder.Services.AddWebhooks(configuration.GetSection("Webhooks"));
+        builder.Services.Configure<WebhooksOptions>(o => o.Dispatcher.Enabled = false);
+        builder.Services.AddSingleton<IWebhookDnsResolver>(PublicDns());
+        using var host = builder.Build();
+        await host.StartAsync();
+        try
+        {
+            var destinations = host.Services.GetRequiredService<IWebhookDestinationManager>();
+            (await destinations.GetAsync("text")).Filter!.Value.GetProperty("data.count").GetProperty("$gte").GetInt32().Should().Be(5);
+            (await destinations.GetAsync("section")).Filter!.Value.GetProperty("data.count").GetProperty("$lt").GetDouble().Should().Be(5);
+            (await destinations.GetAsync("none")).Filter.Should().BeNull();
+            var publisher = host.Services.GetRequiredService<IWebhookPublisher>();
+            (await publisher.PublishAsync(Finding with { Id = null })).Deliveries.Select(d => d.DestinationId).Should().BeEquivalentTo("text", "none");
+            var small = Finding with { Id = null, Data = JsonSerializer.SerializeToElement(new { count = 2, fixable = true }) };
+            (await publisher.PublishAsync(small)).Deliveries.Select(d => d.DestinationId).Should().BeEquivalentTo("section", "none");
+        }
+        finally
+        {
+            await host.StopAsync();
+        }
     }
 }

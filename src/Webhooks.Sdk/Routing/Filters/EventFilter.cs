@@ -27,6 +27,12 @@ internal sealed class EventFilter
     {
         ArgumentNullException.ThrowIfNull(errors);
         var before = errors.Count;
+        if (filter.ValueKind == JsonValueKind.Undefined)
+        {
+            errors.Add(new(field, "is not a JSON value"));
+            return null;
+        }
+
         var size = Encoding.UTF8.GetByteCount(filter.GetRawText());
         if (size > MaxBytes)
         {
