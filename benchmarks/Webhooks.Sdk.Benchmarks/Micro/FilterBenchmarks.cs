@@ -11,6 +11,7 @@ namespace Webhooks.Sdk.Benchmarks.Micro;
 [MemoryDiagnoser]
 public class FilterBenchmarks
 {
+    private static readonly string[] Tags = ["sqli", "owasp"];
     private WebhookEvent _event = null!;
     private EventFilter _equality = null!;
     private EventFilter _in = null!;
@@ -26,7 +27,7 @@ public class FilterBenchmarks
             severity = "high",
             repository = "acme/api",
             count = 7,
-            tags = new[] { "sqli", "owasp" },
+            tags = Tags,
             findings = Enumerable.Range(0, 10).Select(i => new { id = "F" + i, cvss = i }).ToArray(),
         }) with
         {
