@@ -75,14 +75,14 @@ internal sealed class WebhookPublisher : IWebhookPublisher
         {
             errors.Add(new("Type", "is required"));
         }
-        else if (webhookEvent.Type.Length > 200 || webhookEvent.Type.Any(char.IsWhiteSpace) || webhookEvent.Type.Contains('*', StringComparison.Ordinal))
+        else if (!Safety.WireText.IsValidType(webhookEvent.Type))
         {
-            errors.Add(new("Type", "must be at most 200 characters, without whitespace or '*'"));
+            errors.Add(new("Type", $"must be 1 to {Safety.WireText.MaxNameLength} {Safety.WireText.TypeCharacters} (it is sent in a header)"));
         }
 
-        if (webhookEvent.Id is { } id && (id.Length is 0 or > 200 || id.Contains('.', StringComparison.Ordinal) || id.Any(char.IsWhiteSpace)))
+        if (webhookEvent.Id is { } id && !Safety.WireText.IsValidId(id))
         {
-            errors.Add(new("Id", "must be 1 to 200 characters without '.' or whitespace (it is signed as part of 'id.timestamp.body')"));
+            errors.Add(new("Id", $"must be 1 to {Safety.WireText.MaxNameLength} {Safety.WireText.IdCharacters} (it is sent in a header and signed as part of 'id.timestamp.body')"));
         }
 
         if (errors.Count > 0)
@@ -120,7 +120,7 @@ internal sealed class WebhookPublisher : IWebhookPublisher
                 EventId = evt.Id!,
                 EventType = evt.Type,
                 DestinationId = destination.Id,
-                Status = DeliveryStatus.Pending,
+                Status = WebhookDeliveryStatus.Pending,
                 MaxAttempts = 1 + destination.Config.RetryCount,
                 CreatedAt = now,
                 DueAt = now,
@@ -138,7 +138,7 @@ internal sealed class WebhookPublisher : IWebhookPublisher
                 Type = evt.Type,
                 OccurredAt = evt.OccurredAt!.Value,
                 Json = EventSerialization.Serialize(evt),
-                Instance = evt,
+                TraceContext = System.Diagnostics.Activity.Current?.Id,
             };
             await _core.Store.EnqueueAsync(new EnqueueBatch { Event = stored, Deliveries = deliveries, Transaction = transaction }, cancellationToken).ConfigureAwait(false);
             _core.Events.Add(TenantId, evt, envelope);
