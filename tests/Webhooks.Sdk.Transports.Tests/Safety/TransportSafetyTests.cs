@@ -81,7 +81,7 @@ public class TransportSafetyTests
         var act = () => host.Destinations.CreateAsync(definition);
 
         (await act.Should().ThrowAsync<WebhookValidationException>()).Which.Errors
-            .Should().ContainSingle(e => e.Field == "Url" && e.Message.Contains("refused by rule 'dns-private'") && e.Message.Contains("127.0.0.1"));
+            .Should().ContainSingle(e => e.Field == "Url" && e.Message.Contains("refused by rule 'dns-private'") && e.Message.Contains("loopback"));
         (await host.Destinations.ListAsync()).Total.Should().Be(0);
     }
 
@@ -109,6 +109,6 @@ public class TransportSafetyTests
         var delivery = await host.PublishAndWaitAsync(WebhookEvent.Create("scan.completed", new { n = 1 }));
 
         delivery.Status.Should().Be(WebhookDeliveryStatus.Failed);
-        delivery.LastError.Should().Contain("refused by rule 'dns-private'").And.Contain("127.0.0.1");
+        delivery.LastError.Should().Contain("refused by rule 'dns-private'").And.Contain("loopback");
     }
 }
