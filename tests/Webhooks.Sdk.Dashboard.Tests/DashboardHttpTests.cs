@@ -38,7 +38,7 @@ public partial class WebhooksDashboardTests
 
         var act = () => app.MapWebhooksDashboard("/webhooks", o => o.DangerouslyAllowAnonymous = true);
 
-        act.Should().Throw<InvalidOperationException>().WithMessage("*AddAntiforgery()*");
+        act.Should().Throw<InvalidOperationException>().WithMessage("*AddWebhooksDashboard()*AddAntiforgery()*");
     }
 
     [Test]
@@ -185,6 +185,28 @@ public partial class WebhooksDashboardTests
         }
 
         html.Should().Contain("must be a whole number");
+        (await host.Destinations.ListAsync()).Total.Should().Be(0);
+    }
+
+    [Test]
+    public async Task Create_OnlyAFormLevelError_StoresNothingAndKeepsTheOtherValues()
+    {
+        await using var receiver = await LocalWebhookReceiver.StartAsync();
+        await using var host = await DashboardTestHost.StartAsync();
+        using var admin = host.Client(DashboardTestHost.AdminToken);
+        var form = FormFields(await admin.GetStringAsync("destinations/new"));
+        form["Name"] = "Almost valid";
+        form["Url"] = receiver.Url("/hook").ToString();
+        form["Auth.hmac.Secret"] = Secret;
+        form["Headers"] = "X-Team: blue\nmissing colon";
+        form["action"] = "save";
+
+        var response = await admin.PostAsync("destinations/new", new FormUrlEncodedContent(form));
+
+        response.StatusCode.Should().Be(HttpStatusCode.BadRequest);
+        var html = await response.Content.ReadAsStringAsync();
+        html.Should().Contain("line &#x27;missing colon&#x27; is not &#x27;Name: value&#x27;").And.Contain("value=\"Almost valid\"").And.NotContain(Secret);
+        html.Should().NotContain("e-f-Id", "the id used to validate without storing is not the user's problem");
         (await host.Destinations.ListAsync()).Total.Should().Be(0);
     }
 

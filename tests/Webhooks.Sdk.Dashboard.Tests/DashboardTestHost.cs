@@ -51,7 +51,7 @@ public sealed class DashboardTestHost : IAsyncDisposable
         new("finding.created", "A new finding was raised.", JsonSerializer.SerializeToElement(new { findingId = "f-9", severity = "high" })),
     ];
 
-    public static async Task<DashboardTestHost> StartAsync(string pathBase = "", string mount = "/webhooks", Action<WebApplication>? beforeMap = null)
+    public static async Task<DashboardTestHost> StartAsync(string pathBase = "", string mount = "/webhooks", Action<WebhooksEndpointOptions>? configure = null, TimeProvider? time = null)
     {
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();
@@ -62,7 +62,12 @@ public sealed class DashboardTestHost : IAsyncDisposable
             o.Retry.BaseDelay = TimeSpan.FromMinutes(10);
             o.Dispatcher.PollInterval = TimeSpan.FromMilliseconds(100);
         }).AddEventTypes(EventTypes);
-        builder.Services.AddAntiforgery();
+        if (time is not null)
+        {
+            builder.Services.AddSingleton(time);
+        }
+
+        builder.Services.AddWebhooksDashboard();
         builder.Services.AddAuthentication(TokenAuthenticationHandler.SchemeName)
             .AddScheme<AuthenticationSchemeOptions, TokenAuthenticationHandler>(TokenAuthenticationHandler.SchemeName, null);
         builder.Services.AddAuthorization(o =>
@@ -80,8 +85,7 @@ public sealed class DashboardTestHost : IAsyncDisposable
         app.UseRouting();
         app.UseAuthentication();
         app.UseAuthorization();
-        beforeMap?.Invoke(app);
-        app.MapWebhooksDashboard(mount);
+        app.MapWebhooksDashboard(mount, configure);
         await app.StartAsync();
         var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
         return new DashboardTestHost(app, new Uri(address.TrimEnd('/') + "/"), (pathBase + mount).TrimStart('/') + "/");

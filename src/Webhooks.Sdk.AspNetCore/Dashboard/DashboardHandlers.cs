@@ -9,7 +9,9 @@ namespace Webhooks.Sdk.AspNetCore.Dashboard;
 /// <summary>The dashboard's request handlers. Each page is rendered on the server; forms post back and redirect (or re-render on errors).</summary>
 internal sealed class DashboardHandlers
 {
-    private const int HistoryWindow = 1000;
+    private const int RetryingScanPages = 10;
+
+    private const string ChangedMeanwhile = "the destination was changed by someone else since this page was opened; nothing was saved. The form now shows your values; compare with the saved destination (reload) before saving again.";
     private const int HistoryPageSize = 50;
 
     /// <summary>The strict policy: nothing but this origin's own script, style and images; no framing.</summary>
@@ -59,7 +61,14 @@ internal sealed class DashboardHandlers
         var destinations = await AllDestinationsAsync(manager, ct).ConfigureAwait(false);
         var now = Time(context).GetUtcNow();
         var since = now.AddHours(-24);
-        var deliveries = (await log.ListAsync(null, HistoryWindow, ct).ConfigureAwait(false)).Where(d => d.CreatedAt >= since).ToList();
+        var counts = await log.CountAsync(null, since, null, ct).ConfigureAwait(false);
+        var retrying = await CountRetryingAsync(log, since, ct).ConfigureAwait(false);
+        var hourStart = new DateTimeOffset(now.UtcDateTime.Date.AddHours(now.UtcDateTime.Hour), TimeSpan.Zero).AddHours(-(OutcomeChart.Hours - 1));
+        var hours = new WebhookDeliveryCounts[OutcomeChart.Hours];
+        for (var i = 0; i < hours.Length; i++)
+        {
+            hours[i] = await log.CountAsync(null, hourStart.AddHours(i), hourStart.AddHours(i + 1), ct).ConfigureAwait(false);
+        }
 
         var w = new HtmlWriter();
         w.W($"<h1>Overview</h1>");
@@ -70,21 +79,35 @@ internal sealed class DashboardHandlers
         w.W($"</ul></section>");
 
         w.W($"<section aria-labelledby=\"del-h\"><h2 id=\"del-h\">Deliveries in the last 24 hours</h2><ul class=\"cards\">");
-        Card(w, "Pending", deliveries.Count(d => d.Status == WebhookDeliveryStatus.Pending && d.AttemptCount == 0), "off");
-        Card(w, "Retrying", deliveries.Count(d => d.Status == WebhookDeliveryStatus.Pending && d.AttemptCount > 0), "warn");
-        Card(w, "Dead", deliveries.Count(d => d.Status == WebhookDeliveryStatus.Failed), "bad");
-        Card(w, "Delivered", deliveries.Count(d => d.Status == WebhookDeliveryStatus.Succeeded), "ok");
+        Card(w, "Pending", Math.Max(0, counts.Pending - retrying), "off");
+        Card(w, "Retrying", retrying, "warn");
+        Card(w, "Dead", counts.Failed, "bad");
+        Card(w, "Delivered", counts.Succeeded, "ok");
         w.W($"</ul>");
-        if (deliveries.Count == HistoryWindow)
-        {
-            w.W($"<p class=\"muted\">Counted over the latest {HistoryWindow} deliveries.</p>");
-        }
-
-        w.W($"{OutcomeChart.Render(deliveries, now)}</section>");
+        w.W($"{OutcomeChart.Render(hours, hourStart)}</section>");
         return Page(page, "Overview", "overview", w.ToHtml());
     }
 
-    private static void Card(HtmlWriter w, string label, int count, string tone) =>
+    /// <summary>Pending deliveries that were already attempted, read page by page (bounded: it is a dashboard figure).</summary>
+    private static async Task<long> CountRetryingAsync(IWebhookDeliveryLog log, DateTimeOffset since, CancellationToken ct)
+    {
+        long retrying = 0;
+        string? cursor = null;
+        for (var pageIndex = 0; pageIndex < RetryingScanPages; pageIndex++)
+        {
+            var page = await log.QueryAsync(new WebhookDeliveryQuery { Status = WebhookDeliveryStatus.Pending, Since = since, Limit = 1000, Cursor = cursor }, ct).ConfigureAwait(false);
+            retrying += page.Items.Count(d => d.AttemptCount > 0);
+            cursor = page.NextCursor;
+            if (cursor is null)
+            {
+                break;
+            }
+        }
+
+        return retrying;
+    }
+
+    private static void Card(HtmlWriter w, string label, long count, string tone) =>
         w.W($"<li class=\"card {tone}\"><span class=\"count\">{count}</span> <span class=\"label\">{label}</span></li>");
 
     // ---------------------------------------------------------------- list
@@ -181,21 +204,21 @@ internal sealed class DashboardHandlers
             return IsFragmentRequest(context) ? Fragment(result) : FormPage(context, page, form, null, result);
         }
 
+        if (form.Errors.Count > 0)
+        {
+            // The form found problems of its own: an id the library always rejects makes it report every other
+            // problem too, and guarantees nothing is stored.
+            definition.Id = DestinationForm.RejectedId;
+        }
+
         try
         {
-            var created = await manager.CreateAsync(definition, context.RequestAborted).ConfigureAwait(false);
-            if (form.Errors.Count > 0)
-            {
-                // Cannot happen (parse errors leave values the library rejects); never keep a half-read form.
-                await manager.DeleteAsync(created.Id, context.RequestAborted).ConfigureAwait(false);
-                return FormPage(context, page, form, null, null);
-            }
-
+            await manager.CreateAsync(definition, context.RequestAborted).ConfigureAwait(false);
             return Results.Redirect("../destinations?notice=created");
         }
         catch (WebhookValidationException ex)
         {
-            form.AddLibraryErrors(ex.Errors, secrets);
+            form.AddLibraryErrors(ex.Errors.Where(e => definition.Id != DestinationForm.RejectedId || e.Field != "Id"), secrets);
         }
         catch (WebhookUrlRefusedException ex)
         {
@@ -203,7 +226,7 @@ internal sealed class DashboardHandlers
         }
         catch (InvalidOperationException ex)
         {
-            form.AddError("Name", ex.Message);
+            form.AddError("action", ex.Message); // the tenant's destination limit
         }
 
         return FormPage(context, page, form, null, null, StatusCodes.Status400BadRequest);
@@ -242,6 +265,12 @@ internal sealed class DashboardHandlers
         }
 
         var update = form.ToUpdate(secrets);
+        if (form["UpdatedAt"].Length > 0 && form["UpdatedAt"] != saved.UpdatedAt.UtcTicks.ToString(CultureInfo.InvariantCulture))
+        {
+            form.AddError("action", ChangedMeanwhile);
+            return FormPage(context, page, form, null, null, StatusCodes.Status409Conflict);
+        }
+
         try
         {
             if (form.Errors.Count == 0)
@@ -260,6 +289,11 @@ internal sealed class DashboardHandlers
         catch (WebhookUrlRefusedException ex)
         {
             form.AddError("Url", ex.Message);
+        }
+        catch (WebhookConcurrencyException)
+        {
+            form.AddError("action", ChangedMeanwhile);
+            return FormPage(context, page, form, null, null, StatusCodes.Status409Conflict);
         }
 
         return FormPage(context, page, form, null, null, StatusCodes.Status400BadRequest);
@@ -420,7 +454,7 @@ internal sealed class DashboardHandlers
 
     // ---------------------------------------------------------------- history
 
-    public async Task<IResult> HistoryAsync(HttpContext context, string id, string? status, string? eventType, string? since, string? until, string? notice)
+    public async Task<IResult> HistoryAsync(HttpContext context, string id, string? status, string? eventType, string? since, string? until, string? statusClass, string? cursor, string? notice)
     {
         var (manager, log, page) = await ContextAsync(context, 2).ConfigureAwait(false);
         var ct = context.RequestAborted;
@@ -433,12 +467,40 @@ internal sealed class DashboardHandlers
         var filterErrors = new Dictionary<string, string>(StringComparer.Ordinal);
         var sinceAt = ParseLocal(since, "since", filterErrors);
         var untilAt = ParseLocal(until, "until", filterErrors);
-        var all = await log.ListAsync(id, HistoryWindow, ct).ConfigureAwait(false);
-        var matching = all.Where(d => MatchesStatus(d, status)
-                && (string.IsNullOrWhiteSpace(eventType) || MatchesType(d.EventType, eventType.Trim()))
-                && (sinceAt is null || d.CreatedAt >= sinceAt)
-                && (untilAt is null || d.CreatedAt <= untilAt))
-            .ToList();
+        var query = new WebhookDeliveryQuery
+        {
+            DestinationId = id,
+            Status = status switch
+            {
+                "pending" => WebhookDeliveryStatus.Pending,
+                "succeeded" => WebhookDeliveryStatus.Succeeded,
+                "failed" => WebhookDeliveryStatus.Failed,
+                _ => null,
+            },
+            EventType = string.IsNullOrWhiteSpace(eventType) ? null : eventType.Trim(),
+            Since = sinceAt,
+            Until = untilAt,
+            StatusCodeClass = statusClass switch
+            {
+                "2xx" => WebhookStatusCodeClass.Success,
+                "4xx" => WebhookStatusCodeClass.ClientError,
+                "5xx" => WebhookStatusCodeClass.ServerError,
+                "none" => WebhookStatusCodeClass.None,
+                _ => null,
+            },
+            Limit = HistoryPageSize,
+            Cursor = string.IsNullOrEmpty(cursor) ? null : cursor,
+        };
+        WebhookCursorPage<WebhookDelivery> result;
+        try
+        {
+            result = await log.QueryAsync(query, ct).ConfigureAwait(false);
+        }
+        catch (ArgumentException)
+        {
+            filterErrors["cursor"] = "The page link is no longer valid; the list starts again from the newest.";
+            result = await log.QueryAsync(query with { Cursor = null }, ct).ConfigureAwait(false);
+        }
 
         var w = new HtmlWriter();
         w.W($"<p class=\"crumbs\"><a href=\"../../destinations\">Destinations</a> › <a href=\"../{DashboardPage.Seg(id)}\">{saved.Name}</a></p>");
@@ -447,14 +509,20 @@ internal sealed class DashboardHandlers
             <form method="get" action="deliveries" class="filters" aria-label="Filter deliveries">
             <div class="field"><label for="f-status">Status</label><select id="f-status" name="status">
             """);
-        foreach (var (value, label) in new[] { ("", "Any"), ("pending", "Pending"), ("retrying", "Retrying"), ("succeeded", "Delivered"), ("failed", "Failed (dead)") })
+        foreach (var (value, label) in new[] { ("", "Any"), ("pending", "Pending or retrying"), ("succeeded", "Delivered"), ("failed", "Failed (dead)") })
         {
             w.W($"<option value=\"{value}\"{Selected(value == (status ?? string.Empty))}>{label}</option>");
         }
 
+        w.W($"</select></div><div class=\"field\"><label for=\"f-class\">Last status code</label><select id=\"f-class\" name=\"statusClass\">");
+        foreach (var (value, label) in new[] { ("", "Any"), ("2xx", "2xx"), ("4xx", "4xx"), ("5xx", "5xx"), ("none", "No answer") })
+        {
+            w.W($"<option value=\"{value}\"{Selected(value == (statusClass ?? string.Empty))}>{label}</option>");
+        }
+
         w.W($"""
             </select></div>
-            <div class="field"><label for="f-type">Event type</label><input id="f-type" name="eventType" value="{eventType ?? string.Empty}" list="event-types" placeholder="scan.* or exact"></div>
+            <div class="field"><label for="f-type">Event type</label><input id="f-type" name="eventType" value="{eventType ?? string.Empty}" list="event-types" placeholder="exact name"></div>
             <div class="field"><label for="f-since">From (UTC)</label><input id="f-since" name="since" type="datetime-local" value="{since ?? string.Empty}"{Invalid(filterErrors, "since")}>{FilterError(filterErrors, "since")}</div>
             <div class="field"><label for="f-until">To (UTC)</label><input id="f-until" name="until" type="datetime-local" value="{until ?? string.Empty}"{Invalid(filterErrors, "until")}>{FilterError(filterErrors, "until")}</div>
             <div class="field end"><button type="submit">Filter</button></div>
@@ -478,8 +546,8 @@ internal sealed class DashboardHandlers
                 """);
         }
 
-        var shown = matching.Take(HistoryPageSize).ToList();
-        w.W($"<p class=\"muted\" role=\"status\">{matching.Count} matching {(matching.Count == 1 ? "delivery" : "deliveries")}{(all.Count == HistoryWindow ? $" among the latest {HistoryWindow}" : string.Empty)}{(matching.Count > shown.Count ? $"; showing the newest {shown.Count}" : string.Empty)}.</p>");
+        var shown = result.Items;
+        w.W($"{FilterError(filterErrors, "cursor")}<p class=\"muted\" role=\"status\">{(shown.Count == 0 ? "No matching delivery." : $"Showing {shown.Count} matching {(shown.Count == 1 ? "delivery" : "deliveries")}, newest first.")}</p>");
         w.W($"<ul class=\"deliveries\">");
         foreach (var d in shown)
         {
@@ -514,6 +582,14 @@ internal sealed class DashboardHandlers
         }
 
         w.W($"</ul>");
+        if (result.NextCursor is { } nextCursor)
+        {
+            var older = "deliveries?" + string.Join("&", new[] { ("status", status), ("statusClass", statusClass), ("eventType", eventType), ("since", since), ("until", until), ("cursor", nextCursor) }
+                .Where(p => !string.IsNullOrEmpty(p.Item2))
+                .Select(p => p.Item1 + "=" + Uri.EscapeDataString(p.Item2!)));
+            w.W($"<p><a class=\"button\" href=\"{older}\">Older deliveries</a> <a href=\"deliveries\">Newest</a></p>");
+        }
+
         return Page(page, "History of " + saved.Name, "destinations", w.ToHtml());
     }
 
@@ -691,15 +767,15 @@ internal sealed class DashboardHandlers
     private static async Task<List<WebhookDestination>> AllDestinationsAsync(IWebhookDestinationManager manager, CancellationToken ct)
     {
         var all = new List<WebhookDestination>();
-        for (var skip = 0; ; skip += 1000)
+        string? cursor = null;
+        do
         {
-            var page = await manager.ListAsync(skip, 1000, ct).ConfigureAwait(false);
+            var page = await manager.ListAsync(new WebhookDestinationListQuery { Limit = 1000, Cursor = cursor }, ct).ConfigureAwait(false);
             all.AddRange(page.Items);
-            if (page.Items.Count < 1000 || all.Count >= page.Total)
-            {
-                return all;
-            }
+            cursor = page.NextCursor;
         }
+        while (cursor is not null);
+        return all;
     }
 
     private static async Task<WebhookDestination?> FindAsync(IWebhookDestinationManager manager, string id, CancellationToken ct)
@@ -759,18 +835,7 @@ internal sealed class DashboardHandlers
         return null;
     }
 
-    private static bool MatchesStatus(WebhookDelivery d, string? status) => status switch
-    {
-        null or "" => true,
-        "pending" => d.Status == WebhookDeliveryStatus.Pending && d.AttemptCount == 0,
-        "retrying" => d.Status == WebhookDeliveryStatus.Pending && d.AttemptCount > 0,
-        "succeeded" => d.Status == WebhookDeliveryStatus.Succeeded,
-        "failed" => d.Status == WebhookDeliveryStatus.Failed,
-        _ => false,
-    };
 
-    private static bool MatchesType(string type, string filter) =>
-        filter.EndsWith('*') ? type.StartsWith(filter.TrimEnd('*'), StringComparison.Ordinal) : type == filter;
 
     private static (string Text, string Tone) StatusOf(WebhookDelivery d) => d.Status switch
     {

@@ -22,6 +22,9 @@ internal sealed class DestinationForm
         (WebhookAuthKinds.MutualTls, "Mutual TLS (client certificate)"),
     ];
 
+    /// <summary>An id the library rejects (spaces are not allowed), used to validate a form without storing it.</summary>
+    public const string RejectedId = "form has errors";
+
     private readonly Dictionary<string, string> _values = new(StringComparer.Ordinal);
 
     /// <summary>Gets the subscriptions ticked or typed.</summary>

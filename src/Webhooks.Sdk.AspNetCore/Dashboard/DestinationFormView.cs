@@ -70,6 +70,12 @@ internal static class DestinationFormView
 
         var action = saved is null ? "new" : basePath + DashboardPage.Seg(saved.Id);
         w.W($"<form method=\"post\" action=\"{action}\" novalidate class=\"destination\">{page.Antiforgery()}");
+        if (saved is not null)
+        {
+            // The version the user is editing: a save over someone else's newer change is refused.
+            w.W($"<input type=\"hidden\" name=\"UpdatedAt\" value=\"{saved.UpdatedAt.UtcTicks}\">");
+        }
+
 
         w.W($"<fieldset><legend>Destination</legend>");
         Input(w, form, "Name", "Name", required: true);

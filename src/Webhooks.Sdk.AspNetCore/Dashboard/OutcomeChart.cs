@@ -5,33 +5,18 @@ namespace Webhooks.Sdk.AspNetCore.Dashboard;
 /// <summary>Draws the outcomes of the last 24 hours as an inline SVG bar chart, one stacked bar per hour.</summary>
 internal static class OutcomeChart
 {
-    private const int Hours = 24;
     private const int Width = 720;
     private const int Height = 180;
     private const int Bottom = 150;
     private const int Left = 36;
 
-    public static Html Render(IReadOnlyList<WebhookDelivery> deliveries, DateTimeOffset now)
+    /// <summary>The number of hourly bars.</summary>
+    public const int Hours = 24;
+
+    public static Html Render(IReadOnlyList<WebhookDeliveryCounts> hours, DateTimeOffset start)
     {
-        var start = new DateTimeOffset(now.UtcDateTime.Date.AddHours(now.UtcDateTime.Hour), TimeSpan.Zero).AddHours(-(Hours - 1));
-        var buckets = new (int Ok, int Failed, int Pending)[Hours];
-        foreach (var d in deliveries)
-        {
-            var index = (int)Math.Floor((d.CreatedAt - start).TotalHours);
-            if (index < 0 || index >= Hours)
-            {
-                continue;
-            }
-
-            buckets[index] = d.Status switch
-            {
-                WebhookDeliveryStatus.Succeeded => buckets[index] with { Ok = buckets[index].Ok + 1 },
-                WebhookDeliveryStatus.Failed => buckets[index] with { Failed = buckets[index].Failed + 1 },
-                _ => buckets[index] with { Pending = buckets[index].Pending + 1 },
-            };
-        }
-
-        var max = Math.Max(1, buckets.Max(b => b.Ok + b.Failed + b.Pending));
+        var buckets = hours.Select(h => (Ok: h.Succeeded, Failed: h.Failed, Pending: h.Pending)).ToArray();
+        var max = Math.Max(1L, buckets.Max(b => b.Ok + b.Failed + b.Pending));
         var slot = (Width - Left - 8) / (double)Hours;
         var w = new HtmlWriter();
         var ok = buckets.Sum(b => b.Ok);

@@ -13,7 +13,7 @@ public static class WebhooksDashboardEndpointRouteBuilderExtensions
     /// <summary>
     /// Maps the dashboard under <paramref name="prefix"/>. It uses the same read and write policies and the same tenant
     /// resolution as the management API (<see cref="WebhooksEndpointOptions"/>), and needs antiforgery services
-    /// (<c>services.AddAntiforgery()</c>). Every link and form is relative to the mount point, so it works under a
+    /// (<c>services.AddWebhooksDashboard()</c> adds them). Every link and form is relative to the mount point, so it works under a
     /// <c>PathBase</c> and behind a reverse proxy; all assets are embedded.
     /// </summary>
     /// <param name="endpoints">The endpoint route builder.</param>
@@ -29,7 +29,7 @@ public static class WebhooksDashboardEndpointRouteBuilderExtensions
         if (endpoints.ServiceProvider.GetService<IAntiforgery>() is null)
         {
             throw new InvalidOperationException(
-                "MapWebhooksDashboard needs antiforgery services for its forms; add them with services.AddAntiforgery().");
+                "MapWebhooksDashboard needs antiforgery services for its forms; add them with services.AddWebhooksDashboard() (or services.AddAntiforgery()).");
         }
 
         if (endpoints.ServiceProvider.GetService<IWebhookDestinationManager>() is null)

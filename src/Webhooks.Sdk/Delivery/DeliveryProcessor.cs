@@ -1,4 +1,3 @@
-using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Webhooks.Sdk.Destinations;
@@ -9,49 +8,66 @@ namespace Webhooks.Sdk.Delivery;
 
 /// <summary>
 /// Handles one leased delivery: rate limit, attempt, classification, then the store update (succeeded, rescheduled with
-/// backoff or Retry-After, or dead-lettered) and the destination's health (auto-disable, 410 Gone).
+/// backoff or Retry-After, or dead-lettered) and the destination's health (auto-disable, 410 Gone). Any failure while
+/// preparing or sending the attempt (rendering, URL building, credentials, decryption, a corrupt stored event) is a
+/// failed attempt with its error: it counts toward the retry budget, so no delivery stays leased forever and none
+/// blocks its ordering key forever.
 /// </summary>
 internal sealed class DeliveryProcessor
 {
     private static readonly TimeSpan MaxInProcessRateWait = TimeSpan.FromMilliseconds(250);
-    private static readonly TimeSpan SuccessRecordInterval = TimeSpan.FromSeconds(1);
 
     private readonly IWebhookStore _store;
     private readonly DeliverySender _sender;
     private readonly EventCache _events;
-    private readonly DestinationRateLimiter _rateLimiter;
+    private readonly DestinationMapper _mapper;
+    private readonly IWebhookObserver[] _observers;
+    private readonly InstanceShare _instances;
     private readonly TimeProvider _time;
     private readonly WebhooksOptions _options;
     private readonly ILogger _logger;
-    private readonly IServiceProvider _services;
     private readonly WebhookMetrics _metrics;
-    private readonly System.Collections.Concurrent.ConcurrentDictionary<(string Tenant, string Id), long> _lastSuccessRecorded = new();
 
     public DeliveryProcessor(
         IWebhookStore store,
         DeliverySender sender,
         EventCache events,
-        DestinationRateLimiter rateLimiter,
+        DestinationMapper mapper,
+        IEnumerable<IWebhookObserver> observers,
+        InstanceShare instances,
         TimeProvider time,
         IOptions<WebhooksOptions> options,
         ILogger<DeliveryProcessor> logger,
-        IServiceProvider services,
         WebhookMetrics metrics)
     {
         _store = store;
         _sender = sender;
         _events = events;
-        _rateLimiter = rateLimiter;
+        _mapper = mapper;
+        _observers = observers.ToArray();
+        _instances = instances;
         _time = time;
         _options = options.Value;
         _logger = logger;
-        _services = services;
         _metrics = metrics;
     }
 
-    public async Task ProcessAsync(LeasedDelivery leased, DestinationRuntime? destination, CancellationToken cancellationToken)
+    /// <summary>Processes one leased delivery.</summary>
+    /// <param name="leased">The delivery.</param>
+    /// <param name="destination">Its destination, or <see langword="null"/> when it was deleted or cannot be read.</param>
+    /// <param name="unreadable">Why the destination cannot be read, or <see langword="null"/>.</param>
+    /// <param name="cancellationToken">Stops the attempt (the host is stopping).</param>
+    public async Task ProcessAsync(LeasedDelivery leased, DestinationRuntime? destination, string? unreadable, CancellationToken cancellationToken)
     {
         var delivery = leased.Delivery;
+        if (unreadable is not null)
+        {
+            // The destination's own deliveries fail with the reason, within their retry budget (the key may come back).
+            var failed = new AttemptOutcome(new WebhookAttemptResult { Success = false, Error = unreadable }, _time.GetUtcNow(), TimeSpan.Zero);
+            await RecordAsync(leased, null, delivery.AttemptCount + 1, failed, CancellationToken.None).ConfigureAwait(false);
+            return;
+        }
+
         if (destination is null || !destination.Record.Enabled)
         {
             var why = destination is null ? "The destination was deleted." : "The destination is disabled: " + (destination.Record.DisabledReason ?? "by hand") + ".";
@@ -59,26 +75,44 @@ internal sealed class DeliveryProcessor
             return;
         }
 
-        var now = _time.GetUtcNow();
-        if (destination.Config.RateLimit is { } limit)
+        var attemptNumber = delivery.AttemptCount + 1;
+        AttemptOutcome outcome;
+        CorrelationFlow? correlation = null;
+        var startedAt = _time.GetUtcNow();
+        try
         {
-            var wait = _rateLimiter.TryAcquire(destination.TenantId, destination.Id, limit, now, MaxInProcessRateWait, out var availableAt);
-            if (wait is null)
+            if (destination.State?.Bucket(startedAt) is { } bucket)
             {
-                await PostponeAsync(leased, availableAt, "rate limit", cancellationToken).ConfigureAwait(false);
-                return;
+                var wait = bucket.TryAcquire(startedAt, MaxInProcessRateWait, _instances.Count, out var availableAt);
+                if (wait is null)
+                {
+                    await PostponeAsync(leased, availableAt, "rate limit", cancellationToken).ConfigureAwait(false);
+                    return;
+                }
+
+                if (wait > TimeSpan.Zero)
+                {
+                    await Task.Delay(wait.Value, _time, cancellationToken).ConfigureAwait(false);
+                }
             }
 
-            if (wait > TimeSpan.Zero)
-            {
-                await Task.Delay(wait.Value, _time, cancellationToken).ConfigureAwait(false);
-            }
+            var cached = _events.Get(leased.Event);
+            correlation = await CorrelationFlow.BeginAsync(_store, destination, cached.Event, cancellationToken).ConfigureAwait(false);
+            outcome = correlation.Classify(await _sender.SendAsync(destination, cached, attemptNumber, correlation.CorrelationId, useBreaker: true, cancellationToken, correlation.Capture, delivery.Id).ConfigureAwait(false));
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            throw;
+        }
+#pragma warning disable CA1031 // Whatever fails while preparing or sending is this attempt's error, never the dispatcher's.
+        catch (Exception ex)
+#pragma warning restore CA1031
+        {
+            Log.AttemptPreparationFailed(_logger, ex, delivery.Id, destination.Id);
+            var error = Redaction.Error("The attempt could not be made: " + ex.GetType().Name + ": " + ex.Message, destination.Url);
+            outcome = new AttemptOutcome(new WebhookAttemptResult { Success = false, Error = error }, startedAt, _time.GetUtcNow() - startedAt);
         }
 
-        var cached = _events.Get(leased.Event);
-        var attemptNumber = delivery.AttemptCount + 1;
-        var correlation = await CorrelationFlow.BeginAsync(_store, destination, cached.Event, cancellationToken).ConfigureAwait(false);
-        var outcome = correlation.Classify(await _sender.SendAsync(destination, cached, attemptNumber, correlation.CorrelationId, useBreaker: true, cancellationToken, correlation.Capture, delivery.Id).ConfigureAwait(false));
         if (outcome.BreakerOpen)
         {
             await PostponeAsync(leased, _time.GetUtcNow() + _options.Health.BreakerBreakDuration, "circuit breaker open", cancellationToken).ConfigureAwait(false);
@@ -86,13 +120,23 @@ internal sealed class DeliveryProcessor
         }
 
         var final = outcome.Result.Success || outcome.Result.Gone || outcome.Result.Permanent || attemptNumber >= delivery.MaxAttempts;
-        // The exchange happened: record it even when the host is stopping, or it would be sent again needlessly.
-        await correlation.CompleteAsync(_store, destination, outcome, final, CancellationToken.None).ConfigureAwait(false);
+        if (correlation is not null)
+        {
+            // The exchange happened: record it even when the host is stopping, or it would be sent again needlessly.
+            await correlation.CompleteAsync(_store, destination, outcome, final, CancellationToken.None).ConfigureAwait(false);
+        }
 
         await RecordAsync(leased, destination, attemptNumber, outcome, CancellationToken.None).ConfigureAwait(false);
     }
 
-    private async Task RecordAsync(LeasedDelivery leased, DestinationRuntime destination, int attemptNumber, AttemptOutcome outcome, CancellationToken cancellationToken)
+    /// <summary>Reports a destination whose record cannot be read (log and observers).</summary>
+    public async Task ReportUnreadableAsync(string tenantId, string destinationId, Exception exception, string reason, CancellationToken cancellationToken)
+    {
+        Log.DestinationUnreadable(_logger, exception, destinationId, tenantId);
+        await NotifyAsync((o, ct) => o.OnDestinationUnreadableAsync(tenantId, destinationId, reason, ct), cancellationToken).ConfigureAwait(false);
+    }
+
+    private async Task RecordAsync(LeasedDelivery leased, DestinationRuntime? destination, int attemptNumber, AttemptOutcome outcome, CancellationToken cancellationToken)
     {
         var delivery = leased.Delivery;
         var result = outcome.Result;
@@ -114,21 +158,21 @@ internal sealed class DeliveryProcessor
         if (result.Success)
         {
             status = WebhookDeliveryStatus.Succeeded;
-            Log.DeliverySucceeded(_logger, delivery.Id, destination.Id, result.StatusCode, attemptNumber, (long)outcome.Duration.TotalMilliseconds);
+            Log.DeliverySucceeded(_logger, delivery.Id, delivery.DestinationId, result.StatusCode, attemptNumber, (long)outcome.Duration.TotalMilliseconds);
         }
         else if (!result.Gone && !result.Permanent && attemptNumber < delivery.MaxAttempts)
         {
             status = WebhookDeliveryStatus.Pending;
             dueAt = now + RetrySchedule.Delay(_options.Retry, attemptNumber, result.RetryAfter, Random.Shared.NextDouble());
-            Log.DeliveryWillRetry(_logger, delivery.Id, destination.Id, Redaction.Url(destination.Url), attemptNumber, result.StatusCode, result.Error, dueAt);
+            Log.DeliveryWillRetry(_logger, delivery.Id, delivery.DestinationId, destination is null ? "-" : Redaction.Url(destination.Url), attemptNumber, result.StatusCode, result.Error, dueAt);
         }
         else
         {
             status = WebhookDeliveryStatus.Failed;
-            Log.DeliveryFailed(_logger, delivery.Id, destination.Id, Redaction.Url(destination.Url), attemptNumber, result.StatusCode, result.Error);
+            Log.DeliveryFailed(_logger, delivery.Id, delivery.DestinationId, destination is null ? "-" : Redaction.Url(destination.Url), attemptNumber, result.StatusCode, result.Error);
         }
 
-        _metrics.RecordAttempt(destination.Public.Format, result.Success, outcome.Duration);
+        _metrics.RecordAttempt(destination?.Public.Format ?? "unknown", result.Success, outcome.Duration);
         var completed = await _store.CompleteAsync(
             new DeliveryCompletion
             {
@@ -147,7 +191,7 @@ internal sealed class DeliveryProcessor
         }
 
         DestinationOutcomeResult? health = null;
-        if (!SkipSuccessRecord(destination, result.Success, now))
+        if (destination is not null && !(destination.State?.SkipSuccessRecord(result.Success, destination.Record.ConsecutiveFailures, now) ?? false))
         {
             health = await _store.RecordDestinationOutcomeAsync(
                 new DestinationOutcome
@@ -177,37 +221,10 @@ internal sealed class DeliveryProcessor
 
         if (health is { JustDisabled: true })
         {
-            Log.DestinationDisabled(_logger, destination.Id, destination.TenantId, health.Destination.DisabledReason ?? "unknown");
-            var mapper = _services.GetRequiredService<DestinationMapper>();
-            var disabled = mapper.ToRuntime(health.Destination).Masked;
+            Log.DestinationDisabled(_logger, health.Destination.Id, health.Destination.TenantId, health.Destination.DisabledReason ?? "unknown");
+            var disabled = _mapper.ToRuntime(health.Destination).Masked;
             await NotifyAsync((o, ct) => o.OnDestinationDisabledAsync(disabled, ct), cancellationToken).ConfigureAwait(false);
         }
-    }
-
-    /// <summary>
-    /// A success on a healthy destination (no failures since the last recorded success) is written to the store at
-    /// most once per <see cref="SuccessRecordInterval"/>: <c>LastSuccessAt</c> is that coarse, and a busy destination
-    /// costs one store write per delivery instead of two. Failures are always recorded.
-    /// </summary>
-    private bool SkipSuccessRecord(DestinationRuntime destination, bool success, DateTimeOffset now)
-    {
-        var key = (destination.TenantId, destination.Id);
-        if (!success)
-        {
-            _lastSuccessRecorded.TryRemove(key, out _);
-            return false;
-        }
-
-        if (destination.Record.ConsecutiveFailures == 0
-            && _lastSuccessRecorded.TryGetValue(key, out var last)
-            && now.UtcTicks - last < SuccessRecordInterval.Ticks
-            && now.UtcTicks >= last)
-        {
-            return true;
-        }
-
-        _lastSuccessRecorded[key] = now.UtcTicks;
-        return false;
     }
 
     private async Task PostponeAsync(LeasedDelivery leased, DateTimeOffset dueAt, string why, CancellationToken cancellationToken)
@@ -254,7 +271,7 @@ internal sealed class DeliveryProcessor
 
     private async Task NotifyAsync(Func<IWebhookObserver, CancellationToken, ValueTask> call, CancellationToken cancellationToken)
     {
-        foreach (var observer in _services.GetServices<IWebhookObserver>())
+        foreach (var observer in _observers)
         {
             try
             {

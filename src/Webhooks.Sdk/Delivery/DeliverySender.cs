@@ -1,5 +1,4 @@
 using System.Buffers;
-using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Globalization;
 using System.Net;
@@ -52,7 +51,6 @@ internal sealed class DeliverySender
     private readonly IWebhookUrlPolicy _urlPolicy;
     private readonly WebhooksOptions _options;
     private readonly string _userAgent;
-    private readonly ConcurrentDictionary<(string Tenant, string Id), (string Version, ResiliencePipeline<WebhookAttemptResult> Pipeline)> _pipelines = new();
 
     public DeliverySender(
         IHttpClientFactory httpClientFactory,
@@ -376,19 +374,9 @@ internal sealed class DeliverySender
         return message;
     }
 
+    // The breaker lives in the destination's state, so it is rebuilt when the destination changes and forgotten with it.
     private ResiliencePipeline<WebhookAttemptResult> GetPipeline(DestinationRuntime destination)
-    {
-        var key = (destination.TenantId, destination.Id);
-        var version = destination.Config.AttemptTimeoutMs.ToString(CultureInfo.InvariantCulture);
-        if (_pipelines.TryGetValue(key, out var entry) && entry.Version == version)
-        {
-            return entry.Pipeline;
-        }
-
-        var pipeline = BuildPipeline(destination, withBreaker: true);
-        _pipelines[key] = (version, pipeline);
-        return pipeline;
-    }
+        => destination.State is { } state ? state.Pipeline(d => BuildPipeline(d, withBreaker: true)) : BuildPipeline(destination, withBreaker: true);
 
     private ResiliencePipeline<WebhookAttemptResult> BuildPipeline(DestinationRuntime destination, bool withBreaker)
     {

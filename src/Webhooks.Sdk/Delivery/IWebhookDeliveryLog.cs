@@ -218,4 +218,15 @@ public interface IWebhookObserver
     /// <param name="cancellationToken">The cancellation token.</param>
     /// <returns>A task.</returns>
     ValueTask OnDeliveryFailedAsync(WebhookDelivery delivery, CancellationToken cancellationToken) => ValueTask.CompletedTask;
+
+    /// <summary>
+    /// Called when a stored destination cannot be read (for example its secrets no longer decrypt after a key change).
+    /// Its deliveries fail with <paramref name="reason"/> within their retry budget; other destinations are not held up.
+    /// </summary>
+    /// <param name="tenantId">The tenant.</param>
+    /// <param name="destinationId">The destination id.</param>
+    /// <param name="reason">Why it cannot be read (no secret in it).</param>
+    /// <param name="cancellationToken">The cancellation token.</param>
+    /// <returns>A task.</returns>
+    ValueTask OnDestinationUnreadableAsync(string tenantId, string destinationId, string reason, CancellationToken cancellationToken) => ValueTask.CompletedTask;
 }

@@ -23,8 +23,8 @@ internal sealed class WebhookDispatcher : BackgroundService
     private readonly TimeProvider _time;
     private readonly WebhookDispatcherOptions _options;
     private readonly ILogger _logger;
-    private readonly ConcurrentDictionary<(string Tenant, string Id), DestinationGate> _gates = new();
     private readonly ConcurrentDictionary<Task, byte> _inFlight = new();
+    private readonly ConcurrentDictionary<string, LeaseHandle> _held = new(StringComparer.Ordinal);
 
     public WebhookDispatcher(
         IWebhookStore store,
@@ -53,6 +53,7 @@ internal sealed class WebhookDispatcher : BackgroundService
         }
 
         using var slots = new SemaphoreSlim(_options.MaxConcurrency, _options.MaxConcurrency);
+        var renewing = RenewLoopAsync(stoppingToken);
         try
         {
             while (!stoppingToken.IsCancellationRequested)
@@ -71,6 +72,12 @@ internal sealed class WebhookDispatcher : BackgroundService
                         held = 0;
                         await WaitForWorkAsync(stoppingToken).ConfigureAwait(false);
                         continue;
+                    }
+
+                    // Held (and renewed) from now on, also while waiting for a slot or the destination's gate.
+                    foreach (var item in leased)
+                    {
+                        _held[item.LeaseToken] = new LeaseHandle(item.Delivery.TenantId, item.Delivery.Id, item.LeaseToken);
                     }
 
                     while (held < leased.Count)
@@ -111,6 +118,7 @@ internal sealed class WebhookDispatcher : BackgroundService
         finally
         {
             await Task.WhenAll(_inFlight.Keys).ConfigureAwait(false);
+            await renewing.ConfigureAwait(false);
         }
     }
 
@@ -120,16 +128,18 @@ internal sealed class WebhookDispatcher : BackgroundService
         task.ContinueWith(static (t, state) => ((ConcurrentDictionary<Task, byte>)state!).TryRemove(t, out _), _inFlight, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
     }
 
-    private async Task RunAsync(LeasedDelivery item, DestinationRuntime? destination, SemaphoreSlim slots, CancellationToken stoppingToken)
+    private async Task RunAsync(LeasedDelivery item, Resolved resolved, SemaphoreSlim slots, CancellationToken stoppingToken)
     {
         await Task.Yield();
         DestinationGate? gate = null;
         var entered = false;
+        var destination = resolved.Destination;
+        using var use = destination?.State?.Use(_time.GetUtcNow().UtcTicks) ?? default;
         try
         {
-            if (destination is not null)
+            if (destination?.State is { } state)
             {
-                var candidate = _gates.GetOrAdd((destination.TenantId, destination.Id), _ => new DestinationGate(_options.MaxConcurrencyPerDestination));
+                var candidate = state.Gate(_options.MaxConcurrencyPerDestination);
                 if (!candidate.TryQueue())
                 {
                     await PostponeAsync(item, _time.GetUtcNow() + PerDestinationOverflowDelay).ConfigureAwait(false);
@@ -142,14 +152,14 @@ internal sealed class WebhookDispatcher : BackgroundService
                 entered = true;
             }
 
-            await _processor.ProcessAsync(item, destination, stoppingToken).ConfigureAwait(false);
+            await _processor.ProcessAsync(item, destination, resolved.Unreadable, stoppingToken).ConfigureAwait(false);
         }
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
         {
             // Shutting down: hand the delivery back so it is due at once instead of when the lease expires.
             await PostponeAsync(item, _time.GetUtcNow()).ConfigureAwait(false);
         }
-#pragma warning disable CA1031 // One delivery's failure must not stop the others; its lease expires and it is tried again.
+#pragma warning disable CA1031 // Only the store can fail here (the attempt's own failures are recorded): the lease expires and it is tried again.
         catch (Exception ex)
 #pragma warning restore CA1031
         {
@@ -167,7 +177,65 @@ internal sealed class WebhookDispatcher : BackgroundService
                 gate.Dequeue();
             }
 
+            _held.TryRemove(item.LeaseToken, out _);
             slots.Release();
+            if (item.Delivery.OrderingKey is not null)
+            {
+                // The next delivery of the key may be leasable now: look again instead of waiting for the poll.
+                _signal.Notify();
+            }
+        }
+    }
+
+    /// <summary>
+    /// Renews the leases of the deliveries this process holds every third of <see cref="WebhookDispatcherOptions.LeaseDuration"/>,
+    /// in one store call, so an attempt that outlives its lease (slow receiver, a wait for the destination's gate or
+    /// rate limit) is never leased and sent by another process meanwhile. A crashed process stops renewing: its
+    /// deliveries are due again one lease duration later.
+    /// </summary>
+    private async Task RenewLoopAsync(CancellationToken stoppingToken)
+    {
+        var period = _options.LeaseDuration / 3;
+        try
+        {
+            while (true)
+            {
+                await Task.Delay(period, _time, stoppingToken).ConfigureAwait(false);
+                if (_held.IsEmpty)
+                {
+                    continue;
+                }
+
+                var handles = _held.Values.ToArray();
+                try
+                {
+                    var renewed = await _store.RenewLeasesAsync(
+                        new LeaseRenewal { Leases = handles, Now = _time.GetUtcNow(), Duration = _options.LeaseDuration },
+                        stoppingToken).ConfigureAwait(false);
+                    Log.LeasesRenewed(_logger, renewed.Count);
+                    if (renewed.Count < handles.Length)
+                    {
+                        var kept = renewed.Select(h => h.LeaseToken).ToHashSet(StringComparer.Ordinal);
+                        foreach (var lost in handles.Where(h => !kept.Contains(h.LeaseToken) && _held.ContainsKey(h.LeaseToken)))
+                        {
+                            Log.LeaseLost(_logger, lost.DeliveryId);
+                        }
+                    }
+                }
+                catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+                {
+                    throw;
+                }
+#pragma warning disable CA1031 // A store outage: the next round tries again (the leases may expire meanwhile: at-least-once).
+                catch (Exception ex)
+#pragma warning restore CA1031
+                {
+                    Log.StoreFailed(_logger, ex, (long)period.TotalMilliseconds);
+                }
+            }
+        }
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        {
         }
     }
 
@@ -194,9 +262,13 @@ internal sealed class WebhookDispatcher : BackgroundService
         }
     }
 
-    private async Task<Dictionary<(string, string), DestinationRuntime>> ResolveDestinationsAsync(IReadOnlyList<LeasedDelivery> leased, CancellationToken cancellationToken)
+    /// <summary>
+    /// Reads the batch's destinations once each. A record that cannot be read (for example a secret that no longer
+    /// decrypts) is reported and its deliveries fail with the reason; the rest of the batch goes on.
+    /// </summary>
+    private async Task<Dictionary<(string, string), Resolved>> ResolveDestinationsAsync(IReadOnlyList<LeasedDelivery> leased, CancellationToken cancellationToken)
     {
-        var result = new Dictionary<(string, string), DestinationRuntime>();
+        var result = new Dictionary<(string, string), Resolved>();
         foreach (var item in leased)
         {
             var key = (item.Delivery.TenantId, item.Delivery.DestinationId);
@@ -206,9 +278,23 @@ internal sealed class WebhookDispatcher : BackgroundService
             }
 
             var record = await _store.GetDestinationAsync(key.TenantId, key.DestinationId, cancellationToken).ConfigureAwait(false);
-            if (record is not null)
+            if (record is null)
             {
-                result[key] = _mapper.ToRuntime(record);
+                result[key] = default;
+                continue;
+            }
+
+            try
+            {
+                result[key] = new Resolved(_mapper.ToRuntime(record), null);
+            }
+#pragma warning disable CA1031 // One unreadable destination must not hold up the others.
+            catch (Exception ex)
+#pragma warning restore CA1031
+            {
+                var reason = DestinationMapper.DescribeUnreadable(ex);
+                result[key] = new Resolved(null, reason);
+                await _processor.ReportUnreadableAsync(key.TenantId, key.DestinationId, ex, reason, cancellationToken).ConfigureAwait(false);
             }
         }
 
@@ -231,24 +317,6 @@ internal sealed class WebhookDispatcher : BackgroundService
         await _signal.WaitAsync(wait, _time, cancellationToken).ConfigureAwait(false);
     }
 
-    /// <summary>Bounds the attempts in flight to one destination; a few more may wait, the rest are postponed briefly.</summary>
-    private sealed class DestinationGate(int limit)
-    {
-        private int _queued;
-
-        public SemaphoreSlim Semaphore { get; } = new(limit, limit);
-
-        public bool TryQueue()
-        {
-            if (Interlocked.Increment(ref _queued) > limit * 2)
-            {
-                Interlocked.Decrement(ref _queued);
-                return false;
-            }
-
-            return true;
-        }
-
-        public void Dequeue() => Interlocked.Decrement(ref _queued);
-    }
+    /// <summary>A leased delivery's destination: its runtime, or why it cannot be read (both null: deleted).</summary>
+    private readonly record struct Resolved(DestinationRuntime? Destination, string? Unreadable);
 }

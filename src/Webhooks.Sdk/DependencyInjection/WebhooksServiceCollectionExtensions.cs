@@ -65,11 +65,10 @@ public static class WebhooksServiceCollectionExtensions
         services.TryAddSingleton<DeliverySender>();
         services.TryAddSingleton<DeliveryProcessor>();
         services.TryAddSingleton<EventCache>();
-        services.TryAddSingleton<DestinationRateLimiter>();
+        services.TryAddSingleton<InstanceShare>();
         services.TryAddSingleton<WebhookMetrics>();
         services.TryAddSingleton<DispatchSignal>();
         services.TryAddSingleton<IWebhookDispatchSignal>(sp => sp.GetRequiredService<DispatchSignal>());
-        services.TryAddSingleton<WebhookCore>();
         services.TryAddSingleton<IWebhookPublisher, WebhookPublisher>();
         services.TryAddSingleton<IWebhookDestinationManager, WebhookDestinationManager>();
         services.TryAddSingleton<IWebhookDeliveryLog, WebhookDeliveryLog>();

@@ -79,14 +79,15 @@ internal sealed partial class DestinationValidator
 
         if (d.RateLimit is { } limit)
         {
-            if (!(limit.PerSecond > 0) || double.IsInfinity(limit.PerSecond))
+            // Bounded so the token arithmetic (seconds per token, refill) can never overflow a TimeSpan.
+            if (!(limit.PerSecond >= 0.001) || !(limit.PerSecond <= 1_000_000))
             {
-                errors.Add(new("RateLimit.PerSecond", "must be greater than 0"));
+                errors.Add(new("RateLimit.PerSecond", "must be between 0.001 and 1000000"));
             }
 
-            if (limit.Burst < 1)
+            if (limit.Burst is < 1 or > 1_000_000)
             {
-                errors.Add(new("RateLimit.Burst", "must be at least 1"));
+                errors.Add(new("RateLimit.Burst", "must be between 1 and 1000000"));
             }
         }
 

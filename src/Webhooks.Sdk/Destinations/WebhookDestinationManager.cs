@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Microsoft.Extensions.Options;
 using Webhooks.Sdk.Delivery;
 using Webhooks.Sdk.Internal;
 using Webhooks.Sdk.Storage;
@@ -8,42 +9,80 @@ namespace Webhooks.Sdk.Destinations;
 internal sealed class WebhookDestinationManager : IWebhookDestinationManager
 {
     private const string TestEventType = "webhook.test";
-    private readonly WebhookCore _core;
+    private readonly IWebhookStore _store;
+    private readonly DestinationMapper _mapper;
+    private readonly DestinationValidator _validator;
+    private readonly AuthenticatorRegistry _authenticators;
+    private readonly DeliverySender _sender;
+    private readonly IWebhookEventCatalog _catalog;
+    private readonly IWebhookUrlPolicy _urlPolicy;
+    private readonly DispatchSignal _signal;
+    private readonly TimeProvider _time;
+    private readonly WebhooksOptions _options;
 
-    public WebhookDestinationManager(WebhookCore core)
-        : this(core, WebhookTenant.Default)
+    public WebhookDestinationManager(
+        IWebhookStore store,
+        DestinationMapper mapper,
+        DestinationValidator validator,
+        AuthenticatorRegistry authenticators,
+        DeliverySender sender,
+        IWebhookEventCatalog catalog,
+        IWebhookUrlPolicy urlPolicy,
+        DispatchSignal signal,
+        TimeProvider time,
+        IOptions<WebhooksOptions> options)
     {
+        _store = store;
+        _mapper = mapper;
+        _validator = validator;
+        _authenticators = authenticators;
+        _sender = sender;
+        _catalog = catalog;
+        _urlPolicy = urlPolicy;
+        _signal = signal;
+        _time = time;
+        _options = options.Value;
+        TenantId = WebhookTenant.Default;
     }
 
-    private WebhookDestinationManager(WebhookCore core, string tenantId)
+    private WebhookDestinationManager(WebhookDestinationManager other, string tenantId)
     {
-        _core = core;
+        _store = other._store;
+        _mapper = other._mapper;
+        _validator = other._validator;
+        _authenticators = other._authenticators;
+        _sender = other._sender;
+        _catalog = other._catalog;
+        _urlPolicy = other._urlPolicy;
+        _signal = other._signal;
+        _time = other._time;
+        _options = other._options;
         TenantId = tenantId;
     }
 
     public string TenantId { get; }
 
-    public IWebhookDestinationManager ForTenant(string tenantId) => new WebhookDestinationManager(_core, WebhookTenant.Validate(tenantId));
+    public IWebhookDestinationManager ForTenant(string tenantId) => new WebhookDestinationManager(this, WebhookTenant.Validate(tenantId));
 
     public async Task<WebhookDestination> CreateAsync(WebhookDestinationDefinition definition, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(definition);
-        await _core.Validator.ValidateAsync(definition, cancellationToken).ConfigureAwait(false);
-        var now = _core.Time.GetUtcNow();
+        await _validator.ValidateAsync(definition, cancellationToken).ConfigureAwait(false);
+        var now = _time.GetUtcNow();
         var record = new DestinationRecord
         {
             TenantId = TenantId,
             Id = definition.Id ?? Ids.NewDestinationId(),
             Name = definition.Name.Trim(),
             Enabled = definition.Enabled,
-            ConfigJson = _core.Mapper.ToStoredJson(DestinationConfig.From(definition)),
-            ProtectedAuth = _core.Mapper.ProtectAuth(definition.Auth),
+            ConfigJson = _mapper.ToStoredJson(DestinationConfig.From(definition)),
+            ProtectedAuth = _mapper.ProtectAuth(definition.Auth),
             CreatedAt = now,
             UpdatedAt = now,
             DisabledReason = definition.Enabled ? null : "Created disabled.",
         };
-        var max = _core.Options.MaxDestinationsPerTenant;
-        switch (await _core.Store.InsertDestinationAsync(record, max, cancellationToken).ConfigureAwait(false))
+        var max = _options.MaxDestinationsPerTenant;
+        switch (await _store.InsertDestinationAsync(record, max, cancellationToken).ConfigureAwait(false))
         {
             case DestinationInsertResult.AlreadyExists:
                 throw new InvalidOperationException($"A destination with id '{record.Id}' already exists in tenant '{TenantId}'.");
@@ -51,30 +90,30 @@ internal sealed class WebhookDestinationManager : IWebhookDestinationManager
                 throw new InvalidOperationException($"Tenant '{TenantId}' already has {max} destinations; the limit is {max} (MaxDestinationsPerTenant).");
         }
 
-        return _core.Mapper.ToRuntime(record with { Version = 1 }).Masked;
+        return _mapper.ToRuntime(record with { Version = 1 }).Masked;
     }
 
     public async Task<WebhookDestination> GetAsync(string id, CancellationToken cancellationToken = default)
-        => (await _core.GetRuntimeAsync(TenantId, id, cancellationToken).ConfigureAwait(false)).Masked;
+        => (await GetRuntimeAsync(id, cancellationToken).ConfigureAwait(false)).Masked;
 
     public async Task<WebhookPage<WebhookDestination>> ListAsync(int skip = 0, int take = 50, CancellationToken cancellationToken = default)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(skip);
         ArgumentOutOfRangeException.ThrowIfLessThan(take, 1);
         ArgumentOutOfRangeException.ThrowIfGreaterThan(take, 1000);
-        var total = await _core.Store.CountDestinationsAsync(TenantId, cancellationToken).ConfigureAwait(false);
+        var total = await _store.CountDestinationsAsync(TenantId, cancellationToken).ConfigureAwait(false);
         var items = new List<WebhookDestination>(Math.Min(take, 256));
         var seen = 0;
         string? cursor = null;
         do
         {
             // Skip/take walks cursor pages: cost grows with skip; the cursor overload does not.
-            var page = await _core.Store.ListDestinationsAsync(new DestinationListQuery { TenantId = TenantId, Limit = Math.Min(1000, skip + take - seen), Cursor = cursor }, cancellationToken).ConfigureAwait(false);
+            var page = await _store.ListDestinationsAsync(new DestinationListQuery { TenantId = TenantId, Limit = Math.Min(1000, skip + take - seen), Cursor = cursor }, cancellationToken).ConfigureAwait(false);
             foreach (var r in page.Items)
             {
                 if (seen++ >= skip && items.Count < take)
                 {
-                    items.Add(_core.Mapper.ToRuntime(r).Masked);
+                    items.Add(_mapper.ToRuntime(r).Masked);
                 }
             }
 
@@ -92,14 +131,14 @@ internal sealed class WebhookDestinationManager : IWebhookDestinationManager
             throw new ArgumentOutOfRangeException(nameof(query), query.Limit, "WebhookDestinationListQuery.Limit must be between 1 and 1000.");
         }
 
-        var page = await _core.Store.ListDestinationsAsync(new DestinationListQuery { TenantId = TenantId, Limit = query.Limit, Cursor = query.Cursor }, cancellationToken).ConfigureAwait(false);
-        return new WebhookCursorPage<WebhookDestination>(page.Items.Select(r => _core.Mapper.ToRuntime(r).Masked).ToArray(), page.NextCursor);
+        var page = await _store.ListDestinationsAsync(new DestinationListQuery { TenantId = TenantId, Limit = query.Limit, Cursor = query.Cursor }, cancellationToken).ConfigureAwait(false);
+        return new WebhookCursorPage<WebhookDestination>(page.Items.Select(r => _mapper.ToRuntime(r).Masked).ToArray(), page.NextCursor);
     }
 
     public async Task<WebhookDestination> UpdateAsync(string id, WebhookDestinationUpdate update, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(update);
-        var current = await _core.GetRuntimeAsync(TenantId, id, cancellationToken).ConfigureAwait(false);
+        var current = await GetRuntimeAsync(id, cancellationToken).ConfigureAwait(false);
         var d = current.Config.ToDefinition(current.Id, current.Record.Name, current.Record.Enabled, current.Auth);
         d.Name = update.Name ?? d.Name;
         d.Url = update.Url ?? d.Url;
@@ -114,7 +153,7 @@ internal sealed class WebhookDestinationManager : IWebhookDestinationManager
         {
             // Secret settings are write-only: an update that leaves one out (or empty) keeps the saved value.
             var merged = new Dictionary<string, string>(settings, StringComparer.OrdinalIgnoreCase);
-            foreach (var name in _core.Mapper.SecretSettings(update.Format ?? d.Format))
+            foreach (var name in _mapper.SecretSettings(update.Format ?? d.Format))
             {
                 if ((!merged.TryGetValue(name, out var value) || string.IsNullOrEmpty(value)) && d.FormatSettings.TryGetValue(name, out var saved))
                 {
@@ -132,11 +171,11 @@ internal sealed class WebhookDestinationManager : IWebhookDestinationManager
         if (update.Auth is { } auth)
         {
             d.Auth = string.Equals(auth.Kind, current.Auth.Kind, StringComparison.OrdinalIgnoreCase)
-                ? _core.Authenticators.Get(auth.Kind).Merge(current.Auth, auth)
+                ? _authenticators.Get(auth.Kind).Merge(current.Auth, auth)
                 : auth;
         }
 
-        await _core.Validator.ValidateAsync(d, cancellationToken).ConfigureAwait(false);
+        await _validator.ValidateAsync(d, cancellationToken).ConfigureAwait(false);
         // Configuration columns only, checked against the version read above: a health write meanwhile (auto-disable)
         // stays, and a concurrent configuration write (another update, a rotation) makes this one fail.
         var change = new DestinationChange
@@ -146,9 +185,9 @@ internal sealed class WebhookDestinationManager : IWebhookDestinationManager
             ExpectedVersion = current.Record.Version,
             At = NextUpdateTime(current.Record),
             Name = d.Name.Trim(),
-            ConfigJson = _core.Mapper.ToStoredJson(DestinationConfig.From(d)),
+            ConfigJson = _mapper.ToStoredJson(DestinationConfig.From(d)),
             ReplaceAuth = update.Auth is not null,
-            ProtectedAuth = update.Auth is null ? null : _core.Mapper.ProtectAuth(d.Auth),
+            ProtectedAuth = update.Auth is null ? null : _mapper.ProtectAuth(d.Auth),
         };
         return await SaveAsync(change, cancellationToken).ConfigureAwait(false);
     }
@@ -156,45 +195,45 @@ internal sealed class WebhookDestinationManager : IWebhookDestinationManager
     public async Task DeleteAsync(string id, CancellationToken cancellationToken = default)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(id);
-        if (!await _core.Store.DeleteDestinationAsync(TenantId, id, cancellationToken).ConfigureAwait(false))
+        if (!await _store.DeleteDestinationAsync(TenantId, id, cancellationToken).ConfigureAwait(false))
         {
             throw WebhookNotFoundException.Destination(TenantId, id);
         }
 
-        _core.Mapper.Forget(TenantId, id);
+        _mapper.Forget(TenantId, id);
     }
 
     public async Task ClearCorrelationIdAsync(string id, string correlationKey, CancellationToken cancellationToken = default)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(correlationKey);
-        var destination = await _core.GetRuntimeAsync(TenantId, id, cancellationToken).ConfigureAwait(false);
-        await _core.Store.SetCorrelationIdAsync(TenantId, destination.Id, correlationKey, string.Empty, cancellationToken).ConfigureAwait(false);
+        var destination = await GetRuntimeAsync(id, cancellationToken).ConfigureAwait(false);
+        await _store.SetCorrelationIdAsync(TenantId, destination.Id, correlationKey, string.Empty, cancellationToken).ConfigureAwait(false);
     }
 
     public async Task<WebhookDestination> EnableAsync(string id, CancellationToken cancellationToken = default)
     {
-        var current = await _core.GetRuntimeAsync(TenantId, id, cancellationToken).ConfigureAwait(false);
+        var current = await GetRuntimeAsync(id, cancellationToken).ConfigureAwait(false);
         var saved = await SaveAsync(new DestinationChange { TenantId = TenantId, Id = id, At = NextUpdateTime(current.Record), Enabled = true }, cancellationToken).ConfigureAwait(false);
-        _core.Signal.Notify();
+        _signal.Notify();
         return saved;
     }
 
     public async Task<WebhookDestination> DisableAsync(string id, string? reason = null, CancellationToken cancellationToken = default)
     {
-        var current = await _core.GetRuntimeAsync(TenantId, id, cancellationToken).ConfigureAwait(false);
+        var current = await GetRuntimeAsync(id, cancellationToken).ConfigureAwait(false);
         var change = new DestinationChange { TenantId = TenantId, Id = id, At = NextUpdateTime(current.Record), Enabled = false, DisabledReason = string.IsNullOrWhiteSpace(reason) ? "Disabled by hand." : reason };
         return await SaveAsync(change, cancellationToken).ConfigureAwait(false);
     }
 
     public async Task<WebhookTestResult> TestAsync(string id, WebhookTestRequest? request = null, CancellationToken cancellationToken = default)
     {
-        var destination = await _core.GetRuntimeAsync(TenantId, id, cancellationToken).ConfigureAwait(false);
-        await _core.EnsureUrlAllowedAsync(destination.Url, cancellationToken).ConfigureAwait(false);
+        var destination = await GetRuntimeAsync(id, cancellationToken).ConfigureAwait(false);
+        await EnsureUrlAllowedAsync(destination.Url, cancellationToken).ConfigureAwait(false);
         var evt = BuildTestEvent(destination, request);
         var deliveryId = Ids.NewDeliveryId();
         var (result, outcome) = await SendTestAsync(destination, evt, deliveryId, cancellationToken).ConfigureAwait(false);
-        var now = _core.Time.GetUtcNow();
-        await _core.Store.RecordTestDeliveryAsync(
+        var now = _time.GetUtcNow();
+        await _store.RecordTestDeliveryAsync(
             new StoredEvent { TenantId = TenantId, Id = evt.Id!, Type = evt.Type, OccurredAt = evt.OccurredAt!.Value, Json = EventSerialization.Serialize(evt) },
             new DeliveryRecord
             {
@@ -232,8 +271,8 @@ internal sealed class WebhookDestinationManager : IWebhookDestinationManager
     public async Task<WebhookTestResult> TestAsync(WebhookDestinationDefinition draft, WebhookTestRequest? request = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(draft);
-        await _core.Validator.ValidateAsync(draft, cancellationToken).ConfigureAwait(false);
-        var now = _core.Time.GetUtcNow();
+        await _validator.ValidateAsync(draft, cancellationToken).ConfigureAwait(false);
+        var now = _time.GetUtcNow();
         var record = new DestinationRecord
         {
             TenantId = TenantId,
@@ -242,11 +281,11 @@ internal sealed class WebhookDestinationManager : IWebhookDestinationManager
             Enabled = true,
             // Through the protector and back, as a saved destination is: a caller's "protected:..." value is sent as the
             // text it is, never decrypted.
-            ConfigJson = _core.Mapper.ToStoredJson(DestinationConfig.From(draft)),
+            ConfigJson = _mapper.ToStoredJson(DestinationConfig.From(draft)),
             CreatedAt = now,
             UpdatedAt = now,
         };
-        var destination = _core.Mapper.CreateRuntime(record, draft.Auth ?? NoWebhookAuth.Instance);
+        var destination = _mapper.CreateRuntime(record, draft.Auth ?? NoWebhookAuth.Instance);
         var (result, _) = await SendTestAsync(destination, BuildTestEvent(destination, request), Ids.NewDeliveryId(), cancellationToken).ConfigureAwait(false);
         return result;
     }
@@ -254,7 +293,7 @@ internal sealed class WebhookDestinationManager : IWebhookDestinationManager
     private async Task<(WebhookTestResult Result, AttemptOutcome Outcome)> SendTestAsync(DestinationRuntime destination, WebhookEvent evt, string deliveryId, CancellationToken cancellationToken)
     {
         var cached = new CachedEvent(evt, Formatting.EnvelopeSerializer.Serialize(evt));
-        var outcome = await _core.Sender.SendAsync(destination, cached, attemptNumber: 1, correlationId: null, useBreaker: false, cancellationToken, deliveryId: deliveryId).ConfigureAwait(false);
+        var outcome = await _sender.SendAsync(destination, cached, attemptNumber: 1, correlationId: null, useBreaker: false, cancellationToken, deliveryId: deliveryId).ConfigureAwait(false);
         var r = outcome.Result;
         return (new WebhookTestResult
         {
@@ -270,16 +309,16 @@ internal sealed class WebhookDestinationManager : IWebhookDestinationManager
     private WebhookEvent BuildTestEvent(DestinationRuntime destination, WebhookTestRequest? request)
     {
         var type = request?.EventType
-            ?? _core.Catalog.List().FirstOrDefault(t => destination.Subscriptions.Matches(t.Name))?.Name
+            ?? _catalog.List().FirstOrDefault(t => destination.Subscriptions.Matches(t.Name))?.Name
             ?? TestEventType;
         var data = request?.Data
-            ?? _core.Catalog.Find(type)?.Example
+            ?? _catalog.Find(type)?.Example
             ?? JsonSerializer.SerializeToElement(new { test = true, message = "This is a test delivery." });
         return new WebhookEvent
         {
             Id = Ids.NewEventId(),
             Type = type,
-            OccurredAt = _core.Time.GetUtcNow(),
+            OccurredAt = _time.GetUtcNow(),
             Data = data,
             Title = "Test delivery",
             Summary = $"A test event of type {type} sent to {destination.Record.Name}.",
@@ -290,15 +329,15 @@ internal sealed class WebhookDestinationManager : IWebhookDestinationManager
 
     private async Task<WebhookDestination> SaveAsync(DestinationChange change, CancellationToken cancellationToken)
     {
-        var saved = await _core.Store.UpdateDestinationAsync(change, cancellationToken).ConfigureAwait(false)
+        var saved = await _store.UpdateDestinationAsync(change, cancellationToken).ConfigureAwait(false)
             ?? throw WebhookNotFoundException.Destination(TenantId, change.Id);
-        return _core.Mapper.ToRuntime(saved).Masked;
+        return _mapper.ToRuntime(saved).Masked;
     }
 
     /// <summary>The update time, strictly after the previous one so caches keyed by it always see the change.</summary>
     private DateTimeOffset NextUpdateTime(DestinationRecord current)
     {
-        var now = _core.Time.GetUtcNow();
+        var now = _time.GetUtcNow();
         return now > current.UpdatedAt ? now : current.UpdatedAt.AddTicks(1);
     }
 
@@ -310,7 +349,7 @@ internal sealed class WebhookDestinationManager : IWebhookDestinationManager
             throw new WebhookValidationException([new("Overlap", $"must be between 0 and 30 days, not {window}")]);
         }
 
-        var current = await _core.GetRuntimeAsync(TenantId, id, cancellationToken).ConfigureAwait(false);
+        var current = await GetRuntimeAsync(id, cancellationToken).ConfigureAwait(false);
         if (current.Auth is not HmacSignatureWebhookAuth hmac)
         {
             throw new InvalidOperationException($"Destination '{id}' does not sign its deliveries (auth kind '{current.Auth.Kind}'); only HMAC signing secrets rotate.");
@@ -322,10 +361,27 @@ internal sealed class WebhookDestinationManager : IWebhookDestinationManager
             throw new WebhookValidationException([new("Secret", problem)]);
         }
 
-        var now = _core.Time.GetUtcNow();
+        var now = _time.GetUtcNow();
         var rotated = Auth.HmacSignatureAuthenticator.Rotate(hmac, secret, window, now);
-        var change = new DestinationChange { TenantId = TenantId, Id = id, ExpectedVersion = current.Record.Version, At = NextUpdateTime(current.Record), ReplaceAuth = true, ProtectedAuth = _core.Mapper.ProtectAuth(rotated) };
+        var change = new DestinationChange { TenantId = TenantId, Id = id, ExpectedVersion = current.Record.Version, At = NextUpdateTime(current.Record), ReplaceAuth = true, ProtectedAuth = _mapper.ProtectAuth(rotated) };
         var saved = await SaveAsync(change, cancellationToken).ConfigureAwait(false);
         return new WebhookSecretRotation { NewSecret = secret, PreviousSecretExpiresAt = window > TimeSpan.Zero ? now + window : null, Destination = saved };
+    }
+
+    private async Task<DestinationRuntime> GetRuntimeAsync(string id, CancellationToken cancellationToken)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(id);
+        var record = await _store.GetDestinationAsync(TenantId, id, cancellationToken).ConfigureAwait(false)
+            ?? throw WebhookNotFoundException.Destination(TenantId, id);
+        return _mapper.ToRuntime(record);
+    }
+
+    private async Task EnsureUrlAllowedAsync(Uri url, CancellationToken cancellationToken)
+    {
+        var verdict = await _urlPolicy.EvaluateAsync(url, cancellationToken).ConfigureAwait(false);
+        if (!verdict.Allowed)
+        {
+            throw new WebhookUrlRefusedException(verdict);
+        }
     }
 }

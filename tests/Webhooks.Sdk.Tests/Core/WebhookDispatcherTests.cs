@@ -314,6 +314,75 @@ public class WebhookDispatcherTests
         }
     }
 
+    [Test]
+    public async Task Lease_AttemptSlowerThanTheLease_IsRenewedAndSentExactlyOnce()
+    {
+        var time = new FakeTimeProvider(Start);
+        await using var receiver = await LocalWebhookReceiver.StartAsync();
+        receiver.Enqueue(new ReceiverResponse { StatusCode = 200, Delay = TimeSpan.FromSeconds(2) });
+        await using var host = await WebhookTestHost.StartAsync(o => o.Dispatcher.LeaseDuration = TimeSpan.FromSeconds(5), time: time);
+        await host.Destinations.CreateAsync(Tap(WebhookTestHost.Destination(receiver), d => d.AttemptTimeout = TimeSpan.FromSeconds(30)));
+        var deliveryId = (await host.Publisher.PublishAsync(Event())).Deliveries[0].DeliveryId;
+        await receiver.WaitForRequestsAsync(1);
+
+        // While the receiver holds the answer (2 s of real time), 15 s pass on the dispatcher's clock: three lease
+        // durations. Without renewal the dispatcher would lease the delivery again and send it a second time.
+        for (var i = 0; i < 15; i++)
+        {
+            time.Advance(TimeSpan.FromSeconds(1));
+            await Task.Delay(60);
+        }
+
+        var delivery = await host.WaitForFinalAsync(deliveryId);
+        for (var i = 0; i < 10; i++)
+        {
+            time.Advance(TimeSpan.FromSeconds(1));
+            await Task.Delay(20);
+        }
+
+        delivery.Status.Should().Be(WebhookDeliveryStatus.Succeeded);
+        delivery.AttemptCount.Should().Be(1);
+        receiver.Requests.Should().ContainSingle("the lease was renewed while the attempt ran");
+        host.Logs.AllText.Should().Contain("Renewed 1 lease(s)").And.NotContain("lease was lost");
+    }
+
+    [TestCase(4.9, false)]
+    [TestCase(5, true)]
+    [TestCase(86_400, true)]
+    [TestCase(86_401, false)]
+    public async Task Start_LeaseDuration_AcceptsFiveSecondsToOneDay(double seconds, bool valid)
+    {
+        var act = async () => await (await WebhookTestHost.StartAsync(o => o.Dispatcher.LeaseDuration = TimeSpan.FromSeconds(seconds))).DisposeAsync();
+
+        if (valid)
+        {
+            await act.Should().NotThrowAsync();
+        }
+        else
+        {
+            (await act.Should().ThrowAsync<Microsoft.Extensions.Options.OptionsValidationException>()).Which.Failures
+                .Should().Contain(f => f.StartsWith("Dispatcher.LeaseDuration must be between 5 s and 86400 s", StringComparison.Ordinal));
+        }
+    }
+
+    [Test]
+    public void LeaseDuration_Default_IsFifteenSeconds()
+        => new WebhooksOptions().Dispatcher.LeaseDuration.Should().Be(TimeSpan.FromSeconds(15));
+
+    [TestCase(0.0005, 1, "RateLimit.PerSecond")]
+    [TestCase(1e-300, 1, "RateLimit.PerSecond")]
+    [TestCase(2_000_000, 1, "RateLimit.PerSecond")]
+    [TestCase(10, 2_000_000, "RateLimit.Burst")]
+    public async Task CreateAsync_RateLimitThatWouldOverflow_IsRefusedNamingTheField(double perSecond, int burst, string field)
+    {
+        await using var receiver = await LocalWebhookReceiver.StartAsync();
+        await using var host = await WebhookTestHost.StartAsync();
+
+        var act = () => host.Destinations.CreateAsync(Tap(WebhookTestHost.Destination(receiver), d => d.RateLimit = new WebhookRateLimit(perSecond, burst)));
+
+        (await act.Should().ThrowAsync<WebhookValidationException>()).Which.Errors.Should().Contain(e => e.Field == field);
+    }
+
     private static WebhookDestinationDefinition Tap(WebhookDestinationDefinition definition, Action<WebhookDestinationDefinition> change)
     {
         change(definition);
