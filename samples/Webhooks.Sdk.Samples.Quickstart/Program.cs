@@ -38,6 +38,7 @@ var webhooks = builder.Services.AddWebhooks(options =>
     }
 });
 QuickstartSetup.ConfigureStore(webhooks, arguments);
+webhooks.AddEmailTransport().AddRabbitMqTransport().AddNatsTransport(); // --url smtp(s)://, amqp(s)://, nats:// or tls:// too
 
 using var host = builder.Build();
 await host.StartAsync();

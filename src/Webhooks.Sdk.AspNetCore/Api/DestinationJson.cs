@@ -32,6 +32,7 @@ internal static class DestinationJson
             BodyTemplate = current.BodyTemplate,
             Correlation = current.Correlation,
             OrderedDelivery = current.OrderedDelivery,
+            Filter = current.Filter,
         };
         var node = JsonSerializer.SerializeToNode(definition, ApiJson.Options)!.AsObject();
         node.Remove("id");
@@ -59,6 +60,8 @@ internal static class DestinationJson
         Correlation = definition.Correlation,
         RemoveCorrelation = definition.Correlation is null,
         OrderedDelivery = definition.OrderedDelivery,
+        Filter = definition.Filter,
+        RemoveFilter = definition.Filter is null,
     };
 }
 

@@ -253,6 +253,26 @@ public static class WebhooksApiEndpointRouteBuilderExtensions
             .Produces<WebhookTestResult>()
             .WithErrors(StatusCodes.Status400BadRequest, StatusCodes.Status413PayloadTooLarge, StatusCodes.Status415UnsupportedMediaType);
 
+        group.MapPost("/destinations/filter/test", async (HttpContext http) =>
+        {
+            var backend = ManagementBackend.For(http, options);
+            var body = await ApiJson.ReadAsync<WebhookFilterTestRequest>(http, options).ConfigureAwait(false);
+            if (body.Event is null)
+            {
+                throw new WebhookValidationException([new("Event", "is required")]);
+            }
+
+            var result = await backend.Destinations.TestFilterAsync(body.Filter, body.Event, http.RequestAborted).ConfigureAwait(false);
+            return Json(result);
+        })
+            .RequireRead(options)
+            .WithName("TestFilter").WithTags("Destinations")
+            .WithSummary("Says whether an event would pass a payload filter, and why not.")
+            .WithDescription("The body holds a filter and an event; nothing is stored. An invalid filter answers 400 with every problem and its position.")
+            .Body<WebhookFilterTestRequest>()
+            .Produces<WebhookFilterTestResult>()
+            .WithErrors(StatusCodes.Status400BadRequest, StatusCodes.Status413PayloadTooLarge, StatusCodes.Status415UnsupportedMediaType);
+
         group.MapPost("/destinations/{id}/secret/rotate", async (HttpContext http, string id) =>
         {
             var backend = ManagementBackend.For(http, options);

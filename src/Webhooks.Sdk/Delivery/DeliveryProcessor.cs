@@ -151,7 +151,7 @@ internal sealed class DeliveryProcessor
             _throttledUntil.AddOrUpdate((destination.TenantId, destination.Id), until, (_, current) => current > until ? current : until);
         }
 
-        var final = outcome.Result.Success || outcome.Result.Gone || attemptNumber >= delivery.MaxAttempts;
+        var final = outcome.Result.Success || outcome.Result.Gone || outcome.Result.Permanent || attemptNumber >= delivery.MaxAttempts;
         if (correlation is not null)
         {
             // The exchange happened: record it even when the host is stopping, or it would be sent again needlessly.
@@ -192,7 +192,7 @@ internal sealed class DeliveryProcessor
             status = WebhookDeliveryStatus.Succeeded;
             Log.DeliverySucceeded(_logger, delivery.Id, delivery.DestinationId, result.StatusCode, attemptNumber, (long)outcome.Duration.TotalMilliseconds);
         }
-        else if (!result.Gone && attemptNumber < delivery.MaxAttempts)
+        else if (!result.Gone && !result.Permanent && attemptNumber < delivery.MaxAttempts)
         {
             status = WebhookDeliveryStatus.Pending;
             dueAt = now + RetrySchedule.Delay(_options.Retry, attemptNumber, result.RetryAfter, Random.Shared.NextDouble());

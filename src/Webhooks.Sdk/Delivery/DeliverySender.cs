@@ -158,9 +158,23 @@ internal sealed class DeliverySender
 
             try
             {
-                return await transport.SendAsync(new WebhookTransportRequest { Url = url, Payload = payload, Destination = destination.Public, Auth = destination.Auth }, cancellationToken).ConfigureAwait(false);
+                var headers = await TransportHeadersAsync(destination, cached, payload, url, attemptNumber, deliveryId, cancellationToken).ConfigureAwait(false);
+                var request = new WebhookTransportRequest
+                {
+                    Url = url,
+                    Payload = payload,
+                    Destination = destination.Public,
+                    Auth = destination.Auth,
+                    Event = cached.Event,
+                    DeliveryId = deliveryId,
+                    AttemptNumber = attemptNumber,
+                    Headers = headers,
+                };
+                return await transport.SendAsync(request, cancellationToken).ConfigureAwait(false);
             }
+#pragma warning disable CA1031 // A transport's failure is recorded as a failed attempt, not a crash of the dispatcher.
             catch (Exception ex) when (ex is not OperationCanceledException)
+#pragma warning restore CA1031
             {
                 return new WebhookAttemptResult { Success = false, Error = Redaction.Error(ex.Message, url) };
             }
@@ -205,6 +219,34 @@ internal sealed class DeliverySender
         {
             return new WebhookAttemptResult { Success = false, Error = Redaction.Error(ex.Message, url) };
         }
+    }
+
+    /// <summary>
+    /// The headers an HTTP request would carry, for a non-HTTP transport: built like a request and passed through the
+    /// destination's authenticator (except Basic and mutual TLS, which a transport reads from the auth itself).
+    /// </summary>
+    private async Task<IReadOnlyList<KeyValuePair<string, string>>> TransportHeadersAsync(DestinationRuntime destination, CachedEvent cached, WebhookPayload payload, Uri url, int attemptNumber, string? deliveryId, CancellationToken cancellationToken)
+    {
+        var timestamp = _time.GetUtcNow();
+        using var request = BuildRequest(destination, cached, payload, url, attemptNumber, timestamp, deliveryId);
+        request.Headers.Remove("User-Agent");
+        if (destination.Auth is not (NoWebhookAuth or BasicWebhookAuth or MutualTlsWebhookAuth))
+        {
+            await _authenticators.Get(destination.Auth.Kind).ApplyAsync(
+                new WebhookAuthContext { Auth = destination.Auth, Request = request, Body = payload.Body, MessageId = cached.Event.Id!, Timestamp = timestamp, TenantId = destination.TenantId, DestinationId = destination.Id },
+                cancellationToken).ConfigureAwait(false);
+        }
+
+        var headers = new List<KeyValuePair<string, string>>();
+        foreach (var (name, values) in request.Headers)
+        {
+            foreach (var value in values)
+            {
+                headers.Add(new(name, value));
+            }
+        }
+
+        return headers;
     }
 
     private HttpRequestMessage BuildRequest(DestinationRuntime destination, CachedEvent cached, WebhookPayload payload, Uri url, int attemptNumber, DateTimeOffset timestamp, string? deliveryId)

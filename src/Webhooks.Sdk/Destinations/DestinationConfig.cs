@@ -39,6 +39,7 @@ internal sealed class DestinationConfig
     public bool OrderedDelivery { get; set; }
 
     public bool PropagateTraceContext { get; set; } = true;
+    public JsonElement? Filter { get; set; }
 
     public static DestinationConfig From(WebhookDestinationDefinition d) => new()
     {
@@ -56,6 +57,7 @@ internal sealed class DestinationConfig
         Correlation = d.Correlation,
         OrderedDelivery = d.OrderedDelivery,
         PropagateTraceContext = d.PropagateTraceContext,
+        Filter = d.Filter?.Clone(),
     };
 
     public static DestinationConfig Parse(string json)
@@ -83,5 +85,6 @@ internal sealed class DestinationConfig
         Correlation = Correlation,
         OrderedDelivery = OrderedDelivery,
         PropagateTraceContext = PropagateTraceContext,
+        Filter = Filter,
     };
 }

@@ -22,6 +22,12 @@ internal sealed class DestinationRuntime
 
     public required SubscriptionSet Subscriptions { get; init; }
 
+    /// <summary>Gets the compiled payload filter, or <see langword="null"/> when the destination has none.</summary>
+    public Routing.Filters.EventFilter? Filter { get; init; }
+
+    /// <summary>Gets a value indicating whether an event is routed to this destination: subscribed and passing the filter.</summary>
+    public bool Accepts(WebhookEvent evt) => Subscriptions.Matches(evt.Type) && (Filter is null || Filter.Matches(evt));
+
     public required Uri Url { get; init; }
 
     /// <summary>Gets the engine state kept for this version of the destination, or <see langword="null"/> for an unsaved draft.</summary>
@@ -98,6 +104,7 @@ internal sealed class DestinationMapper : IDisposable
                     Config = cached.Config,
                     Auth = cached.Auth,
                     Subscriptions = cached.Subscriptions,
+                    Filter = cached.Filter,
                     Url = cached.Url,
                     Public = visible,
                     Masked = ReferenceEquals(cached.Masked, cached.Public) ? visible : WithRecord(cached.Masked, record),
@@ -180,6 +187,7 @@ internal sealed class DestinationMapper : IDisposable
             Config = config,
             Auth = auth,
             Subscriptions = SubscriptionSet.Compile(config.Subscriptions.Count > 0 ? config.Subscriptions : _options.Value.DefaultSubscriptions),
+            Filter = config.Filter is { } filter ? Routing.Filters.EventFilter.Compile(filter) : null,
             Url = new Uri(config.Url, UriKind.Absolute),
             Public = visible,
             Masked = Mask(visible),
@@ -265,6 +273,7 @@ internal sealed class DestinationMapper : IDisposable
         Correlation = config.Correlation,
         OrderedDelivery = config.OrderedDelivery || config.Correlation is not null,
         PropagateTraceContext = config.PropagateTraceContext,
+        Filter = config.Filter,
         CreatedAt = record.CreatedAt,
         UpdatedAt = record.UpdatedAt,
         LastSuccessAt = record.LastSuccessAt,

@@ -40,6 +40,10 @@ internal sealed partial class DestinationValidator
         }
 
         await ValidateUrlAsync(d.Url, "Url", errors, cancellationToken).ConfigureAwait(false);
+        if (Uri.TryCreate(d.Url?.Trim(), UriKind.Absolute, out var target) && _transports.TryGet(target.Scheme, out var transport))
+        {
+            transport.Validate(d, target, errors);
+        }
 
         var method = d.Method?.Trim().ToUpperInvariant();
         if (method is not ("POST" or "PUT"))
@@ -115,6 +119,11 @@ internal sealed partial class DestinationValidator
             {
                 errors.Add(new("Auth", $"auth kind '{auth.Kind}' is not registered"));
             }
+        }
+
+        if (d.Filter is { } filter)
+        {
+            Routing.Filters.EventFilter.Compile(filter, "Filter", errors);
         }
 
         foreach (var (name, value) in d.FormatSettings ?? new Dictionary<string, string>())

@@ -103,6 +103,35 @@ public interface IWebhookDestinationManager
     /// <param name="cancellationToken">The cancellation token.</param>
     /// <returns>A task that completes when the id is forgotten.</returns>
     Task ClearCorrelationIdAsync(string id, string correlationKey, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Says whether an event would pass a payload filter, and why not when it would not. The filter is checked as when
+    /// a destination is saved: an invalid one throws <see cref="WebhookValidationException"/> listing every problem with
+    /// its position (for example <c>Filter/$or/1/data.count/$gte</c>). Subscriptions are not considered.
+    /// </summary>
+    /// <param name="filter">The filter (see <see cref="WebhookDestinationDefinition.Filter"/>).</param>
+    /// <param name="webhookEvent">The event.</param>
+    /// <param name="cancellationToken">The cancellation token.</param>
+    /// <returns>Whether it passes, and the reasons when it does not.</returns>
+    Task<WebhookFilterTestResult> TestFilterAsync(JsonElement filter, WebhookEvent webhookEvent, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(webhookEvent);
+        cancellationToken.ThrowIfCancellationRequested();
+        var compiled = Routing.Filters.EventFilter.Compile(filter);
+        var reasons = new List<string>();
+        var matches = compiled.Explain(webhookEvent, reasons);
+        return Task.FromResult(new WebhookFilterTestResult { Matches = matches, Reasons = matches ? [] : reasons });
+    }
+}
+
+/// <summary>Whether an event passes a payload filter.</summary>
+public sealed record WebhookFilterTestResult
+{
+    /// <summary>Gets a value indicating whether the event passes (a destination with this filter would get a delivery).</summary>
+    public required bool Matches { get; init; }
+
+    /// <summary>Gets why the event does not pass, one line per failed condition, for example <c>data.severity: must be one of ["critical", "high"], but it is "low"</c>; empty when it passes.</summary>
+    public required IReadOnlyList<string> Reasons { get; init; }
 }
 
 /// <summary>The result of a secret rotation.</summary>

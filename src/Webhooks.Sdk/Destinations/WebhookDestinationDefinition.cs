@@ -80,6 +80,14 @@ public sealed class WebhookDestinationDefinition
     /// </summary>
     /// <value>The default value is <see langword="true"/>.</value>
     public bool PropagateTraceContext { get; set; } = true;
+    /// Gets or sets a payload filter over the event (type, severity, metadata, data): a JSON object such as
+    /// <c>{"data.severity": {"$in": ["critical", "high"]}}</c>; an event it does not match creates no delivery for this
+    /// destination. <see langword="null"/> sends every subscribed event. See docs/filters.md.
+    /// </summary>
+    /// <value>The default value is <see langword="null"/>.</value>
+    /// <remarks>In configuration, <c>Filter</c> is JSON text or a section (read by the library, not the binder).</remarks>
+    [Microsoft.Extensions.Configuration.ConfigurationKeyName("FilterIsReadByTheLibraryNotTheBinder")]
+    public System.Text.Json.JsonElement? Filter { get; set; }
 }
 
 /// <summary>A per-destination rate limit: a token bucket refilled at <paramref name="PerSecond"/> holding at most <paramref name="Burst"/> tokens.</summary>

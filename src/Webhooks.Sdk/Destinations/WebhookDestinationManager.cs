@@ -175,6 +175,7 @@ internal sealed class WebhookDestinationManager : IWebhookDestinationManager
         d.Correlation = update.RemoveCorrelation ? null : update.Correlation ?? d.Correlation;
         d.OrderedDelivery = update.OrderedDelivery ?? d.OrderedDelivery;
         d.PropagateTraceContext = update.PropagateTraceContext ?? d.PropagateTraceContext;
+        d.Filter = update.RemoveFilter ? null : update.Filter ?? d.Filter;
         if (update.Auth is { } auth)
         {
             d.Auth = string.Equals(auth.Kind, current.Auth.Kind, StringComparison.OrdinalIgnoreCase)
@@ -255,8 +256,8 @@ internal sealed class WebhookDestinationManager : IWebhookDestinationManager
         var destination = await GetRuntimeAsync(id, cancellationToken).ConfigureAwait(false);
         await EnsureUrlAllowedAsync(destination.Url, cancellationToken).ConfigureAwait(false);
         var evt = BuildTestEvent(destination, request);
-        var (result, outcome) = await SendTestAsync(destination, evt, cancellationToken).ConfigureAwait(false);
         var deliveryId = Ids.NewDeliveryId();
+        var (result, outcome) = await SendTestAsync(destination, evt, deliveryId, cancellationToken).ConfigureAwait(false);
         var now = _time.GetUtcNow();
         await _store.RecordTestDeliveryAsync(
             new StoredEvent { TenantId = TenantId, Id = evt.Id!, Type = evt.Type, OccurredAt = evt.OccurredAt!.Value, Json = EventSerialization.Serialize(evt) },
@@ -311,15 +312,15 @@ internal sealed class WebhookDestinationManager : IWebhookDestinationManager
             UpdatedAt = now,
         };
         var destination = _mapper.CreateRuntime(record, draft.Auth ?? NoWebhookAuth.Instance);
-        var (result, _) = await SendTestAsync(destination, BuildTestEvent(destination, request), cancellationToken).ConfigureAwait(false);
+        var (result, _) = await SendTestAsync(destination, BuildTestEvent(destination, request), Ids.NewDeliveryId(), cancellationToken).ConfigureAwait(false);
         return result;
     }
 
-    private async Task<(WebhookTestResult Result, AttemptOutcome Outcome)> SendTestAsync(DestinationRuntime destination, WebhookEvent evt, CancellationToken cancellationToken)
+    private async Task<(WebhookTestResult Result, AttemptOutcome Outcome)> SendTestAsync(DestinationRuntime destination, WebhookEvent evt, string deliveryId, CancellationToken cancellationToken)
     {
         var cached = new CachedEvent(evt, Formatting.EnvelopeSerializer.Serialize(evt));
         WebhookTracePropagator.Suppressed = !destination.Config.PropagateTraceContext;
-        var outcome = await _sender.SendAsync(destination, cached, attemptNumber: 1, correlationId: null, useBreaker: false, cancellationToken).ConfigureAwait(false);
+        var outcome = await _sender.SendAsync(destination, cached, attemptNumber: 1, correlationId: null, useBreaker: false, cancellationToken, deliveryId).ConfigureAwait(false);
         var r = outcome.Result;
         return (new WebhookTestResult
         {

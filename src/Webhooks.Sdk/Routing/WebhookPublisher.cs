@@ -94,7 +94,7 @@ internal sealed class WebhookPublisher : IWebhookPublisher
                 continue;
             }
 
-            if (OperationalEvents.Accepts(options, destination, evt.Type))
+            if (OperationalEvents.Accepts(options, destination, evt.Type) && destination.Accepts(evt))
             {
                 targets.Add(Target.Of(destination));
             }
