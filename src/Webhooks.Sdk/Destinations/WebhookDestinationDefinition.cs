@@ -80,6 +80,8 @@ public sealed class WebhookDestinationDefinition
     /// </summary>
     /// <value>The default value is <see langword="true"/>.</value>
     public bool PropagateTraceContext { get; set; } = true;
+
+    /// <summary>
     /// Gets or sets a payload filter over the event (type, severity, metadata, data): a JSON object such as
     /// <c>{"data.severity": {"$in": ["critical", "high"]}}</c>; an event it does not match creates no delivery for this
     /// destination. <see langword="null"/> sends every subscribed event. See docs/filters.md.

@@ -320,7 +320,7 @@ internal sealed class WebhookDestinationManager : IWebhookDestinationManager
     {
         var cached = new CachedEvent(evt, Formatting.EnvelopeSerializer.Serialize(evt));
         WebhookTracePropagator.Suppressed = !destination.Config.PropagateTraceContext;
-        var outcome = await _sender.SendAsync(destination, cached, attemptNumber: 1, correlationId: null, useBreaker: false, cancellationToken, deliveryId).ConfigureAwait(false);
+        var outcome = await _sender.SendAsync(destination, cached, attemptNumber: 1, correlationId: null, useBreaker: false, cancellationToken, deliveryId: deliveryId).ConfigureAwait(false);
         var r = outcome.Result;
         return (new WebhookTestResult
         {
