@@ -125,6 +125,11 @@ internal static partial class ApiProblems
         exception.Message,
         new Dictionary<string, object?> { ["rule"] = exception.Verdict?.Rule });
 
+    /// <summary>A change that raced another one: 412 when the request carried <c>If-Match</c>, else 409.</summary>
+    public static IResult From(WebhookConcurrencyException exception, bool ifMatch) => ifMatch
+        ? Problem(StatusCodes.Status412PreconditionFailed, Types.PreconditionFailed, "The destination has changed.", exception.Message)
+        : Problem(StatusCodes.Status409Conflict, Types.ConcurrencyConflict, "The destination changed meanwhile.", exception.Message);
+
     public static IResult NotFound(string detail) => Problem(StatusCodes.Status404NotFound, Types.NotFound, "Not found.", detail);
 
     public static IResult Conflict(string detail) => Problem(StatusCodes.Status409Conflict, Types.Conflict, "The request conflicts with the current state.", detail);

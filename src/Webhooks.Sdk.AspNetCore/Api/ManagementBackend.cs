@@ -1,6 +1,4 @@
-using System.Buffers.Text;
 using System.Globalization;
-using System.Text;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Primitives;
@@ -8,40 +6,20 @@ using Microsoft.Extensions.Primitives;
 namespace Webhooks.Sdk.AspNetCore.Api;
 
 /// <summary>The history filters of <c>GET /destinations/{id}/deliveries</c>.</summary>
-internal sealed record DeliveryFilter(WebhookDeliveryStatus? Status, string? EventType, DateTimeOffset? Since, DateTimeOffset? Until, string? StatusClass)
-{
-    public bool Matches(WebhookDelivery d)
-        => (Status is null || d.Status == Status)
-            && (EventType is null || string.Equals(d.EventType, EventType, StringComparison.Ordinal))
-            && (Since is null || d.CreatedAt >= Since)
-            && (Until is null || d.CreatedAt < Until)
-            && StatusClassMatches(d.LastStatusCode);
-
-    private bool StatusClassMatches(int? code) => StatusClass switch
-    {
-        null => true,
-        "none" => code is null,
-        _ => code is { } c && c / 100 == StatusClass[0] - '0',
-    };
-}
+internal sealed record DeliveryFilter(WebhookDeliveryStatus? Status, string? EventType, DateTimeOffset? Since, DateTimeOffset? Until, WebhookStatusCodeClass? StatusClass);
 
 /// <summary>
 /// The one place the API meets the library's services for listing, history, stats, replay and versions: every route goes
 /// through it, so the storage features (versions, filtered cursor queries, counts) are used from here alone.
 /// </summary>
 /// <remarks>
-/// Built over the public services of the library: destination listing pages by offset behind an opaque cursor; history
-/// filters, cursor paging and stats look at the destination's newest <see cref="HistoryDepth"/> deliveries; the ETag is
-/// derived from the destination's last-change time, and <c>If-Match</c> is compared just before the write.
+/// Listing and history use the library's cursor queries (no depth limit), stats its counts. The ETag is the
+/// destination's configuration version (its last configuration change, which health writes do not move);
+/// <c>If-Match</c> is compared just before the write, and the library's own version check then refuses a change
+/// that raced in (<see cref="WebhookConcurrencyException"/>).
 /// </remarks>
 internal sealed class ManagementBackend
 {
-    /// <summary>How many of a destination's newest deliveries the history filters, paging and stats look at.</summary>
-    public const int HistoryDepth = 1000;
-
-    private const string DestinationCursorPrefix = "d1:";
-    private const string DeliveryCursorPrefix = "h1:";
-
     private ManagementBackend(string tenantId, IServiceProvider services)
     {
         TenantId = tenantId;
@@ -103,75 +81,41 @@ internal sealed class ManagementBackend
 
     public async Task<WebhooksApiPage<WebhookDestination>> ListDestinationsAsync(int limit, string? cursor, CancellationToken cancellationToken)
     {
-        var skip = 0;
-        if (cursor is not null)
-        {
-            var payload = DecodeCursor(cursor, DestinationCursorPrefix);
-            if (!int.TryParse(payload, NumberStyles.None, CultureInfo.InvariantCulture, out skip))
-            {
-                throw InvalidCursor();
-            }
-        }
-
-        var page = await Destinations.ListAsync(skip, limit, cancellationToken).ConfigureAwait(false);
-        var next = skip + page.Items.Count < page.Total && page.Items.Count > 0
-            ? EncodeCursor(DestinationCursorPrefix + (skip + page.Items.Count).ToString(CultureInfo.InvariantCulture))
-            : null;
-        return new WebhooksApiPage<WebhookDestination>(page.Items, next);
+        var page = await WithCursor(() => Destinations.ListAsync(new WebhookDestinationListQuery { Limit = limit, Cursor = cursor }, cancellationToken)).ConfigureAwait(false);
+        return new WebhooksApiPage<WebhookDestination>(page.Items, page.NextCursor);
     }
 
     public async Task<WebhooksApiPage<WebhookDelivery>> ListDeliveriesAsync(string destinationId, DeliveryFilter filter, int limit, string? cursor, CancellationToken cancellationToken)
     {
         await Destinations.GetAsync(destinationId, cancellationToken).ConfigureAwait(false);
-        string? afterId = null;
-        DateTimeOffset? afterTime = null;
-        if (cursor is not null)
+        var query = new WebhookDeliveryQuery
         {
-            var parts = DecodeCursor(cursor, DeliveryCursorPrefix).Split('|');
-            if (parts.Length != 2 || !long.TryParse(parts[0], NumberStyles.None, CultureInfo.InvariantCulture, out var ticks) || parts[1].Length == 0)
-            {
-                throw InvalidCursor();
-            }
-
-            afterTime = new DateTimeOffset(ticks, TimeSpan.Zero);
-            afterId = parts[1];
-        }
-
-        var newest = await Deliveries.ListAsync(destinationId, HistoryDepth, cancellationToken).ConfigureAwait(false);
-        IEnumerable<WebhookDelivery> remaining = newest;
-        if (afterId is not null)
-        {
-            var index = newest.ToList().FindIndex(d => d.Id == afterId);
-            remaining = index >= 0 ? newest.Skip(index + 1) : newest.Where(d => d.CreatedAt < afterTime);
-        }
-
-        var matching = remaining.Where(filter.Matches).Take(limit + 1).ToList();
-        string? next = null;
-        if (matching.Count > limit)
-        {
-            matching.RemoveAt(limit);
-            var last = matching[^1];
-            next = EncodeCursor($"{DeliveryCursorPrefix}{last.CreatedAt.UtcTicks.ToString(CultureInfo.InvariantCulture)}|{last.Id}");
-        }
-
-        return new WebhooksApiPage<WebhookDelivery>(matching, next);
+            DestinationId = destinationId,
+            Status = filter.Status,
+            EventType = filter.EventType,
+            Since = filter.Since,
+            Until = filter.Until,
+            StatusCodeClass = filter.StatusClass,
+            Limit = limit,
+            Cursor = cursor,
+        };
+        var page = await WithCursor(() => Deliveries.QueryAsync(query, cancellationToken)).ConfigureAwait(false);
+        return new WebhooksApiPage<WebhookDelivery>(page.Items, page.NextCursor);
     }
 
     public async Task<WebhookDestinationStats> GetStatsAsync(string destinationId, DateTimeOffset since, DateTimeOffset until, CancellationToken cancellationToken)
     {
         var destination = await Destinations.GetAsync(destinationId, cancellationToken).ConfigureAwait(false);
-        var inWindow = (await Deliveries.ListAsync(destinationId, HistoryDepth, cancellationToken).ConfigureAwait(false))
-            .Where(d => d.CreatedAt >= since && d.CreatedAt < until)
-            .ToList();
+        var counts = await Deliveries.CountAsync(destinationId, since, until, cancellationToken).ConfigureAwait(false);
         return new WebhookDestinationStats
         {
             DestinationId = destination.Id,
             Since = since,
             Until = until,
-            Total = inWindow.Count,
-            Succeeded = inWindow.Count(d => d.Status == WebhookDeliveryStatus.Succeeded),
-            Failed = inWindow.Count(d => d.Status == WebhookDeliveryStatus.Failed),
-            Pending = inWindow.Count(d => d.Status == WebhookDeliveryStatus.Pending),
+            Total = counts.Pending + counts.Succeeded + counts.Failed,
+            Succeeded = counts.Succeeded,
+            Failed = counts.Failed,
+            Pending = counts.Pending,
             LastSuccessAt = destination.LastSuccessAt,
             LastFailureAt = destination.LastFailureAt,
             ConsecutiveFailures = destination.ConsecutiveFailures,
@@ -186,13 +130,22 @@ internal sealed class ManagementBackend
             return await Deliveries.ReplayFailedAsync(destinationId, since, cancellationToken).ConfigureAwait(false);
         }
 
+        // A delivery that failed before 'until' was created before it: walk those, keep the ones that failed in the window.
         await Destinations.GetAsync(destinationId, cancellationToken).ConfigureAwait(false);
-        var failed = (await Deliveries.ListAsync(destinationId, HistoryDepth, cancellationToken).ConfigureAwait(false))
-            .Where(d => d.Status == WebhookDeliveryStatus.Failed && !d.IsTest && d.CompletedAt >= since && d.CompletedAt < until)
-            .Reverse()
-            .ToList();
+        var failed = new List<WebhookDelivery>();
+        string? cursor = null;
+        do
+        {
+            var page = await Deliveries.QueryAsync(
+                new WebhookDeliveryQuery { DestinationId = destinationId, Status = WebhookDeliveryStatus.Failed, Until = until, Limit = 1000, Cursor = cursor },
+                cancellationToken).ConfigureAwait(false);
+            failed.AddRange(page.Items.Where(d => !d.IsTest && d.CompletedAt >= since && d.CompletedAt < until));
+            cursor = page.NextCursor;
+        }
+        while (cursor is not null);
+
         var queued = 0;
-        foreach (var delivery in failed)
+        foreach (var delivery in Enumerable.Reverse(failed))
         {
             try
             {
@@ -201,7 +154,7 @@ internal sealed class ManagementBackend
             }
             catch (InvalidOperationException)
             {
-                // Queued again meanwhile (by the dispatcher or another replay): nothing to do for this one.
+                // Queued again meanwhile (by another replay or a redelivery): nothing to do for this one.
             }
             catch (WebhookNotFoundException)
             {
@@ -212,21 +165,16 @@ internal sealed class ManagementBackend
         return queued;
     }
 
-    private static string EncodeCursor(string payload) => Base64Url.EncodeToString(Encoding.UTF8.GetBytes(payload));
-
-    private static string DecodeCursor(string cursor, string prefix)
+    private static async Task<T> WithCursor<T>(Func<Task<T>> query)
     {
-        string text;
         try
         {
-            text = Encoding.UTF8.GetString(Base64Url.DecodeFromChars(cursor));
+            return await query().ConfigureAwait(false);
         }
-        catch (FormatException)
+        catch (ArgumentException exception) when (exception.ParamName == "cursor")
         {
             throw InvalidCursor();
         }
-
-        return text.StartsWith(prefix, StringComparison.Ordinal) ? text[prefix.Length..] : throw InvalidCursor();
     }
 
     private static ApiProblemException InvalidCursor() => ApiProblemException.Invalid("cursor", "is not a cursor this list returned");

@@ -96,6 +96,11 @@ public static class WebhooksApiEndpointRouteBuilderExtensions
             {
                 return ApiProblems.Problem(StatusCodes.Status409Conflict, ApiProblems.Types.TenantLimit, "The tenant's destination limit is reached.", exception.Message);
             }
+            catch (InvalidOperationException exception) when (exception is not WebhookConcurrencyException)
+            {
+                // For example an id the tenant already uses.
+                return ApiProblems.Conflict(exception.Message);
+            }
 
             Log.DestinationChanged(logger, "created", created.Id, backend.TenantId, http);
             http.Response.Headers.ETag = ManagementBackend.ETagOf(created);
@@ -258,7 +263,7 @@ public static class WebhooksApiEndpointRouteBuilderExtensions
             {
                 rotation = await backend.Destinations.RotateSecretAsync(id, body?.Secret, body?.Overlap, http.RequestAborted).ConfigureAwait(false);
             }
-            catch (InvalidOperationException exception)
+            catch (InvalidOperationException exception) when (exception is not WebhookConcurrencyException)
             {
                 return ApiProblems.Conflict(exception.Message);
             }
@@ -294,7 +299,7 @@ public static class WebhooksApiEndpointRouteBuilderExtensions
         })
             .WithName("ListDestinationDeliveries").WithTags("History")
             .WithSummary("Lists a destination's deliveries, newest first.")
-            .WithDescription("Filters: status (pending, succeeded, failed), eventType, since and until (ISO 8601, by creation time), statusClass (2xx, 3xx, 4xx, 5xx, none). Paging: limit (1 to 200) and cursor.")
+            .WithDescription("Filters: status (pending, succeeded, failed), eventType, since and until (ISO 8601, by creation time), statusClass (2xx, 4xx, 5xx, none). Paging: limit (1 to 200) and cursor.")
             .Produces<WebhooksApiPage<WebhookDelivery>>()
             .WithErrors(StatusCodes.Status400BadRequest, StatusCodes.Status404NotFound);
 
@@ -364,7 +369,7 @@ public static class WebhooksApiEndpointRouteBuilderExtensions
             {
                 await backend.Deliveries.RedeliverAsync(id, http.RequestAborted).ConfigureAwait(false);
             }
-            catch (InvalidOperationException exception)
+            catch (InvalidOperationException exception) when (exception is not WebhookConcurrencyException)
             {
                 return ApiProblems.Conflict(exception.Message);
             }
@@ -416,7 +421,7 @@ public static class WebhooksApiEndpointRouteBuilderExtensions
                     ? await backend.Publisher.SendAsync(request.ToEvent(), ids, http.RequestAborted).ConfigureAwait(false)
                     : await backend.Publisher.PublishAsync(request.ToEvent(), http.RequestAborted).ConfigureAwait(false);
             }
-            catch (InvalidOperationException exception) when (request.DestinationIds is not null)
+            catch (InvalidOperationException exception) when (request.DestinationIds is not null && exception is not WebhookConcurrencyException)
             {
                 return ApiProblems.Conflict(exception.Message);
             }
@@ -549,21 +554,27 @@ public static class WebhooksApiEndpointRouteBuilderExtensions
             return null;
         }
 
-        public string? StatusClass(string? value)
+        public WebhookStatusCodeClass? StatusClass(string? value)
         {
             if (string.IsNullOrEmpty(value))
             {
                 return null;
             }
 
-            var normalized = value.ToLowerInvariant();
-            if (normalized is "2xx" or "3xx" or "4xx" or "5xx" or "none")
+            switch (value.ToLowerInvariant())
             {
-                return normalized;
+                case "2xx":
+                    return WebhookStatusCodeClass.Success;
+                case "4xx":
+                    return WebhookStatusCodeClass.ClientError;
+                case "5xx":
+                    return WebhookStatusCodeClass.ServerError;
+                case "none":
+                    return WebhookStatusCodeClass.None;
+                default:
+                    Add("statusClass", "must be 2xx, 4xx, 5xx or none");
+                    return null;
             }
-
-            Add("statusClass", "must be 2xx, 3xx, 4xx, 5xx or none");
-            return null;
         }
 
         public void ThrowIfInvalid()
@@ -611,6 +622,11 @@ public static class WebhooksApiEndpointRouteBuilderExtensions
             {
                 problem = ApiProblems.NotFound(exception.Message);
                 Log.Refused(logger, http, StatusCodes.Status404NotFound, ApiProblems.Types.NotFound);
+            }
+            catch (WebhookConcurrencyException exception)
+            {
+                problem = ApiProblems.From(exception, ifMatch: http.Request.Headers.IfMatch.Count > 0);
+                Log.Refused(logger, http, StatusCodes.Status409Conflict, ApiProblems.Types.ConcurrencyConflict);
             }
 
             if (http.Response.HasStarted)

@@ -41,6 +41,7 @@ public static class WebhooksApiServiceCollectionExtensions
             o.OpenApiVersion = OpenApiSpecVersion.OpenApi3_1;
             o.ShouldInclude = description => string.Equals(description.GroupName, OpenApiDocumentName, StringComparison.Ordinal);
             o.AddOperationTransformer(ApiRequestBody.TransformAsync);
+            o.AddOperationTransformer(ApiQueryParameters.TransformAsync);
             o.AddDocumentTransformer((document, _, _) =>
             {
                 document.Info.Title = "Webhooks management API";

@@ -56,7 +56,11 @@ public class ManagementApiOpenApiTests
         patch["responses"]!.AsObject().Select(r => r.Key).Should().Contain(["200", "400", "404", "412"]);
 
         var history = document["paths"]!["/api/webhooks/destinations/{id}/deliveries"]!["get"]!;
-        history["parameters"]!.AsArray().Select(p => p!["name"]!.GetValue<string>()).Should().Contain(["id", "status", "eventType", "since", "until", "statusClass", "limit", "cursor"]);
+        var parameters = history["parameters"]!.AsArray().ToDictionary(p => p!["name"]!.GetValue<string>(), p => p!);
+        parameters.Keys.Should().Contain(["id", "status", "eventType", "since", "until", "statusClass", "limit", "cursor"]);
+        parameters["limit"]["schema"]!["type"]!.GetValue<string>().Should().Be("integer");
+        parameters["since"]["schema"]!["format"]!.GetValue<string>().Should().Be("date-time");
+        parameters["statusClass"]["schema"]!["enum"]!.AsArray().Select(v => v!.GetValue<string>()).Should().Equal("2xx", "4xx", "5xx", "none");
 
         JsonNode? schemas = document["components"]?["schemas"];
         schemas.Should().NotBeNull();
