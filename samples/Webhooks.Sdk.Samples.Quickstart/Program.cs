@@ -24,6 +24,7 @@ catch (ArgumentException ex)
     return 2;
 }
 
+using var metrics = new MetricsSummary(); // the last line of output comes from the library's meter
 await using var receiver = arguments.Url is null ? await LocalWebhookReceiver.StartAsync() : null;
 
 var builder = Host.CreateApplicationBuilder();
@@ -37,6 +38,7 @@ var webhooks = builder.Services.AddWebhooks(options =>
     }
 });
 QuickstartSetup.ConfigureStore(webhooks, arguments);
+webhooks.AddEmailTransport().AddRabbitMqTransport().AddNatsTransport(); // --url smtp(s)://, amqp(s)://, nats:// or tls:// too
 
 using var host = builder.Build();
 await host.StartAsync();
@@ -90,4 +92,5 @@ catch (Exception ex) when (ex is WebhookValidationException or WebhookUrlRefused
 var deliveries = await QuickstartSetup.WaitForFinalAsync(log, deliveryIds, arguments.Timeout);
 await QuickstartSetup.PrintAsync(log, destinations, deliveries);
 await host.StopAsync();
+Console.WriteLine(metrics.Summarize());
 return deliveries.All(d => d.Status == WebhookDeliveryStatus.Succeeded) ? 0 : 1;

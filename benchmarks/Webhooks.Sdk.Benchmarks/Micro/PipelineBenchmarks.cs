@@ -45,7 +45,7 @@ public class PipelineBenchmarks
     /// <summary>Processes one leased delivery end to end against the in-process handler.</summary>
     /// <returns>A task.</returns>
     [Benchmark]
-    public Task ProcessLeasedDelivery() => _processor.ProcessAsync(_leased[_next++], _destination, CancellationToken.None);
+    public Task ProcessLeasedDelivery() => _processor.ProcessAsync(_leased[_next++], _destination, unreadable: null, CancellationToken.None);
 
     private void Build(int leaseCount)
     {
@@ -65,7 +65,7 @@ public class PipelineBenchmarks
         }
 
         _leased = leaseCount == 0 ? [] : _store.LeaseDueAsync(
-            new LeaseRequest { Owner = "bench", MaxCount = leaseCount, Now = DateTimeOffset.UtcNow, Duration = TimeSpan.FromHours(1) },
+            new LeaseRequest { MaxCount = leaseCount, Now = DateTimeOffset.UtcNow, Duration = TimeSpan.FromHours(1) },
             CancellationToken.None).GetAwaiter().GetResult();
         var record = _store.GetDestinationAsync(created.TenantId, created.Id, CancellationToken.None).GetAwaiter().GetResult()!;
         _destination = _services.GetRequiredService<DestinationMapper>().ToRuntime(record);

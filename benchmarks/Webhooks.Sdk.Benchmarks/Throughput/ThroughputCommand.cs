@@ -174,7 +174,7 @@ internal static class ThroughputCommand
         return stopwatch.Elapsed;
     }
 
-    /// <summary>Counts attempts through the <c>webhooks.attempts</c> counter of the library's meter.</summary>
+    /// <summary>Counts attempts through the <c>messaging.client.sent.messages</c> counter of the library's meter.</summary>
     private sealed class AttemptCounter : IDisposable
     {
         private readonly MeterListener _listener = new();
@@ -186,7 +186,7 @@ internal static class ThroughputCommand
         {
             _listener.InstrumentPublished = (instrument, listener) =>
             {
-                if (instrument.Meter.Name == WebhookMetrics.Name && instrument.Name == "webhooks.attempts")
+                if (instrument.Meter.Name == Webhooks.Sdk.Diagnostics.WebhookTelemetry.Name && instrument.Name == "messaging.client.sent.messages")
                 {
                     listener.EnableMeasurementEvents(instrument);
                 }
@@ -195,7 +195,7 @@ internal static class ThroughputCommand
             {
                 foreach (var tag in tags)
                 {
-                    if (tag.Key == "webhooks.success" && tag.Value is false)
+                    if (tag.Key == "webhooks.attempt.outcome" && tag.Value is not "success")
                     {
                         Interlocked.Add(ref _failures, value);
                     }

@@ -157,6 +157,13 @@ internal sealed class HmacSignatureAuthenticator : IWebhookAuthenticator
 
         context.Request.Headers.Remove(spec.HeaderName);
         context.Request.Headers.TryAddWithoutValidation(spec.HeaderName, value);
+        if (hmac.Preset == WebhookSignaturePreset.GitHub && context.Request.Headers.TryGetValues(Delivery.DeliveryRunId.Header, out var deliveryIds))
+        {
+            // GitHub receivers read the per-delivery id from their own header name.
+            context.Request.Headers.Remove(Delivery.DeliveryRunId.GitHubHeader);
+            context.Request.Headers.TryAddWithoutValidation(Delivery.DeliveryRunId.GitHubHeader, deliveryIds);
+        }
+
         return ValueTask.CompletedTask;
     }
 

@@ -6,6 +6,14 @@ public interface IWebhookAuthenticator
     /// <summary>Gets the auth kind this authenticator handles (<see cref="WebhookAuth.Kind"/>).</summary>
     string Kind { get; }
 
+    /// <summary>
+    /// Gets the <see cref="WebhookAuth"/> subclass of a custom kind, so destinations using it can be saved in a durable
+    /// store (it is serialized with <see cref="Kind"/> as its <c>kind</c> discriminator, then encrypted), or
+    /// <see langword="null"/> for the built-in kinds.
+    /// </summary>
+    /// <value>The default value is <see langword="null"/>.</value>
+    Type? AuthType => null;
+
     /// <summary>Checks the settings when a destination is saved or tested; adds one error per bad field.</summary>
     /// <param name="auth">The auth settings.</param>
     /// <param name="errors">Where to add errors (field names start with <c>Auth.</c>).</param>

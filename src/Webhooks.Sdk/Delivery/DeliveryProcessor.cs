@@ -1,7 +1,7 @@
-using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Webhooks.Sdk.Destinations;
+using Webhooks.Sdk.Diagnostics;
 using Webhooks.Sdk.Internal;
 using Webhooks.Sdk.Storage;
 
@@ -9,90 +9,166 @@ namespace Webhooks.Sdk.Delivery;
 
 /// <summary>
 /// Handles one leased delivery: rate limit, attempt, classification, then the store update (succeeded, rescheduled with
-/// backoff or Retry-After, or dead-lettered) and the destination's health (auto-disable, 410 Gone).
+/// backoff or Retry-After, or dead-lettered) and the destination's health (auto-disable, 410 Gone). Any failure while
+/// preparing or sending the attempt (rendering, URL building, credentials, decryption, a corrupt stored event) is a
+/// failed attempt with its error: it counts toward the retry budget, so no delivery stays leased forever and none
+/// blocks its ordering key forever.
 /// </summary>
 internal sealed class DeliveryProcessor
 {
     private static readonly TimeSpan MaxInProcessRateWait = TimeSpan.FromMilliseconds(250);
-    private static readonly TimeSpan SuccessRecordInterval = TimeSpan.FromSeconds(1);
 
     private readonly IWebhookStore _store;
     private readonly DeliverySender _sender;
     private readonly EventCache _events;
-    private readonly DestinationRateLimiter _rateLimiter;
+    private readonly DestinationMapper _mapper;
+    private readonly IWebhookObserver[] _observers;
+    private readonly InstanceShare _instances;
     private readonly TimeProvider _time;
     private readonly WebhooksOptions _options;
     private readonly ILogger _logger;
-    private readonly IServiceProvider _services;
     private readonly WebhookMetrics _metrics;
-    private readonly System.Collections.Concurrent.ConcurrentDictionary<(string Tenant, string Id), long> _lastSuccessRecorded = new();
+    private static readonly TimeSpan DefaultThrottleWait = TimeSpan.FromSeconds(1);
+    private static readonly TimeSpan HalfOpenWait = TimeSpan.FromMilliseconds(500);
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<(string Tenant, string Id), DateTimeOffset> _throttledUntil = new();
+    private readonly OperationalEvents _operational;
 
     public DeliveryProcessor(
         IWebhookStore store,
         DeliverySender sender,
         EventCache events,
-        DestinationRateLimiter rateLimiter,
+        DestinationMapper mapper,
+        IEnumerable<IWebhookObserver> observers,
+        InstanceShare instances,
         TimeProvider time,
         IOptions<WebhooksOptions> options,
         ILogger<DeliveryProcessor> logger,
-        IServiceProvider services,
-        WebhookMetrics metrics)
+        WebhookMetrics metrics,
+        OperationalEvents operational)
     {
         _store = store;
         _sender = sender;
         _events = events;
-        _rateLimiter = rateLimiter;
+        _mapper = mapper;
+        _observers = observers.ToArray();
+        _instances = instances;
         _time = time;
         _options = options.Value;
         _logger = logger;
-        _services = services;
         _metrics = metrics;
+        _operational = operational;
     }
 
-    public async Task ProcessAsync(LeasedDelivery leased, DestinationRuntime? destination, CancellationToken cancellationToken)
+    /// <summary>Processes one leased delivery.</summary>
+    /// <param name="leased">The delivery.</param>
+    /// <param name="destination">Its destination, or <see langword="null"/> when it was deleted or cannot be read.</param>
+    /// <param name="unreadable">Why the destination cannot be read, or <see langword="null"/>.</param>
+    /// <param name="cancellationToken">Stops the attempt (the host is stopping).</param>
+    public async Task ProcessAsync(LeasedDelivery leased, DestinationRuntime? destination, string? unreadable, CancellationToken cancellationToken)
     {
         var delivery = leased.Delivery;
+        using var logScope = DeliveryLogScope.Begin(_logger, delivery);
+        if (unreadable is not null)
+        {
+            // The destination's own deliveries fail with the reason, within their retry budget (the key may come back).
+            var failed = new AttemptOutcome(new WebhookAttemptResult { Success = false, Error = unreadable }, _time.GetUtcNow(), TimeSpan.Zero);
+            await RecordAsync(leased, null, delivery.AttemptCount + 1, failed, CancellationToken.None).ConfigureAwait(false);
+            return;
+        }
+
         if (destination is null || !destination.Record.Enabled)
         {
             var why = destination is null ? "The destination was deleted." : "The destination is disabled: " + (destination.Record.DisabledReason ?? "by hand") + ".";
-            await CompleteAsync(leased, null, DeliveryStatus.Failed, why, cancellationToken).ConfigureAwait(false);
+            await CompleteAsync(leased, null, WebhookDeliveryStatus.Failed, why, cancellationToken).ConfigureAwait(false);
+            _metrics.RecordExhausted(destination?.Config.Format, delivery.DestinationId, destination is null ? "destination_deleted" : "destination_disabled");
             return;
         }
 
-        var now = _time.GetUtcNow();
-        if (destination.Config.RateLimit is { } limit)
+        if (_throttledUntil.TryGetValue((destination.TenantId, destination.Id), out var throttledUntil) && throttledUntil > _time.GetUtcNow())
         {
-            var wait = _rateLimiter.TryAcquire(destination.TenantId, destination.Id, limit, now, MaxInProcessRateWait, out var availableAt);
-            if (wait is null)
-            {
-                await PostponeAsync(leased, availableAt, "rate limit", cancellationToken).ConfigureAwait(false);
-                return;
-            }
-
-            if (wait > TimeSpan.Zero)
-            {
-                await Task.Delay(wait.Value, _time, cancellationToken).ConfigureAwait(false);
-            }
+            // The destination asked to slow down: hold its queue until the time it named, without using an attempt.
+            await PostponeAsync(leased, throttledUntil, "throttled by the destination", cancellationToken).ConfigureAwait(false);
+            return;
         }
 
-        var cached = _events.Get(leased.Event);
         var attemptNumber = delivery.AttemptCount + 1;
-        var correlation = await CorrelationFlow.BeginAsync(_store, destination, cached.Event, cancellationToken).ConfigureAwait(false);
-        var outcome = await _sender.SendAsync(destination, cached, attemptNumber, correlation.CorrelationId, useBreaker: true, cancellationToken, correlation.Capture).ConfigureAwait(false);
+        AttemptOutcome outcome;
+        CorrelationFlow? correlation = null;
+        var startedAt = _time.GetUtcNow();
+        try
+        {
+            if (destination.State?.Bucket(startedAt) is { } bucket)
+            {
+                var wait = bucket.TryAcquire(startedAt, MaxInProcessRateWait, _instances.Count, out var availableAt);
+                if (wait is null)
+                {
+                    await PostponeAsync(leased, availableAt, "rate limit", cancellationToken).ConfigureAwait(false);
+                    _metrics.RecordPostponed(destination.Config.Format, destination.Id, "rate_limit");
+                    return;
+                }
+
+                if (wait > TimeSpan.Zero)
+                {
+                    await Task.Delay(wait.Value, _time, cancellationToken).ConfigureAwait(false);
+                }
+            }
+
+            var cached = _events.Get(leased.Event);
+            correlation = await CorrelationFlow.BeginAsync(_store, destination, cached.Event, cancellationToken).ConfigureAwait(false);
+            var runId = await DeliveryRunId.ComputeAsync(_store, delivery, destination, attemptNumber, cancellationToken).ConfigureAwait(false);
+            using (var span = WebhookTelemetry.StartAttempt(leased, destination, attemptNumber))
+            {
+                WebhookTracePropagator.Suppressed = !destination.Config.PropagateTraceContext;
+                outcome = correlation.Classify(await _sender.SendAsync(destination, cached, attemptNumber, correlation.CorrelationId, useBreaker: true, cancellationToken, correlation.Capture, runId).ConfigureAwait(false));
+                WebhookTelemetry.SetOutcome(span, outcome);
+            }
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            throw;
+        }
+#pragma warning disable CA1031 // Whatever fails while preparing or sending is this attempt's error, never the dispatcher's.
+        catch (Exception ex)
+#pragma warning restore CA1031
+        {
+            Log.AttemptPreparationFailed(_logger, ex, delivery.Id, destination.Id);
+            var error = Redaction.Error("The attempt could not be made: " + ex.GetType().Name + ": " + ex.Message, destination.Url);
+            outcome = new AttemptOutcome(new WebhookAttemptResult { Success = false, Error = error }, startedAt, _time.GetUtcNow() - startedAt);
+        }
+
         if (outcome.BreakerOpen)
         {
-            await PostponeAsync(leased, _time.GetUtcNow() + _options.Health.BreakerBreakDuration, "circuit breaker open", cancellationToken).ConfigureAwait(false);
+            // Until the break ends, or (half-open, a probe in flight) shortly: the backlog drains as soon as the probe succeeds.
+            var breakLeft = outcome.BreakerRetryAfter is { } left && left > TimeSpan.Zero ? left : HalfOpenWait;
+            await PostponeAsync(leased, _time.GetUtcNow() + breakLeft, "circuit breaker open", cancellationToken).ConfigureAwait(false);
+            _metrics.RecordPostponed(destination.Config.Format, destination.Id, "circuit_open");
             return;
         }
 
-        var final = outcome.Result.Success || outcome.Result.Gone || attemptNumber >= delivery.MaxAttempts;
-        // The exchange happened: record it even when the host is stopping, or it would be sent again needlessly.
-        await correlation.CompleteAsync(_store, destination, outcome, final, CancellationToken.None).ConfigureAwait(false);
+        if (outcome.Throttled)
+        {
+            var until = _time.GetUtcNow() + (outcome.Result.RetryAfter is { } asked && asked > TimeSpan.Zero ? asked : DefaultThrottleWait);
+            _throttledUntil.AddOrUpdate((destination.TenantId, destination.Id), until, (_, current) => current > until ? current : until);
+        }
+
+        var final = outcome.Result.Success || outcome.Result.Gone || outcome.Result.Permanent || attemptNumber >= delivery.MaxAttempts;
+        if (correlation is not null)
+        {
+            // The exchange happened: record it even when the host is stopping, or it would be sent again needlessly.
+            await correlation.CompleteAsync(_store, destination, outcome, final, CancellationToken.None).ConfigureAwait(false);
+        }
 
         await RecordAsync(leased, destination, attemptNumber, outcome, CancellationToken.None).ConfigureAwait(false);
     }
 
-    private async Task RecordAsync(LeasedDelivery leased, DestinationRuntime destination, int attemptNumber, AttemptOutcome outcome, CancellationToken cancellationToken)
+    /// <summary>Reports a destination whose record cannot be read (log and observers).</summary>
+    public async Task ReportUnreadableAsync(string tenantId, string destinationId, Exception exception, string reason, CancellationToken cancellationToken)
+    {
+        Log.DestinationUnreadable(_logger, exception, destinationId, tenantId);
+        await NotifyAsync((o, ct) => o.OnDestinationUnreadableAsync(tenantId, destinationId, reason, ct), cancellationToken).ConfigureAwait(false);
+    }
+
+    private async Task RecordAsync(LeasedDelivery leased, DestinationRuntime? destination, int attemptNumber, AttemptOutcome outcome, CancellationToken cancellationToken)
     {
         var delivery = leased.Delivery;
         var result = outcome.Result;
@@ -109,26 +185,26 @@ internal sealed class DeliveryProcessor
             ResponseExcerpt = result.ResponseExcerpt,
         };
         var now = _time.GetUtcNow();
-        DeliveryStatus status;
+        WebhookDeliveryStatus status;
         var dueAt = now;
         if (result.Success)
         {
-            status = DeliveryStatus.Succeeded;
-            Log.DeliverySucceeded(_logger, delivery.Id, destination.Id, result.StatusCode, attemptNumber, (long)outcome.Duration.TotalMilliseconds);
+            status = WebhookDeliveryStatus.Succeeded;
+            Log.DeliverySucceeded(_logger, delivery.Id, delivery.DestinationId, result.StatusCode, attemptNumber, (long)outcome.Duration.TotalMilliseconds);
         }
-        else if (!result.Gone && attemptNumber < delivery.MaxAttempts)
+        else if (!result.Gone && !result.Permanent && attemptNumber < delivery.MaxAttempts)
         {
-            status = DeliveryStatus.Pending;
+            status = WebhookDeliveryStatus.Pending;
             dueAt = now + RetrySchedule.Delay(_options.Retry, attemptNumber, result.RetryAfter, Random.Shared.NextDouble());
-            Log.DeliveryWillRetry(_logger, delivery.Id, destination.Id, Redaction.Url(destination.Url), attemptNumber, result.StatusCode, result.Error, dueAt);
+            Log.DeliveryWillRetry(_logger, delivery.Id, delivery.DestinationId, destination is null ? "-" : Redaction.Url(destination.Url), attemptNumber, result.StatusCode, result.Error, dueAt);
         }
         else
         {
-            status = DeliveryStatus.Failed;
-            Log.DeliveryFailed(_logger, delivery.Id, destination.Id, Redaction.Url(destination.Url), attemptNumber, result.StatusCode, result.Error);
+            status = WebhookDeliveryStatus.Failed;
+            Log.DeliveryFailed(_logger, delivery.Id, delivery.DestinationId, destination is null ? "-" : Redaction.Url(destination.Url), attemptNumber, result.StatusCode, result.Error);
         }
 
-        _metrics.RecordAttempt(destination.Public.Format, result.Success, outcome.Duration);
+        _metrics.RecordAttempt(destination?.Config.Format ?? "unknown", delivery.DestinationId, result, status switch { WebhookDeliveryStatus.Succeeded => "success", WebhookDeliveryStatus.Pending => "retry", _ => "exhausted" }, outcome.Duration);
         var completed = await _store.CompleteAsync(
             new DeliveryCompletion
             {
@@ -138,7 +214,7 @@ internal sealed class DeliveryProcessor
                 Attempt = attempt,
                 Status = status,
                 DueAt = dueAt,
-                CompletedAt = status == DeliveryStatus.Pending ? null : now,
+                CompletedAt = status == WebhookDeliveryStatus.Pending ? null : now,
             },
             cancellationToken).ConfigureAwait(false);
         if (!completed)
@@ -147,7 +223,7 @@ internal sealed class DeliveryProcessor
         }
 
         DestinationOutcomeResult? health = null;
-        if (!SkipSuccessRecord(destination, result.Success, now))
+        if (destination is not null && !outcome.Throttled && !(destination.State?.SkipSuccessRecord(result.Success, destination.Record.ConsecutiveFailures, now) ?? false))
         {
             health = await _store.RecordDestinationOutcomeAsync(
                 new DestinationOutcome
@@ -157,57 +233,63 @@ internal sealed class DeliveryProcessor
                     At = now,
                     Success = result.Success,
                     DisableAfterConsecutiveFailures = _options.Health.DisableAfterConsecutiveFailures > 0 ? _options.Health.DisableAfterConsecutiveFailures : null,
-                    DisableNowReason = result.Gone ? "The destination answered 410 Gone." : null,
+                    DisableNowReason = result.Gone && !outcome.KeepDestination ? "The destination answered 410 Gone." : null,
                 },
                 cancellationToken).ConfigureAwait(false);
         }
 
-        if (status == DeliveryStatus.Failed && completed)
+        if (completed)
         {
-            var failed = DeliveryMapping.ToPublic(delivery with
-            {
-                Status = status,
-                AttemptCount = attemptNumber,
-                CompletedAt = now,
-                LastError = result.Error,
-                LastStatusCode = result.StatusCode,
-            });
-            await NotifyAsync((o, ct) => o.OnDeliveryFailedAsync(failed, ct), cancellationToken).ConfigureAwait(false);
+            await ReportAsync(delivery, destination, status, attemptNumber, result, dueAt, now, cancellationToken).ConfigureAwait(false);
         }
 
         if (health is { JustDisabled: true })
         {
-            Log.DestinationDisabled(_logger, destination.Id, destination.TenantId, health.Destination.DisabledReason ?? "unknown");
-            var mapper = _services.GetRequiredService<DestinationMapper>();
-            var disabled = mapper.ToRuntime(health.Destination).Masked;
-            await NotifyAsync((o, ct) => o.OnDestinationDisabledAsync(disabled, ct), cancellationToken).ConfigureAwait(false);
+            Log.DestinationDisabled(_logger, health.Destination.Id, health.Destination.TenantId, health.Destination.DisabledReason ?? "unknown");
+            var disabled = _mapper.ToRuntime(health.Destination).Masked;
+            await _operational.DestinationDisabledAsync(disabled, cancellationToken).ConfigureAwait(false);
         }
     }
 
-    /// <summary>
-    /// A success on a healthy destination (no failures since the last recorded success) is written to the store at
-    /// most once per <see cref="SuccessRecordInterval"/>: <c>LastSuccessAt</c> is that coarse, and a busy destination
-    /// costs one store write per delivery instead of two. Failures are always recorded.
-    /// </summary>
-    private bool SkipSuccessRecord(DestinationRuntime destination, bool success, DateTimeOffset now)
+    /// <summary>Counts a finished attempt's delivery outcome and raises the operational moments (failing, exhausted, recovered).</summary>
+    private async Task ReportAsync(DeliveryRecord delivery, DestinationRuntime? destination, WebhookDeliveryStatus status, int attemptNumber, WebhookAttemptResult result, DateTimeOffset dueAt, DateTimeOffset now, CancellationToken cancellationToken)
     {
-        var key = (destination.TenantId, destination.Id);
-        if (!success)
+        var failing = _operational.FailingAfterAttempts;
+        var reported = status switch
         {
-            _lastSuccessRecorded.TryRemove(key, out _);
-            return false;
+            WebhookDeliveryStatus.Succeeded => attemptNumber > failing,
+            WebhookDeliveryStatus.Pending => attemptNumber == failing,
+            _ => true,
+        };
+        if (status == WebhookDeliveryStatus.Succeeded)
+        {
+            _metrics.RecordSucceeded(destination?.Config.Format ?? "unknown", delivery.DestinationId, now - delivery.CreatedAt);
+        }
+        else if (status == WebhookDeliveryStatus.Failed)
+        {
+            _metrics.RecordExhausted(destination?.Config.Format, delivery.DestinationId, result.Gone ? "gone" : "attempts_exhausted");
         }
 
-        if (destination.Record.ConsecutiveFailures == 0
-            && _lastSuccessRecorded.TryGetValue(key, out var last)
-            && now.UtcTicks - last < SuccessRecordInterval.Ticks
-            && now.UtcTicks >= last)
+        if (!reported)
         {
-            return true;
+            return;
         }
 
-        _lastSuccessRecorded[key] = now.UtcTicks;
-        return false;
+        var view = DeliveryMapping.ToPublic(delivery with
+        {
+            Status = status,
+            AttemptCount = attemptNumber,
+            DueAt = dueAt,
+            CompletedAt = status == WebhookDeliveryStatus.Pending ? null : now,
+            LastError = result.Error,
+            LastStatusCode = result.StatusCode,
+        });
+        await (status switch
+        {
+            WebhookDeliveryStatus.Succeeded => _operational.DeliveryRecoveredAsync(delivery.TenantId, view, cancellationToken),
+            WebhookDeliveryStatus.Pending => _operational.DeliveryFailingAsync(delivery.TenantId, view, cancellationToken),
+            _ => _operational.DeliveryExhaustedAsync(delivery.TenantId, view, cancellationToken),
+        }).ConfigureAwait(false);
     }
 
     private async Task PostponeAsync(LeasedDelivery leased, DateTimeOffset dueAt, string why, CancellationToken cancellationToken)
@@ -219,13 +301,13 @@ internal sealed class DeliveryProcessor
                 TenantId = leased.Delivery.TenantId,
                 DeliveryId = leased.Delivery.Id,
                 LeaseToken = leased.LeaseToken,
-                Status = DeliveryStatus.Pending,
+                Status = WebhookDeliveryStatus.Pending,
                 DueAt = dueAt,
             },
             cancellationToken).ConfigureAwait(false);
     }
 
-    private Task<bool> CompleteAsync(LeasedDelivery leased, AttemptRecord? attempt, DeliveryStatus status, string reason, CancellationToken cancellationToken)
+    private Task<bool> CompleteAsync(LeasedDelivery leased, AttemptRecord? attempt, WebhookDeliveryStatus status, string reason, CancellationToken cancellationToken)
     {
         var now = _time.GetUtcNow();
         Log.DeliveryFailed(_logger, leased.Delivery.Id, leased.Delivery.DestinationId, "-", leased.Delivery.AttemptCount, null, reason);
@@ -254,7 +336,7 @@ internal sealed class DeliveryProcessor
 
     private async Task NotifyAsync(Func<IWebhookObserver, CancellationToken, ValueTask> call, CancellationToken cancellationToken)
     {
-        foreach (var observer in _services.GetServices<IWebhookObserver>())
+        foreach (var observer in _observers)
         {
             try
             {
@@ -279,10 +361,10 @@ internal static class DeliveryMapping
         EventId = r.EventId,
         EventType = r.EventType,
         DestinationId = r.DestinationId,
-        Status = (WebhookDeliveryStatus)(int)r.Status,
+        Status = r.Status,
         AttemptCount = r.AttemptCount,
         CreatedAt = r.CreatedAt,
-        NextAttemptAt = r.Status == DeliveryStatus.Pending ? r.DueAt : null,
+        NextAttemptAt = r.Status == WebhookDeliveryStatus.Pending ? r.DueAt : null,
         CompletedAt = r.CompletedAt,
         LastStatusCode = r.LastStatusCode,
         LastError = r.LastError,

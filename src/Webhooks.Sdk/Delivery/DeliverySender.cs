@@ -1,5 +1,4 @@
 using System.Buffers;
-using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Globalization;
 using System.Net;
@@ -9,6 +8,7 @@ using Polly;
 using Polly.CircuitBreaker;
 using Polly.Timeout;
 using Webhooks.Sdk.Destinations;
+using Webhooks.Sdk.Diagnostics;
 using Webhooks.Sdk.Internal;
 
 namespace Webhooks.Sdk.Delivery;
@@ -16,8 +16,21 @@ namespace Webhooks.Sdk.Delivery;
 /// <summary>The outcome of one attempt, with its timing.</summary>
 internal sealed record AttemptOutcome(WebhookAttemptResult Result, DateTimeOffset StartedAt, TimeSpan Duration, bool BreakerOpen = false)
 {
+    /// <summary>Gets how long the open breaker stays open (when <see cref="BreakerOpen"/>), if the breaker said.</summary>
+    public TimeSpan? BreakerRetryAfter { get; init; }
+
+    /// <summary>
+    /// Gets a value indicating whether the destination asked to slow down (429, 502 or 504, the Standard Webhooks
+    /// throttle signals): such an answer slows the destination down and counts neither toward the circuit breaker nor
+    /// toward auto-disable.
+    /// </summary>
+    public bool Throttled => DeliverySender.IsThrottle(Result);
+
     /// <summary>Gets the response body (bounded) when it was asked for, to read a created item's id.</summary>
     public string? ResponseBody { get; init; }
+
+    /// <summary>Gets a value indicating whether a 410 concerned one item (an update URL), not the destination.</summary>
+    public bool KeepDestination { get; init; }
 }
 
 /// <summary>Receives the bounded response body of an attempt when a create-then-update flow needs it.</summary>
@@ -46,9 +59,10 @@ internal sealed class DeliverySender
     private readonly AuthenticatorRegistry _authenticators;
     private readonly TransportRegistry _transports;
     private readonly TimeProvider _time;
+    private readonly IWebhookUrlPolicy _urlPolicy;
     private readonly WebhooksOptions _options;
     private readonly string _userAgent;
-    private readonly ConcurrentDictionary<(string Tenant, string Id), (string Version, ResiliencePipeline<WebhookAttemptResult> Pipeline)> _pipelines = new();
+    private readonly WebhookMetrics _metrics;
 
     public DeliverySender(
         IHttpClientFactory httpClientFactory,
@@ -56,9 +70,13 @@ internal sealed class DeliverySender
         AuthenticatorRegistry authenticators,
         TransportRegistry transports,
         TimeProvider time,
-        IOptions<WebhooksOptions> options)
+        IOptions<WebhooksOptions> options,
+        IWebhookUrlPolicy urlPolicy,
+        WebhookMetrics metrics)
     {
+        _urlPolicy = urlPolicy;
         _httpClientFactory = httpClientFactory;
+        _metrics = metrics;
         _formatters = formatters;
         _authenticators = authenticators;
         _transports = transports;
@@ -68,9 +86,9 @@ internal sealed class DeliverySender
     }
 
     public WebhookPayload Render(DestinationRuntime destination, CachedEvent cached, string? correlationId)
-        => Formatting.PayloadRenderer.Render(_formatters.Get(destination.Config.Format), cached, destination.Public, correlationId);
+        => Formatting.PayloadRenderer.Render(_formatters.Get(destination.Config.Format), cached, destination.Public, correlationId, _options.Safety.MaxRenderedBodyBytes);
 
-    public async Task<AttemptOutcome> SendAsync(DestinationRuntime destination, CachedEvent cached, int attemptNumber, string? correlationId, bool useBreaker, CancellationToken cancellationToken, ResponseCapture? capture = null)
+    public async Task<AttemptOutcome> SendAsync(DestinationRuntime destination, CachedEvent cached, int attemptNumber, string? correlationId, bool useBreaker, CancellationToken cancellationToken, ResponseCapture? capture = null, string? deliveryId = null)
     {
         var startedAt = _time.GetUtcNow();
         var stopwatch = Stopwatch.StartNew();
@@ -86,19 +104,41 @@ internal sealed class DeliverySender
             return new AttemptOutcome(new WebhookAttemptResult { Success = false, Error = "Formatting failed: " + ex.Message }, startedAt, stopwatch.Elapsed);
         }
 
-        var url = payload.Url is null ? destination.Url : new Uri(payload.Url, UriKind.Absolute);
+        var url = destination.Url;
+        if (payload.Url is not null)
+        {
+            // A URL rendered from a template (update URL, templated destination URL) passes the URL policy again: its
+            // host is fixed at save, but the rendered whole must still be an allowed absolute URL.
+            var templated = (correlationId is not null && destination.Public.Correlation is not null) || destination.Config.Url.Contains("${", StringComparison.Ordinal);
+            if (!Uri.TryCreate(payload.Url, UriKind.Absolute, out var rendered))
+            {
+                return new AttemptOutcome(new WebhookAttemptResult { Success = false, Error = $"The rendered URL was refused by rule '{WebhookUrlRules.InvalidHost}': it is not a valid absolute URL." }, startedAt, stopwatch.Elapsed);
+            }
+
+            if (templated)
+            {
+                var verdict = await _urlPolicy.EvaluateAsync(rendered, cancellationToken).ConfigureAwait(false);
+                if (!verdict.Allowed)
+                {
+                    return new AttemptOutcome(new WebhookAttemptResult { Success = false, Error = Redaction.Error($"The rendered URL {Redaction.Url(rendered)} was refused by rule '{verdict.Rule}': {verdict.Reason}", rendered) }, startedAt, stopwatch.Elapsed);
+                }
+            }
+
+            url = rendered;
+        }
+
         var pipeline = useBreaker ? GetPipeline(destination) : BuildPipeline(destination, withBreaker: false);
         try
         {
             var result = await pipeline.ExecuteAsync(
-                static async (state, ct) => await state.self.SendOnceAsync(state.destination, state.cached, state.payload, state.url, state.attemptNumber, state.capture, ct).ConfigureAwait(false),
-                (self: this, destination, cached, payload, url, attemptNumber, capture),
+                static async (state, ct) => await state.self.SendOnceAsync(state.destination, state.cached, state.payload, state.url, state.attemptNumber, state.capture, state.deliveryId, ct).ConfigureAwait(false),
+                (self: this, destination, cached, payload, url, attemptNumber, capture, deliveryId),
                 cancellationToken).ConfigureAwait(false);
             return new AttemptOutcome(result, startedAt, stopwatch.Elapsed) { ResponseBody = capture?.Body };
         }
-        catch (BrokenCircuitException)
+        catch (BrokenCircuitException ex)
         {
-            return new AttemptOutcome(new WebhookAttemptResult { Success = false, Error = "The destination's circuit breaker is open." }, startedAt, stopwatch.Elapsed, BreakerOpen: true);
+            return new AttemptOutcome(new WebhookAttemptResult { Success = false, Error = "The destination's circuit breaker is open." }, startedAt, stopwatch.Elapsed, BreakerOpen: true) { BreakerRetryAfter = ex.RetryAfter };
         }
         catch (TimeoutRejectedException)
         {
@@ -107,7 +147,7 @@ internal sealed class DeliverySender
         }
     }
 
-    private async ValueTask<WebhookAttemptResult> SendOnceAsync(DestinationRuntime destination, CachedEvent cached, WebhookPayload payload, Uri url, int attemptNumber, ResponseCapture? capture, CancellationToken cancellationToken)
+    private async ValueTask<WebhookAttemptResult> SendOnceAsync(DestinationRuntime destination, CachedEvent cached, WebhookPayload payload, Uri url, int attemptNumber, ResponseCapture? capture, string? deliveryId, CancellationToken cancellationToken)
     {
         if (url.Scheme is not ("http" or "https"))
         {
@@ -118,9 +158,23 @@ internal sealed class DeliverySender
 
             try
             {
-                return await transport.SendAsync(new WebhookTransportRequest { Url = url, Payload = payload, Destination = destination.Public, Auth = destination.Auth }, cancellationToken).ConfigureAwait(false);
+                var headers = await TransportHeadersAsync(destination, cached, payload, url, attemptNumber, deliveryId, cancellationToken).ConfigureAwait(false);
+                var request = new WebhookTransportRequest
+                {
+                    Url = url,
+                    Payload = payload,
+                    Destination = destination.Public,
+                    Auth = destination.Auth,
+                    Event = cached.Event,
+                    DeliveryId = deliveryId,
+                    AttemptNumber = attemptNumber,
+                    Headers = headers,
+                };
+                return await transport.SendAsync(request, cancellationToken).ConfigureAwait(false);
             }
+#pragma warning disable CA1031 // A transport's failure is recorded as a failed attempt, not a crash of the dispatcher.
             catch (Exception ex) when (ex is not OperationCanceledException)
+#pragma warning restore CA1031
             {
                 return new WebhookAttemptResult { Success = false, Error = Redaction.Error(ex.Message, url) };
             }
@@ -131,7 +185,7 @@ internal sealed class DeliverySender
         try
         {
             var timestamp = _time.GetUtcNow();
-            using var request = BuildRequest(destination, cached, payload, url, attemptNumber, timestamp);
+            using var request = BuildRequest(destination, cached, payload, url, attemptNumber, timestamp, deliveryId);
             var authContext = new WebhookAuthContext
             {
                 Auth = destination.Auth,
@@ -147,7 +201,7 @@ internal sealed class DeliverySender
             if (response.StatusCode == HttpStatusCode.Unauthorized && await authenticator.OnUnauthorizedAsync(authContext, cancellationToken).ConfigureAwait(false))
             {
                 var retryTimestamp = _time.GetUtcNow();
-                using var retry = BuildRequest(destination, cached, payload, url, attemptNumber, retryTimestamp);
+                using var retry = BuildRequest(destination, cached, payload, url, attemptNumber, retryTimestamp, deliveryId);
                 await authenticator.ApplyAsync(
                     new WebhookAuthContext { Auth = destination.Auth, Request = retry, Body = payload.Body, MessageId = cached.Event.Id!, Timestamp = retryTimestamp, TenantId = destination.TenantId, DestinationId = destination.Id },
                     cancellationToken).ConfigureAwait(false);
@@ -167,7 +221,35 @@ internal sealed class DeliverySender
         }
     }
 
-    private HttpRequestMessage BuildRequest(DestinationRuntime destination, CachedEvent cached, WebhookPayload payload, Uri url, int attemptNumber, DateTimeOffset timestamp)
+    /// <summary>
+    /// The headers an HTTP request would carry, for a non-HTTP transport: built like a request and passed through the
+    /// destination's authenticator (except Basic and mutual TLS, which a transport reads from the auth itself).
+    /// </summary>
+    private async Task<IReadOnlyList<KeyValuePair<string, string>>> TransportHeadersAsync(DestinationRuntime destination, CachedEvent cached, WebhookPayload payload, Uri url, int attemptNumber, string? deliveryId, CancellationToken cancellationToken)
+    {
+        var timestamp = _time.GetUtcNow();
+        using var request = BuildRequest(destination, cached, payload, url, attemptNumber, timestamp, deliveryId);
+        request.Headers.Remove("User-Agent");
+        if (destination.Auth is not (NoWebhookAuth or BasicWebhookAuth or MutualTlsWebhookAuth))
+        {
+            await _authenticators.Get(destination.Auth.Kind).ApplyAsync(
+                new WebhookAuthContext { Auth = destination.Auth, Request = request, Body = payload.Body, MessageId = cached.Event.Id!, Timestamp = timestamp, TenantId = destination.TenantId, DestinationId = destination.Id },
+                cancellationToken).ConfigureAwait(false);
+        }
+
+        var headers = new List<KeyValuePair<string, string>>();
+        foreach (var (name, values) in request.Headers)
+        {
+            foreach (var value in values)
+            {
+                headers.Add(new(name, value));
+            }
+        }
+
+        return headers;
+    }
+
+    private HttpRequestMessage BuildRequest(DestinationRuntime destination, CachedEvent cached, WebhookPayload payload, Uri url, int attemptNumber, DateTimeOffset timestamp, string? deliveryId)
     {
         var method = payload.Method ?? destination.Config.Method;
         var request = new HttpRequestMessage(method == "POST" ? HttpMethod.Post : method == "PUT" ? HttpMethod.Put : new HttpMethod(method), url)
@@ -180,6 +262,11 @@ internal sealed class DeliverySender
         headers.TryAddWithoutValidation("User-Agent", _userAgent);
         headers.TryAddWithoutValidation("webhook-id", cached.Event.Id);
         headers.TryAddWithoutValidation("webhook-timestamp", timestamp.ToUnixTimeSeconds().ToString(CultureInfo.InvariantCulture));
+        if (deliveryId is not null)
+        {
+            headers.TryAddWithoutValidation(DeliveryRunId.Header, deliveryId);
+        }
+
         headers.TryAddWithoutValidation(_options.EventTypeHeader, cached.Event.Type);
         headers.TryAddWithoutValidation(_options.AttemptHeader, attemptNumber.ToString(CultureInfo.InvariantCulture));
         foreach (var (name, value) in destination.Config.Headers)
@@ -197,7 +284,7 @@ internal sealed class DeliverySender
                 if (!HttpHeaderRules.IsReserved(name, _options))
                 {
                     headers.Remove(name);
-                    headers.TryAddWithoutValidation(name, value);
+                    headers.TryAddWithoutValidation(name, Safety.WireText.IsHeaderSafe(value) ? value : Safety.WireText.EncodeHeaderValue(value));
                 }
             }
         }
@@ -295,6 +382,9 @@ internal sealed class DeliverySender
         }
     }
 
+    /// <summary>Gets a value indicating whether a result is a throttle signal: HTTP 429, 502 or 504.</summary>
+    internal static bool IsThrottle(WebhookAttemptResult result) => !result.Success && result.StatusCode is 429 or 502 or 504;
+
     private static string Describe(HttpRequestException ex)
     {
         var message = ex.Message;
@@ -306,18 +396,14 @@ internal sealed class DeliverySender
         return message;
     }
 
+    // The breaker lives in the destination's state, so it is rebuilt when the destination changes and forgotten with it.
     private ResiliencePipeline<WebhookAttemptResult> GetPipeline(DestinationRuntime destination)
-    {
-        var key = (destination.TenantId, destination.Id);
-        var version = destination.Config.AttemptTimeoutMs.ToString(CultureInfo.InvariantCulture);
-        if (_pipelines.TryGetValue(key, out var entry) && entry.Version == version)
-        {
-            return entry.Pipeline;
-        }
+        => destination.State is { } state ? state.Pipeline(d => BuildPipeline(d, withBreaker: true)) : BuildPipeline(destination, withBreaker: true);
 
-        var pipeline = BuildPipeline(destination, withBreaker: true);
-        _pipelines[key] = (version, pipeline);
-        return pipeline;
+    private ValueTask Transition(string destinationId, string state)
+    {
+        _metrics.RecordBreaker(destinationId, state);
+        return ValueTask.CompletedTask;
     }
 
     private ResiliencePipeline<WebhookAttemptResult> BuildPipeline(DestinationRuntime destination, bool withBreaker)
@@ -332,8 +418,13 @@ internal sealed class DeliverySender
                 MinimumThroughput = health.BreakerMinimumThroughput,
                 SamplingDuration = health.BreakerSamplingDuration,
                 BreakDuration = health.BreakerBreakDuration,
+                // Throttle signals (429, 502, 504) are the destination asking to slow down, not failing: they never open
+                // the breaker, and a half-open probe that meets one closes it instead of re-opening it for a full break.
                 ShouldHandle = static args => ValueTask.FromResult(args.Outcome.Exception is TimeoutRejectedException
-                    || (args.Outcome.Result is { Success: false } r && (r.StatusCode is null or >= 500 or 429 or 408))),
+                    || (args.Outcome.Result is { Success: false } r && !IsThrottle(r) && (r.StatusCode is null or >= 500 or 408))),
+                OnOpened = _ => Transition(destination.Id, "open"),
+                OnHalfOpened = _ => Transition(destination.Id, "half_open"),
+                OnClosed = _ => Transition(destination.Id, "closed"),
             });
         }
 

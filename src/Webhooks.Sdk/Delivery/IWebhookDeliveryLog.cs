@@ -24,6 +24,24 @@ public interface IWebhookDeliveryLog
     /// <returns>The deliveries.</returns>
     Task<IReadOnlyList<WebhookDelivery>> ListAsync(string? destinationId, int limit = 50, CancellationToken cancellationToken = default);
 
+    /// <summary>
+    /// Lists deliveries newest first, filtered, one page at a time. Pass each page's
+    /// <see cref="WebhookCursorPage{T}.NextCursor"/> as the next query's <see cref="WebhookDeliveryQuery.Cursor"/> to
+    /// walk the whole history (there is no limit on depth).
+    /// </summary>
+    /// <param name="query">The filters, page size and cursor.</param>
+    /// <param name="cancellationToken">The cancellation token.</param>
+    /// <returns>The page.</returns>
+    Task<WebhookCursorPage<WebhookDelivery>> QueryAsync(WebhookDeliveryQuery query, CancellationToken cancellationToken = default);
+
+    /// <summary>Counts the tenant's deliveries by status, for the whole tenant or one destination, created in a time window.</summary>
+    /// <param name="destinationId">The destination id, or <see langword="null"/> for the whole tenant.</param>
+    /// <param name="since">The earliest creation time (inclusive), or <see langword="null"/>.</param>
+    /// <param name="until">The latest creation time (exclusive), or <see langword="null"/>.</param>
+    /// <param name="cancellationToken">The cancellation token.</param>
+    /// <returns>The counts.</returns>
+    Task<WebhookDeliveryCounts> CountAsync(string? destinationId = null, DateTimeOffset? since = null, DateTimeOffset? until = null, CancellationToken cancellationToken = default);
+
     /// <summary>Lists a delivery's attempts, first to last.</summary>
     /// <param name="deliveryId">The delivery id.</param>
     /// <param name="cancellationToken">The cancellation token.</param>
@@ -43,6 +61,63 @@ public interface IWebhookDeliveryLog
     /// <returns>How many were queued.</returns>
     Task<int> ReplayFailedAsync(string destinationId, DateTimeOffset since, CancellationToken cancellationToken = default);
 }
+
+/// <summary>A filtered page of delivery history (see <see cref="IWebhookDeliveryLog.QueryAsync"/>). Every filter set must match.</summary>
+public sealed record WebhookDeliveryQuery
+{
+    /// <summary>Gets the destination id, or <see langword="null"/> for every destination.</summary>
+    public string? DestinationId { get; init; }
+
+    /// <summary>Gets the status, or <see langword="null"/> for all.</summary>
+    public WebhookDeliveryStatus? Status { get; init; }
+
+    /// <summary>Gets the exact event type, or <see langword="null"/> for all.</summary>
+    public string? EventType { get; init; }
+
+    /// <summary>Gets the earliest creation time (inclusive), or <see langword="null"/>.</summary>
+    public DateTimeOffset? Since { get; init; }
+
+    /// <summary>Gets the latest creation time (exclusive), or <see langword="null"/>.</summary>
+    public DateTimeOffset? Until { get; init; }
+
+    /// <summary>Gets the class of the last attempt's status code, or <see langword="null"/> for all.</summary>
+    public WebhookStatusCodeClass? StatusCodeClass { get; init; }
+
+    /// <summary>Gets the most deliveries to return, 1 to 1000.</summary>
+    /// <value>The default value is 50.</value>
+    public int Limit { get; init; } = 50;
+
+    /// <summary>Gets the <see cref="WebhookCursorPage{T}.NextCursor"/> of the previous page, or <see langword="null"/> for the newest.</summary>
+    public string? Cursor { get; init; }
+}
+
+/// <summary>The class of an attempt's HTTP status code, for filtering history.</summary>
+public enum WebhookStatusCodeClass
+{
+    /// <summary>No status code: nothing was received (or no attempt was made yet).</summary>
+    None = 0,
+
+    /// <summary>2xx.</summary>
+    Success = 2,
+
+    /// <summary>4xx.</summary>
+    ClientError = 4,
+
+    /// <summary>5xx.</summary>
+    ServerError = 5,
+}
+
+/// <summary>One page of a cursor-paged list.</summary>
+/// <typeparam name="T">The item type.</typeparam>
+/// <param name="Items">The items of this page.</param>
+/// <param name="NextCursor">The opaque cursor of the next page, or <see langword="null"/> on the last page.</param>
+public sealed record WebhookCursorPage<T>(IReadOnlyList<T> Items, string? NextCursor);
+
+/// <summary>Deliveries counted by status.</summary>
+/// <param name="Pending">Pending (queued, waiting for a retry, or in flight).</param>
+/// <param name="Succeeded">Succeeded.</param>
+/// <param name="Failed">Failed for good.</param>
+public sealed record WebhookDeliveryCounts(long Pending, long Succeeded, long Failed);
 
 /// <summary>One event to one destination, as history shows it.</summary>
 public sealed record WebhookDelivery
@@ -129,18 +204,68 @@ public interface IWebhookDispatchSignal
     void Notify();
 }
 
-/// <summary>Observes destination health; register with <c>AddObserver&lt;T&gt;()</c>.</summary>
+/// <summary>
+/// Observes the library's operational moments in-process; register with <c>AddObserver&lt;T&gt;()</c>. The same moments
+/// are published as operational events (<see cref="WebhookOperationalEvents"/>). Every method has an empty default, and
+/// a failing observer is logged and does not stop delivery.
+/// </summary>
 public interface IWebhookObserver
 {
-    /// <summary>Called after a destination was disabled automatically (too many consecutive failures, or 410 Gone).</summary>
+    /// <summary>Called after a destination was created.</summary>
     /// <param name="destination">The destination as it is now.</param>
+    /// <param name="cancellationToken">The cancellation token.</param>
+    /// <returns>A task.</returns>
+    ValueTask OnDestinationCreatedAsync(WebhookDestination destination, CancellationToken cancellationToken) => ValueTask.CompletedTask;
+
+    /// <summary>Called after a destination's settings were changed.</summary>
+    /// <param name="destination">The destination as it is now.</param>
+    /// <param name="cancellationToken">The cancellation token.</param>
+    /// <returns>A task.</returns>
+    ValueTask OnDestinationUpdatedAsync(WebhookDestination destination, CancellationToken cancellationToken) => ValueTask.CompletedTask;
+
+    /// <summary>Called after a destination was deleted.</summary>
+    /// <param name="destination">The destination as it was before.</param>
+    /// <param name="cancellationToken">The cancellation token.</param>
+    /// <returns>A task.</returns>
+    ValueTask OnDestinationDeletedAsync(WebhookDestination destination, CancellationToken cancellationToken) => ValueTask.CompletedTask;
+
+    /// <summary>Called after a destination was enabled.</summary>
+    /// <param name="destination">The destination as it is now.</param>
+    /// <param name="cancellationToken">The cancellation token.</param>
+    /// <returns>A task.</returns>
+    ValueTask OnDestinationEnabledAsync(WebhookDestination destination, CancellationToken cancellationToken) => ValueTask.CompletedTask;
+
+    /// <summary>Called after a destination was disabled: by hand, or automatically (too many consecutive failures, or 410 Gone).</summary>
+    /// <param name="destination">The destination as it is now (<see cref="WebhookDestination.DisabledReason"/> says why).</param>
     /// <param name="cancellationToken">The cancellation token.</param>
     /// <returns>A task.</returns>
     ValueTask OnDestinationDisabledAsync(WebhookDestination destination, CancellationToken cancellationToken) => ValueTask.CompletedTask;
 
-    /// <summary>Called after a delivery failed for good (retries exhausted).</summary>
+    /// <summary>Called when a delivery has failed <c>OperationalEvents.FailingAfterAttempts</c> attempts and will be retried.</summary>
+    /// <param name="delivery">The delivery.</param>
+    /// <param name="cancellationToken">The cancellation token.</param>
+    /// <returns>A task.</returns>
+    ValueTask OnDeliveryFailingAsync(WebhookDelivery delivery, CancellationToken cancellationToken) => ValueTask.CompletedTask;
+
+    /// <summary>Called after a delivery failed for good (retries exhausted, or 410 Gone): it is dead-lettered.</summary>
     /// <param name="delivery">The delivery.</param>
     /// <param name="cancellationToken">The cancellation token.</param>
     /// <returns>A task.</returns>
     ValueTask OnDeliveryFailedAsync(WebhookDelivery delivery, CancellationToken cancellationToken) => ValueTask.CompletedTask;
+
+    /// <summary>Called when a delivery that was reported failing succeeded.</summary>
+    /// <param name="delivery">The delivery.</param>
+    /// <param name="cancellationToken">The cancellation token.</param>
+    /// <returns>A task.</returns>
+    ValueTask OnDeliveryRecoveredAsync(WebhookDelivery delivery, CancellationToken cancellationToken) => ValueTask.CompletedTask;
+    /// <summary>
+    /// Called when a stored destination cannot be read (for example its secrets no longer decrypt after a key change).
+    /// Its deliveries fail with <paramref name="reason"/> within their retry budget; other destinations are not held up.
+    /// </summary>
+    /// <param name="tenantId">The tenant.</param>
+    /// <param name="destinationId">The destination id.</param>
+    /// <param name="reason">Why it cannot be read (no secret in it).</param>
+    /// <param name="cancellationToken">The cancellation token.</param>
+    /// <returns>A task.</returns>
+    ValueTask OnDestinationUnreadableAsync(string tenantId, string destinationId, string reason, CancellationToken cancellationToken) => ValueTask.CompletedTask;
 }

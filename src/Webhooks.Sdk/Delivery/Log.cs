@@ -40,4 +40,13 @@ internal static partial class Log
 
     [LoggerMessage(1012, LogLevel.Warning, "Delivery {DeliveryId}'s lease was lost before it completed; another dispatcher may send it again")]
     public static partial void LeaseLost(ILogger logger, string deliveryId);
+
+    [LoggerMessage(1013, LogLevel.Warning, "Delivery {DeliveryId} to destination {DestinationId}: the attempt could not be made; it counts as a failed attempt")]
+    public static partial void AttemptPreparationFailed(ILogger logger, Exception exception, string deliveryId, string destinationId);
+
+    [LoggerMessage(1014, LogLevel.Error, "Destination {DestinationId} of tenant {TenantId} cannot be read; its deliveries fail with the reason, other destinations go on")]
+    public static partial void DestinationUnreadable(ILogger logger, Exception exception, string destinationId, string tenantId);
+
+    [LoggerMessage(1015, LogLevel.Debug, "Renewed {Count} lease(s) of attempts still running")]
+    public static partial void LeasesRenewed(ILogger logger, int count);
 }

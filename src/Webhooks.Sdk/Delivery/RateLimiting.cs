@@ -1,51 +1,67 @@
-using System.Collections.Concurrent;
-
 namespace Webhooks.Sdk.Delivery;
 
-/// <summary>Per-destination token buckets (events per second with a burst), shared by every dispatcher worker in the process.</summary>
-internal sealed class DestinationRateLimiter
+/// <summary>
+/// A destination's token bucket (deliveries per second with a burst), shared by every worker of the process. When
+/// several instances share a store, each takes a share of the rate and of the burst (see <see cref="TryAcquire"/>).
+/// The arithmetic never overflows: waits are capped at <see cref="MaxWait"/>, whatever the stored limit.
+/// </summary>
+internal sealed class TokenBucket
 {
-    private readonly ConcurrentDictionary<(string Tenant, string Id), Bucket> _buckets = new();
+    /// <summary>The longest wait the bucket ever reports (a limit so small that the next token is further away is treated as this).</summary>
+    public static readonly TimeSpan MaxWait = TimeSpan.FromDays(1);
 
-    /// <summary>Takes a token when one is available within <paramref name="maxWait"/>; returns the wait (zero when available now), or <see langword="null"/> and the time one will be available.</summary>
-    public TimeSpan? TryAcquire(string tenantId, string destinationId, WebhookRateLimit limit, DateTimeOffset now, TimeSpan maxWait, out DateTimeOffset availableAt)
+    private readonly object _sync = new();
+    private double _tokens;
+    private DateTimeOffset _last;
+
+    public TokenBucket(WebhookRateLimit limit, DateTimeOffset now)
     {
-        var bucket = _buckets.AddOrUpdate(
-            (tenantId, destinationId),
-            _ => new Bucket(limit, now),
-            (_, existing) => existing.Limit == limit ? existing : new Bucket(limit, now));
-        lock (bucket)
+        Limit = limit;
+        _tokens = Math.Max(1, limit.Burst);
+        _last = now;
+    }
+
+    public WebhookRateLimit Limit { get; }
+
+    /// <summary>
+    /// Takes a token when one is available within <paramref name="maxWait"/>; returns the wait (zero when available
+    /// now), or <see langword="null"/> and the time one will be available.
+    /// </summary>
+    /// <param name="now">The current time.</param>
+    /// <param name="maxWait">The longest the caller is ready to wait in process.</param>
+    /// <param name="instances">How many live instances share the destination's rate (1 or more): this one takes 1/n of the rate and of the burst (at least one token).</param>
+    /// <param name="availableAt">When a token is available.</param>
+    public TimeSpan? TryAcquire(DateTimeOffset now, TimeSpan maxWait, int instances, out DateTimeOffset availableAt)
+    {
+        var share = Math.Max(1, instances);
+        var perSecond = Limit.PerSecond / share;
+        var capacity = Math.Max(1.0, Math.Floor((double)Math.Max(1, Limit.Burst) / share));
+        if (!(perSecond > 0) || double.IsNaN(perSecond) || double.IsInfinity(perSecond))
         {
-            bucket.Refill(now);
-            var deficit = 1 - bucket.Tokens;
-            var wait = deficit <= 0 ? TimeSpan.Zero : TimeSpan.FromSeconds(deficit / limit.PerSecond);
+            perSecond = double.Epsilon;
+        }
+
+        lock (_sync)
+        {
+            var elapsed = (now - _last).TotalSeconds;
+            if (elapsed > 0)
+            {
+                _tokens = Math.Min(capacity, _tokens + (elapsed * perSecond));
+                _last = now;
+            }
+
+            _tokens = Math.Min(_tokens, capacity);
+            var deficit = 1 - _tokens;
+            var seconds = deficit <= 0 ? 0 : deficit / perSecond;
+            var wait = seconds >= MaxWait.TotalSeconds || double.IsNaN(seconds) ? MaxWait : TimeSpan.FromSeconds(seconds);
             availableAt = now + wait;
             if (wait > maxWait)
             {
                 return null;
             }
 
-            bucket.Tokens -= 1;
+            _tokens -= 1;
             return wait;
-        }
-    }
-
-    private sealed class Bucket(WebhookRateLimit limit, DateTimeOffset now)
-    {
-        public WebhookRateLimit Limit { get; } = limit;
-
-        public double Tokens { get; set; } = limit.Burst;
-
-        private DateTimeOffset _last = now;
-
-        public void Refill(DateTimeOffset now)
-        {
-            var elapsed = (now - _last).TotalSeconds;
-            if (elapsed > 0)
-            {
-                Tokens = Math.Min(Limit.Burst, Tokens + (elapsed * Limit.PerSecond));
-                _last = now;
-            }
         }
     }
 }

@@ -3,6 +3,7 @@ using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Webhooks.Sdk.Destinations;
+using Webhooks.Sdk.Diagnostics;
 using Webhooks.Sdk.Storage;
 
 namespace Webhooks.Sdk.Delivery;
@@ -16,26 +17,34 @@ internal sealed class WebhookDispatcher : BackgroundService
 {
     private static readonly TimeSpan PerDestinationOverflowDelay = TimeSpan.FromMilliseconds(200);
 
+    /// <summary>How often this instance refreshes its registration in the store.</summary>
+    internal static readonly TimeSpan HeartbeatInterval = TimeSpan.FromSeconds(5);
+
     private readonly IWebhookStore _store;
     private readonly DeliveryProcessor _processor;
     private readonly DestinationMapper _mapper;
     private readonly DispatchSignal _signal;
+    private readonly InstanceShare _instances;
     private readonly TimeProvider _time;
     private readonly WebhookDispatcherOptions _options;
     private readonly ILogger _logger;
-    private readonly string _owner = Environment.MachineName + ":" + Environment.ProcessId + ":" + Guid.NewGuid().ToString("N")[..8];
-    private readonly ConcurrentDictionary<(string Tenant, string Id), DestinationGate> _gates = new();
+    private readonly DispatcherHeartbeat _heartbeat;
     private readonly ConcurrentDictionary<Task, byte> _inFlight = new();
+    private readonly ConcurrentDictionary<string, LeaseHandle> _held = new(StringComparer.Ordinal);
+    private readonly string _instanceId = Environment.MachineName + ":" + Environment.ProcessId.ToString(System.Globalization.CultureInfo.InvariantCulture) + ":" + Guid.NewGuid().ToString("N")[..8];
 
     public WebhookDispatcher(
         IWebhookStore store,
         DeliveryProcessor processor,
         DestinationMapper mapper,
         DispatchSignal signal,
+        InstanceShare instances,
         TimeProvider time,
         IOptions<WebhooksOptions> options,
-        ILogger<WebhookDispatcher> logger)
+        ILogger<WebhookDispatcher> logger,
+        DispatcherHeartbeat heartbeat)
     {
+        _instances = instances;
         _store = store;
         _processor = processor;
         _mapper = mapper;
@@ -43,6 +52,7 @@ internal sealed class WebhookDispatcher : BackgroundService
         _time = time;
         _options = options.Value.Dispatcher;
         _logger = logger;
+        _heartbeat = heartbeat;
     }
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
@@ -54,17 +64,20 @@ internal sealed class WebhookDispatcher : BackgroundService
         }
 
         using var slots = new SemaphoreSlim(_options.MaxConcurrency, _options.MaxConcurrency);
+        var renewing = RenewLoopAsync(stoppingToken);
+        var heartbeat = HeartbeatLoopAsync(stoppingToken);
         try
         {
             while (!stoppingToken.IsCancellationRequested)
             {
+                _heartbeat.Beat(_time.GetUtcNow());
                 await slots.WaitAsync(stoppingToken).ConfigureAwait(false);
                 var held = 1;
                 try
                 {
                     var free = slots.CurrentCount + 1;
                     var leased = await _store.LeaseDueAsync(
-                        new LeaseRequest { Owner = _owner, MaxCount = free, Now = _time.GetUtcNow(), Duration = _options.LeaseDuration },
+                        new LeaseRequest { MaxCount = free, Now = _time.GetUtcNow(), Duration = _options.LeaseDuration },
                         stoppingToken).ConfigureAwait(false);
                     if (leased.Count == 0)
                     {
@@ -72,6 +85,12 @@ internal sealed class WebhookDispatcher : BackgroundService
                         held = 0;
                         await WaitForWorkAsync(stoppingToken).ConfigureAwait(false);
                         continue;
+                    }
+
+                    // Held (and renewed) from now on, also while waiting for a slot or the destination's gate.
+                    foreach (var item in leased)
+                    {
+                        _held[item.LeaseToken] = new LeaseHandle(item.Delivery.TenantId, item.Delivery.Id, item.LeaseToken);
                     }
 
                     while (held < leased.Count)
@@ -112,6 +131,8 @@ internal sealed class WebhookDispatcher : BackgroundService
         finally
         {
             await Task.WhenAll(_inFlight.Keys).ConfigureAwait(false);
+            await renewing.ConfigureAwait(false);
+            await heartbeat.ConfigureAwait(false);
         }
     }
 
@@ -121,16 +142,18 @@ internal sealed class WebhookDispatcher : BackgroundService
         task.ContinueWith(static (t, state) => ((ConcurrentDictionary<Task, byte>)state!).TryRemove(t, out _), _inFlight, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
     }
 
-    private async Task RunAsync(LeasedDelivery item, DestinationRuntime? destination, SemaphoreSlim slots, CancellationToken stoppingToken)
+    private async Task RunAsync(LeasedDelivery item, Resolved resolved, SemaphoreSlim slots, CancellationToken stoppingToken)
     {
         await Task.Yield();
         DestinationGate? gate = null;
         var entered = false;
+        var destination = resolved.Destination;
+        using var use = destination?.State?.Use(_time.GetUtcNow().UtcTicks) ?? default;
         try
         {
-            if (destination is not null)
+            if (destination?.State is { } state)
             {
-                var candidate = _gates.GetOrAdd((destination.TenantId, destination.Id), _ => new DestinationGate(_options.MaxConcurrencyPerDestination));
+                var candidate = state.Gate(_options.MaxConcurrencyPerDestination);
                 if (!candidate.TryQueue())
                 {
                     await PostponeAsync(item, _time.GetUtcNow() + PerDestinationOverflowDelay).ConfigureAwait(false);
@@ -143,14 +166,14 @@ internal sealed class WebhookDispatcher : BackgroundService
                 entered = true;
             }
 
-            await _processor.ProcessAsync(item, destination, stoppingToken).ConfigureAwait(false);
+            await _processor.ProcessAsync(item, destination, resolved.Unreadable, stoppingToken).ConfigureAwait(false);
         }
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
         {
             // Shutting down: hand the delivery back so it is due at once instead of when the lease expires.
             await PostponeAsync(item, _time.GetUtcNow()).ConfigureAwait(false);
         }
-#pragma warning disable CA1031 // One delivery's failure must not stop the others; its lease expires and it is tried again.
+#pragma warning disable CA1031 // Only the store can fail here (the attempt's own failures are recorded): the lease expires and it is tried again.
         catch (Exception ex)
 #pragma warning restore CA1031
         {
@@ -168,7 +191,112 @@ internal sealed class WebhookDispatcher : BackgroundService
                 gate.Dequeue();
             }
 
+            _held.TryRemove(item.LeaseToken, out _);
             slots.Release();
+            if (item.Delivery.OrderingKey is not null)
+            {
+                // The next delivery of the key may be leasable now: look again instead of waiting for the poll.
+                _signal.Notify();
+            }
+        }
+    }
+
+    /// <summary>
+    /// Renews the leases of the deliveries this process holds every third of <see cref="WebhookDispatcherOptions.LeaseDuration"/>,
+    /// in one store call, so an attempt that outlives its lease (slow receiver, a wait for the destination's gate or
+    /// rate limit) is never leased and sent by another process meanwhile. A crashed process stops renewing: its
+    /// deliveries are due again one lease duration later.
+    /// </summary>
+    private async Task RenewLoopAsync(CancellationToken stoppingToken)
+    {
+        var period = _options.LeaseDuration / 3;
+        try
+        {
+            while (true)
+            {
+                await Task.Delay(period, _time, stoppingToken).ConfigureAwait(false);
+                if (_held.IsEmpty)
+                {
+                    continue;
+                }
+
+                var handles = _held.Values.ToArray();
+                try
+                {
+                    var renewed = await _store.RenewLeasesAsync(
+                        new LeaseRenewal { Leases = handles, Now = _time.GetUtcNow(), Duration = _options.LeaseDuration },
+                        stoppingToken).ConfigureAwait(false);
+                    Log.LeasesRenewed(_logger, renewed.Count);
+                    if (renewed.Count < handles.Length)
+                    {
+                        var kept = renewed.Select(h => h.LeaseToken).ToHashSet(StringComparer.Ordinal);
+                        foreach (var lost in handles.Where(h => !kept.Contains(h.LeaseToken) && _held.ContainsKey(h.LeaseToken)))
+                        {
+                            Log.LeaseLost(_logger, lost.DeliveryId);
+                        }
+                    }
+                }
+                catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+                {
+                    throw;
+                }
+#pragma warning disable CA1031 // A store outage: the next round tries again (the leases may expire meanwhile: at-least-once).
+                catch (Exception ex)
+#pragma warning restore CA1031
+                {
+                    Log.StoreFailed(_logger, ex, (long)period.TotalMilliseconds);
+                }
+            }
+        }
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        {
+        }
+    }
+
+    /// <summary>
+    /// Registers this instance in the store and refreshes its heartbeat every <see cref="HeartbeatInterval"/>; counts the
+    /// instances seen within three intervals, so each takes its share of a destination's rate limit (see
+    /// <see cref="InstanceShare"/>). Removes itself on a clean stop.
+    /// </summary>
+    private async Task HeartbeatLoopAsync(CancellationToken stoppingToken)
+    {
+        try
+        {
+            while (true)
+            {
+                try
+                {
+                    var now = _time.GetUtcNow();
+                    await _store.HeartbeatAsync(_instanceId, now, stoppingToken).ConfigureAwait(false);
+                    _instances.Count = await _store.CountLiveInstancesAsync(now - (3 * HeartbeatInterval), stoppingToken).ConfigureAwait(false);
+                }
+                catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+                {
+                    throw;
+                }
+#pragma warning disable CA1031 // A store outage: keep the last count and try again next round.
+                catch (Exception ex)
+#pragma warning restore CA1031
+                {
+                    Log.StoreFailed(_logger, ex, (long)HeartbeatInterval.TotalMilliseconds);
+                }
+
+                await Task.Delay(HeartbeatInterval, _time, stoppingToken).ConfigureAwait(false);
+            }
+        }
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        {
+        }
+
+        try
+        {
+            await _store.RemoveInstanceAsync(_instanceId, CancellationToken.None).ConfigureAwait(false);
+        }
+#pragma warning disable CA1031 // Not removed: it stops counting once its heartbeat is three intervals old.
+        catch (Exception ex)
+#pragma warning restore CA1031
+        {
+            Log.StoreFailed(_logger, ex, 0);
         }
     }
 
@@ -182,7 +310,7 @@ internal sealed class WebhookDispatcher : BackgroundService
                     TenantId = item.Delivery.TenantId,
                     DeliveryId = item.Delivery.Id,
                     LeaseToken = item.LeaseToken,
-                    Status = DeliveryStatus.Pending,
+                    Status = WebhookDeliveryStatus.Pending,
                     DueAt = dueAt,
                 },
                 CancellationToken.None).ConfigureAwait(false);
@@ -195,9 +323,13 @@ internal sealed class WebhookDispatcher : BackgroundService
         }
     }
 
-    private async Task<Dictionary<(string, string), DestinationRuntime>> ResolveDestinationsAsync(IReadOnlyList<LeasedDelivery> leased, CancellationToken cancellationToken)
+    /// <summary>
+    /// Reads the batch's destinations once each. A record that cannot be read (for example a secret that no longer
+    /// decrypts) is reported and its deliveries fail with the reason; the rest of the batch goes on.
+    /// </summary>
+    private async Task<Dictionary<(string, string), Resolved>> ResolveDestinationsAsync(IReadOnlyList<LeasedDelivery> leased, CancellationToken cancellationToken)
     {
-        var result = new Dictionary<(string, string), DestinationRuntime>();
+        var result = new Dictionary<(string, string), Resolved>();
         foreach (var item in leased)
         {
             var key = (item.Delivery.TenantId, item.Delivery.DestinationId);
@@ -207,9 +339,23 @@ internal sealed class WebhookDispatcher : BackgroundService
             }
 
             var record = await _store.GetDestinationAsync(key.TenantId, key.DestinationId, cancellationToken).ConfigureAwait(false);
-            if (record is not null)
+            if (record is null)
             {
-                result[key] = _mapper.ToRuntime(record);
+                result[key] = default;
+                continue;
+            }
+
+            try
+            {
+                result[key] = new Resolved(_mapper.ToRuntime(record), null);
+            }
+#pragma warning disable CA1031 // One unreadable destination must not hold up the others.
+            catch (Exception ex)
+#pragma warning restore CA1031
+            {
+                var reason = DestinationMapper.DescribeUnreadable(ex);
+                result[key] = new Resolved(null, reason);
+                await _processor.ReportUnreadableAsync(key.TenantId, key.DestinationId, ex, reason, cancellationToken).ConfigureAwait(false);
             }
         }
 
@@ -232,24 +378,6 @@ internal sealed class WebhookDispatcher : BackgroundService
         await _signal.WaitAsync(wait, _time, cancellationToken).ConfigureAwait(false);
     }
 
-    /// <summary>Bounds the attempts in flight to one destination; a few more may wait, the rest are postponed briefly.</summary>
-    private sealed class DestinationGate(int limit)
-    {
-        private int _queued;
-
-        public SemaphoreSlim Semaphore { get; } = new(limit, limit);
-
-        public bool TryQueue()
-        {
-            if (Interlocked.Increment(ref _queued) > limit * 2)
-            {
-                Interlocked.Decrement(ref _queued);
-                return false;
-            }
-
-            return true;
-        }
-
-        public void Dequeue() => Interlocked.Decrement(ref _queued);
-    }
+    /// <summary>A leased delivery's destination: its runtime, or why it cannot be read (both null: deleted).</summary>
+    private readonly record struct Resolved(DestinationRuntime? Destination, string? Unreadable);
 }

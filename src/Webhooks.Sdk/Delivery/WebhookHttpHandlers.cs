@@ -36,6 +36,9 @@ internal static class WebhookHttpHandlers
         handler.Proxy = null;
         var connector = services.GetRequiredService<OutboundConnector>();
         handler.ConnectCallback = connector.ConnectAsync;
+
+        // W3C trace context on every request unless the destination turned it off (see WebhookTracePropagator).
+        handler.ActivityHeadersPropagator = Diagnostics.WebhookTracePropagator.Instance;
         return handler;
     }
 }

@@ -23,7 +23,35 @@ internal static class ConfiguredAuth
             {
                 options.Destinations[i].Auth = Read(section, $"Destinations:{declared[i].Key}:Auth");
             }
+
+            var filter = declared[i].GetSection(nameof(WebhookDestinationDefinition.Filter));
+            if (filter.Value is not null || filter.GetChildren().Any())
+            {
+                options.Destinations[i].Filter = ReadFilter(filter, $"Destinations:{declared[i].Key}:Filter");
+            }
         }
+    }
+
+    /// <summary>
+    /// A filter in configuration: JSON text (<c>"Filter": "{\"data.count\": {\"$gte\": 5}}"</c>), or a section whose
+    /// values that read as numbers or true/false are taken as such (configuration values are all text).
+    /// </summary>
+    private static JsonElement ReadFilter(IConfigurationSection section, string path)
+    {
+        if (section.Value is { } text)
+        {
+            try
+            {
+                using var document = JsonDocument.Parse(text);
+                return document.RootElement.Clone();
+            }
+            catch (JsonException ex)
+            {
+                throw new InvalidOperationException($"Webhooks configuration: {path} is not valid JSON (line {ex.LineNumber + 1}, position {ex.BytePositionInLine + 1}).", ex);
+            }
+        }
+
+        return JsonSerializer.SerializeToElement(ToNode(section, numbers: true));
     }
 
     private static WebhookAuth Read(IConfigurationSection section, string path)
@@ -55,12 +83,14 @@ internal static class ConfiguredAuth
         }
     }
 
-    private static JsonNode? ToNode(IConfigurationSection section)
+    private static JsonNode? ToNode(IConfigurationSection section, bool numbers = false)
     {
         var children = section.GetChildren().ToArray();
         if (children.Length == 0)
         {
-            return section.Value is { } value ? Leaf(value) : null;
+            return section.Value is { } value
+                ? numbers && double.TryParse(value, NumberStyles.Float, CultureInfo.InvariantCulture, out var number) ? JsonValue.Create(number) : Leaf(value)
+                : null;
         }
 
         if (children.All(c => int.TryParse(c.Key, NumberStyles.None, CultureInfo.InvariantCulture, out _)))
@@ -68,7 +98,7 @@ internal static class ConfiguredAuth
             var array = new JsonArray();
             foreach (var child in children.OrderBy(c => int.Parse(c.Key, CultureInfo.InvariantCulture)))
             {
-                array.Add(ToNode(child));
+                array.Add(ToNode(child, numbers));
             }
 
             return array;
@@ -77,7 +107,7 @@ internal static class ConfiguredAuth
         var obj = new JsonObject();
         foreach (var child in children)
         {
-            obj[child.Key] = ToNode(child);
+            obj[child.Key] = ToNode(child, numbers);
         }
 
         return obj;

@@ -35,6 +35,12 @@ public sealed class WebhooksOptions
     /// <summary>Gets the history retention settings.</summary>
     public WebhookRetentionOptions Retention { get; set; } = new();
 
+    /// <summary>Gets the traces, metrics and queue statistics settings.</summary>
+    public WebhookTelemetryOptions Telemetry { get; set; } = new();
+
+    /// <summary>Gets the operational events settings.</summary>
+    public WebhookOperationalEventOptions OperationalEvents { get; set; } = new();
+
     /// <summary>Gets or sets the User-Agent sent with every request; <see langword="null"/> means <c>Webhooks.Sdk/&lt;version&gt;</c>.</summary>
     public string? UserAgent { get; set; }
 
@@ -66,9 +72,20 @@ public sealed class WebhookDispatcherOptions
     /// <value>The default value is 1 second.</value>
     public TimeSpan PollInterval { get; set; } = TimeSpan.FromSeconds(1);
 
-    /// <summary>Gets or sets how long a leased delivery is held before it becomes due again (a crash mid-attempt).</summary>
-    /// <value>The default value is 2 minutes.</value>
-    public TimeSpan LeaseDuration { get; set; } = TimeSpan.FromMinutes(2);
+    /// <summary>
+    /// Gets or sets how long a leased delivery is held before it becomes due again, 5 seconds to 1 day. The dispatcher
+    /// renews the leases of attempts still running every third of it, so this is how long a crashed process's
+    /// deliveries wait before another process takes them, not a bound on an attempt.
+    /// </summary>
+    /// <value>The default value is 15 seconds.</value>
+    public TimeSpan LeaseDuration { get; set; } = TimeSpan.FromSeconds(15);
+
+    /// <summary>
+    /// Gets or sets how long a destination's engine state (parsed settings, breaker, concurrency gate, token bucket) is
+    /// kept after it was last used, 1 second to 1 day. A destination deleted by another instance is forgotten here after this.
+    /// </summary>
+    /// <value>The default value is 10 minutes.</value>
+    public TimeSpan DestinationIdleTimeout { get; set; } = TimeSpan.FromMinutes(10);
 
     /// <summary>Gets or sets how long to wait after a store error before trying again.</summary>
     /// <value>The default value is 2 seconds.</value>

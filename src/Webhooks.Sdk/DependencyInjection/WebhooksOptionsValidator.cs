@@ -20,7 +20,8 @@ internal sealed class WebhooksOptionsValidator : IValidateOptions<WebhooksOption
         Range("Dispatcher.MaxConcurrency", options.Dispatcher.MaxConcurrency, 1, 1024);
         Range("Dispatcher.MaxConcurrencyPerDestination", options.Dispatcher.MaxConcurrencyPerDestination, 1, 1024);
         Range("Dispatcher.PollInterval", options.Dispatcher.PollInterval.TotalSeconds, 0.01, 3600, " s");
-        Range("Dispatcher.LeaseDuration", options.Dispatcher.LeaseDuration.TotalSeconds, 35, 86_400, " s");
+        Range("Dispatcher.LeaseDuration", options.Dispatcher.LeaseDuration.TotalSeconds, 5, 86_400, " s");
+        Range("Dispatcher.DestinationIdleTimeout", options.Dispatcher.DestinationIdleTimeout.TotalSeconds, 1, 86_400, " s");
         Range("Dispatcher.StoreErrorDelay", options.Dispatcher.StoreErrorDelay.TotalSeconds, 0.01, 3600, " s");
         Range("Retry.BaseDelay", options.Retry.BaseDelay.TotalSeconds, 0, 86_400, " s");
         Range("Retry.Multiplier", options.Retry.Multiplier, 1, 10);
@@ -37,6 +38,11 @@ internal sealed class WebhooksOptionsValidator : IValidateOptions<WebhooksOption
         Range("Retention.HistoryRetention", options.Retention.HistoryRetention.TotalHours, 1, 24 * 3650, " h");
         Range("Retention.PurgeInterval", options.Retention.PurgeInterval.TotalSeconds, 1, 86_400 * 7, " s");
         Range("Retention.PurgeBatchSize", options.Retention.PurgeBatchSize, 1, 100_000);
+        Range("OperationalEvents.FailingAfterAttempts", options.OperationalEvents.FailingAfterAttempts, 1, 100);
+        if (options.Telemetry.QueueStatisticsInterval != TimeSpan.Zero)
+        {
+            Range("Telemetry.QueueStatisticsInterval", options.Telemetry.QueueStatisticsInterval.TotalSeconds, 1, 3600, " s");
+        }
         if (options.Safety.Proxy is { IsAbsoluteUri: false })
         {
             errors.Add("Safety.Proxy must be an absolute URI.");

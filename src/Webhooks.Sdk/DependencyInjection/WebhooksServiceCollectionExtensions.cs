@@ -9,6 +9,7 @@ using Webhooks.Sdk.Auth;
 using Webhooks.Sdk.Delivery;
 using Webhooks.Sdk.Destinations;
 using Webhooks.Sdk.DependencyInjection;
+using Webhooks.Sdk.Diagnostics;
 using Webhooks.Sdk.Formatting;
 using Webhooks.Sdk.Internal;
 using Webhooks.Sdk.Routing;
@@ -43,6 +44,11 @@ public static class WebhooksServiceCollectionExtensions
 
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton<IWebhookStore, InMemoryWebhookStore>();
+        services.TryAddSingleton<IDestinationStore>(static sp => sp.GetRequiredService<IWebhookStore>());
+        services.TryAddSingleton<IDeliveryQueueStore>(static sp => sp.GetRequiredService<IWebhookStore>());
+        services.TryAddSingleton<IDeliveryHistory>(static sp => sp.GetRequiredService<IWebhookStore>());
+        services.TryAddSingleton<ICorrelationStore>(static sp => sp.GetRequiredService<IWebhookStore>());
+        services.TryAddSingleton<IInstanceRegistry>(static sp => sp.GetRequiredService<IWebhookStore>());
         services.TryAddSingleton<ISecretProtector, AesGcmSecretProtector>();
         services.TryAddSingleton<IWebhookDnsResolver, SystemDnsResolver>();
         SafetyServiceRegistration.AddSafety(services);
@@ -60,11 +66,13 @@ public static class WebhooksServiceCollectionExtensions
         services.TryAddSingleton<DeliverySender>();
         services.TryAddSingleton<DeliveryProcessor>();
         services.TryAddSingleton<EventCache>();
-        services.TryAddSingleton<DestinationRateLimiter>();
+        services.TryAddSingleton<InstanceShare>();
         services.TryAddSingleton<WebhookMetrics>();
+        services.TryAddSingleton<DispatcherHeartbeat>();
+        services.TryAddSingleton<OperationalEvents>();
+        services.TryAddSingleton<IWebhookQueueStatus, QueueStatus>();
         services.TryAddSingleton<DispatchSignal>();
         services.TryAddSingleton<IWebhookDispatchSignal>(sp => sp.GetRequiredService<DispatchSignal>());
-        services.TryAddSingleton<WebhookCore>();
         services.TryAddSingleton<IWebhookPublisher, WebhookPublisher>();
         services.TryAddSingleton<IWebhookDestinationManager, WebhookDestinationManager>();
         services.TryAddSingleton<IWebhookDeliveryLog, WebhookDeliveryLog>();
@@ -76,6 +84,7 @@ public static class WebhooksServiceCollectionExtensions
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IHostedService, WebhooksStartup>());
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IHostedService, WebhookDispatcher>());
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IHostedService, HistoryPurger>());
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IHostedService, QueueStatisticsRefresher>());
         return builder;
     }
 

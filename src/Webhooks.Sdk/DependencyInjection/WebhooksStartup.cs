@@ -78,5 +78,6 @@ internal sealed class WebhooksStartup : IHostedService
         Correlation = d.Correlation,
         RemoveCorrelation = d.Correlation is null,
         OrderedDelivery = d.OrderedDelivery,
+        PropagateTraceContext = d.PropagateTraceContext,
     };
 }

@@ -38,6 +38,9 @@ internal sealed class DestinationConfig
 
     public bool OrderedDelivery { get; set; }
 
+    public bool PropagateTraceContext { get; set; } = true;
+    public JsonElement? Filter { get; set; }
+
     public static DestinationConfig From(WebhookDestinationDefinition d) => new()
     {
         Url = d.Url.Trim(),
@@ -53,6 +56,8 @@ internal sealed class DestinationConfig
         BodyTemplate = d.BodyTemplate,
         Correlation = d.Correlation,
         OrderedDelivery = d.OrderedDelivery,
+        PropagateTraceContext = d.PropagateTraceContext,
+        Filter = d.Filter?.Clone(),
     };
 
     public static DestinationConfig Parse(string json)
@@ -79,5 +84,7 @@ internal sealed class DestinationConfig
         BodyTemplate = BodyTemplate,
         Correlation = Correlation,
         OrderedDelivery = OrderedDelivery,
+        PropagateTraceContext = PropagateTraceContext,
+        Filter = Filter,
     };
 }

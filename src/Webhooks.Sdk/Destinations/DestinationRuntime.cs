@@ -22,18 +22,32 @@ internal sealed class DestinationRuntime
 
     public required SubscriptionSet Subscriptions { get; init; }
 
+    /// <summary>Gets the compiled payload filter, or <see langword="null"/> when the destination has none.</summary>
+    public Routing.Filters.EventFilter? Filter { get; init; }
+
+    /// <summary>Gets a value indicating whether an event is routed to this destination: subscribed and passing the filter.</summary>
+    public bool Accepts(WebhookEvent evt) => Subscriptions.Matches(evt.Type) && (Filter is null || Filter.Matches(evt));
+
     public required Uri Url { get; init; }
+
+    /// <summary>Gets the engine state kept for this version of the destination, or <see langword="null"/> for an unsaved draft.</summary>
+    public DestinationState? State { get; init; }
 
     public string TenantId => Record.TenantId;
 
     public string Id => Record.Id;
 
     /// <summary>A key that changes whenever the settings change (for per-destination caches).</summary>
-    public string Version => string.Concat(Record.Id, "@", Record.UpdatedAt.UtcTicks.ToString(System.Globalization.CultureInfo.InvariantCulture));
+    public string Version => DestinationMapper.VersionOf(Record);
 }
 
-/// <summary>Turns store records into runtimes (cached by version) and definitions into records, protecting secrets.</summary>
-internal sealed class DestinationMapper
+/// <summary>
+/// Turns store records into runtimes and definitions into records, protecting secrets. Each saved destination's
+/// runtime lives in its <see cref="DestinationState"/>, keyed by tenant and id and rebuilt when the version changes; a
+/// state is dropped when the destination is deleted here (<see cref="Forget"/>) or has not been used for
+/// <see cref="WebhookDispatcherOptions.DestinationIdleTimeout"/> (so deletions made by other instances are forgotten too).
+/// </summary>
+internal sealed class DestinationMapper : IDisposable
 {
     /// <summary>Marks a format setting value stored through the <see cref="ISecretProtector"/>.</summary>
     private const string ProtectedSettingPrefix = "protected:";
@@ -42,49 +56,120 @@ internal sealed class DestinationMapper
     private readonly AuthenticatorRegistry _authenticators;
     private readonly FormatterRegistry _formatters;
     private readonly Microsoft.Extensions.Options.IOptions<WebhooksOptions> _options;
-    private readonly ConcurrentDictionary<(string Tenant, string Id), DestinationRuntime> _cache = new();
+    private readonly TimeProvider _time;
+    private readonly ConcurrentDictionary<(string Tenant, string Id), DestinationState> _states = new();
+    private readonly long _idleTicks;
+    private readonly ITimer _sweeper;
 
-    public DestinationMapper(ISecretProtector protector, AuthenticatorRegistry authenticators, FormatterRegistry formatters, Microsoft.Extensions.Options.IOptions<WebhooksOptions> options)
+    public DestinationMapper(ISecretProtector protector, AuthenticatorRegistry authenticators, FormatterRegistry formatters, Microsoft.Extensions.Options.IOptions<WebhooksOptions> options, TimeProvider time)
     {
         _protector = protector;
         _authenticators = authenticators;
         _formatters = formatters;
         _options = options;
+        _time = time;
+        var idle = options.Value.Dispatcher.DestinationIdleTimeout;
+        _idleTicks = idle.Ticks;
+        var period = TimeSpan.FromTicks(Math.Max(TimeSpan.FromSeconds(1).Ticks, idle.Ticks / 2));
+        _sweeper = time.CreateTimer(static s => ((DestinationMapper)s!).EvictIdle(), this, period, period);
     }
 
-    public DestinationRuntime ToRuntime(DestinationRecord record)
+    /// <summary>Gets how many destinations have engine state in this process.</summary>
+    public int StateCount => _states.Count;
+
+    /// <summary>The runtime of a stored destination (from its state when the version is unchanged). Throws when the record cannot be read (for example a secret that no longer decrypts).</summary>
+    public DestinationRuntime ToRuntime(DestinationRecord record) => GetState(record).Runtime;
+
+    /// <summary>The state of a stored destination, rebuilt when its version changed. Throws when the record cannot be read.</summary>
+    public DestinationState GetState(DestinationRecord record)
     {
         var key = (record.TenantId, record.Id);
-        if (_cache.TryGetValue(key, out var cached) && cached.Record.UpdatedAt == record.UpdatedAt && cached.Record.ProtectedAuth == record.ProtectedAuth)
+        var now = _time.GetUtcNow().UtcTicks;
+        if (_states.TryGetValue(key, out var state))
         {
-            if (ReferenceEquals(cached.Record, record) || cached.Record == record)
+            var cached = state.Runtime;
+            if (cached.Record.Version == record.Version && cached.Record.UpdatedAt == record.UpdatedAt && cached.Record.ProtectedAuth == record.ProtectedAuth && cached.Record.ConfigJson == record.ConfigJson)
             {
-                return cached;
-            }
+                state.Touch(now);
+                if (ReferenceEquals(cached.Record, record) || cached.Record == record)
+                {
+                    return state;
+                }
 
-            // Same settings, different health: keep the parsed parts and copy only the record's own fields.
-            var visible = WithRecord(cached.Public, record);
-            var refreshed = new DestinationRuntime
-            {
-                Record = record,
-                Config = cached.Config,
-                Auth = cached.Auth,
-                Subscriptions = cached.Subscriptions,
-                Url = cached.Url,
-                Public = visible,
-                Masked = ReferenceEquals(cached.Masked, cached.Public) ? visible : WithRecord(cached.Masked, record),
-            };
-            _cache[key] = refreshed;
-            return refreshed;
+                // Same settings, different health: keep the parsed parts and copy only the record's own fields.
+                var visible = WithRecord(cached.Public, record);
+                state.Runtime = new DestinationRuntime
+                {
+                    Record = record,
+                    Config = cached.Config,
+                    Auth = cached.Auth,
+                    Subscriptions = cached.Subscriptions,
+                    Filter = cached.Filter,
+                    Url = cached.Url,
+                    Public = visible,
+                    Masked = ReferenceEquals(cached.Masked, cached.Public) ? visible : WithRecord(cached.Masked, record),
+                    State = state,
+                };
+                return state;
+            }
         }
 
-        var runtime = CreateRuntime(record, UnprotectAuth(record.ProtectedAuth));
-        _cache[key] = runtime;
-        return runtime;
+        var version = VersionOf(record);
+        var fresh = new DestinationState(version, now);
+        fresh.Runtime = CreateRuntime(record, UnprotectAuth(record.ProtectedAuth), fresh);
+        _states[key] = fresh;
+        return fresh;
+    }
+
+    /// <summary>
+    /// What routing needs of a destination whose secrets cannot be read: its subscriptions and ordering come from the
+    /// plain settings, so its deliveries are still queued (and then fail with the reason) instead of being lost.
+    /// </summary>
+    public (SubscriptionSet Subscriptions, bool Ordered, int RetryCount)? RouteWithoutSecrets(DestinationRecord record)
+    {
+        try
+        {
+            var config = DestinationConfig.Parse(record.ConfigJson);
+            return (
+                SubscriptionSet.Compile(config.Subscriptions.Count > 0 ? config.Subscriptions : _options.Value.DefaultSubscriptions),
+                config.OrderedDelivery || config.Correlation is not null,
+                config.RetryCount);
+        }
+#pragma warning disable CA1031 // A record whose plain settings cannot be parsed either is skipped by the caller.
+        catch (Exception)
+#pragma warning restore CA1031
+        {
+            return null;
+        }
+    }
+
+    /// <summary>Describes why a record cannot be read, without any secret.</summary>
+    public static string DescribeUnreadable(Exception exception)
+        => "The destination's settings cannot be read (" + exception.GetType().Name + ": " + exception.Message + "). Was the secret key changed?";
+
+    /// <summary>The version a state is built from: it changes whenever the settings change.</summary>
+    public static string VersionOf(DestinationRecord record)
+        => string.Concat(record.Id, "@", record.Version.ToString(System.Globalization.CultureInfo.InvariantCulture), "@", record.UpdatedAt.UtcTicks.ToString(System.Globalization.CultureInfo.InvariantCulture));
+
+    public void Dispose() => _sweeper.Dispose();
+
+    /// <summary>Drops the state of destinations unused for the idle timeout (never one an attempt is using).</summary>
+    internal void EvictIdle()
+    {
+        var cutoff = _time.GetUtcNow().UtcTicks - _idleTicks;
+        foreach (var (key, state) in _states)
+        {
+            if (state.LastUsedTicks <= cutoff && !state.InUse)
+            {
+                _states.TryRemove(new KeyValuePair<(string Tenant, string Id), DestinationState>(key, state));
+            }
+        }
     }
 
     /// <summary>A runtime that is not cached (unsaved drafts).</summary>
-    public DestinationRuntime CreateRuntime(DestinationRecord record, WebhookAuth auth)
+    public DestinationRuntime CreateRuntime(DestinationRecord record, WebhookAuth auth) => CreateRuntime(record, auth, state: null);
+
+    private DestinationRuntime CreateRuntime(DestinationRecord record, WebhookAuth auth, DestinationState? state)
     {
         var config = DestinationConfig.Parse(record.ConfigJson);
         foreach (var name in SecretSettings(config.Format))
@@ -102,9 +187,11 @@ internal sealed class DestinationMapper
             Config = config,
             Auth = auth,
             Subscriptions = SubscriptionSet.Compile(config.Subscriptions.Count > 0 ? config.Subscriptions : _options.Value.DefaultSubscriptions),
+            Filter = config.Filter is { } filter ? Routing.Filters.EventFilter.Compile(filter) : null,
             Url = new Uri(config.Url, UriKind.Absolute),
             Public = visible,
             Masked = Mask(visible),
+            State = state,
         };
     }
 
@@ -163,7 +250,7 @@ internal sealed class DestinationMapper
         DisabledReason = record.DisabledReason,
     };
 
-    public void Forget(string tenantId, string id) => _cache.TryRemove((tenantId, id), out _);
+    public void Forget(string tenantId, string id) => _states.TryRemove((tenantId, id), out _);
 
     public WebhookDestination ToPublic(DestinationRecord record, DestinationConfig config, WebhookAuth auth) => new()
     {
@@ -185,6 +272,8 @@ internal sealed class DestinationMapper
         BodyTemplate = config.BodyTemplate,
         Correlation = config.Correlation,
         OrderedDelivery = config.OrderedDelivery || config.Correlation is not null,
+        PropagateTraceContext = config.PropagateTraceContext,
+        Filter = config.Filter,
         CreatedAt = record.CreatedAt,
         UpdatedAt = record.UpdatedAt,
         LastSuccessAt = record.LastSuccessAt,
@@ -194,12 +283,12 @@ internal sealed class DestinationMapper
     };
 
     public string? ProtectAuth(WebhookAuth? auth)
-        => auth is null or NoWebhookAuth ? null : _protector.Protect(JsonSerializer.Serialize(auth, DestinationConfig.JsonOptions));
+        => auth is null or NoWebhookAuth ? null : _protector.Protect(JsonSerializer.Serialize(auth, _authenticators.JsonOptions));
 
     public WebhookAuth UnprotectAuth(string? protectedAuth)
         => protectedAuth is null
             ? NoWebhookAuth.Instance
-            : JsonSerializer.Deserialize<WebhookAuth>(_protector.Unprotect(protectedAuth), DestinationConfig.JsonOptions) ?? NoWebhookAuth.Instance;
+            : JsonSerializer.Deserialize<WebhookAuth>(_protector.Unprotect(protectedAuth), _authenticators.JsonOptions) ?? NoWebhookAuth.Instance;
 }
 
 /// <summary>The registered authenticators by kind.</summary>
@@ -214,7 +303,12 @@ internal sealed class AuthenticatorRegistry
         {
             _byKind[authenticator.Kind] = authenticator;
         }
+
+        JsonOptions = Auth.AuthJson.Create(_byKind.Values);
     }
+
+    /// <summary>Gets the options that serialize <see cref="WebhookAuth"/>, custom kinds included.</summary>
+    public System.Text.Json.JsonSerializerOptions JsonOptions { get; }
 
     public bool TryGet(string kind, out IWebhookAuthenticator authenticator) => _byKind.TryGetValue(kind, out authenticator!);
 

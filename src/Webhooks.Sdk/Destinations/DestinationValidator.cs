@@ -40,6 +40,10 @@ internal sealed partial class DestinationValidator
         }
 
         await ValidateUrlAsync(d.Url, "Url", errors, cancellationToken).ConfigureAwait(false);
+        if (Uri.TryCreate(d.Url?.Trim(), UriKind.Absolute, out var target) && _transports.TryGet(target.Scheme, out var transport))
+        {
+            transport.Validate(d, target, errors);
+        }
 
         var method = d.Method?.Trim().ToUpperInvariant();
         if (method is not ("POST" or "PUT"))
@@ -75,14 +79,15 @@ internal sealed partial class DestinationValidator
 
         if (d.RateLimit is { } limit)
         {
-            if (!(limit.PerSecond > 0) || double.IsInfinity(limit.PerSecond))
+            // Bounded so the token arithmetic (seconds per token, refill) can never overflow a TimeSpan.
+            if (!(limit.PerSecond >= 0.001) || !(limit.PerSecond <= 1_000_000))
             {
-                errors.Add(new("RateLimit.PerSecond", "must be greater than 0"));
+                errors.Add(new("RateLimit.PerSecond", "must be between 0.001 and 1000000"));
             }
 
-            if (limit.Burst < 1)
+            if (limit.Burst is < 1 or > 1_000_000)
             {
-                errors.Add(new("RateLimit.Burst", "must be at least 1"));
+                errors.Add(new("RateLimit.Burst", "must be between 1 and 1000000"));
             }
         }
 
@@ -116,8 +121,21 @@ internal sealed partial class DestinationValidator
             }
         }
 
+        if (d.Filter is { } filter)
+        {
+            Routing.Filters.EventFilter.Compile(filter, "Filter", errors);
+        }
+
+        foreach (var (name, value) in d.FormatSettings ?? new Dictionary<string, string>())
+        {
+            if (value is not null && value.Length > _options.Value.Safety.MaxTemplateLength)
+            {
+                errors.Add(new($"FormatSettings[{name}]", $"is {value.Length} characters long; the limit is {_options.Value.Safety.MaxTemplateLength} (Safety.MaxTemplateLength)"));
+            }
+        }
+
         formatter?.Validate(d, errors);
-        Templates.TemplateValidation.Validate(d, errors);
+        Templates.TemplateValidation.Validate(d, errors, _options.Value.Safety.MaxTemplateLength);
 
         if (errors.Count > 0)
         {
@@ -142,6 +160,12 @@ internal sealed partial class DestinationValidator
         if (uri.Scheme is not ("http" or "https") && !_transports.TryGet(uri.Scheme, out _))
         {
             errors.Add(new(field, $"scheme '{uri.Scheme}' is not supported; use https"));
+            return;
+        }
+
+        if (uri.Scheme == Transport.SyslogTransport.TcpScheme && !Transport.SyslogTransport.IsLoopbackHost(uri.IdnHost) && !Transport.SyslogTransport.AllowsPlaintext(uri))
+        {
+            errors.Add(new(field, $"refused by rule '{WebhookUrlRules.PlaintextTransport}': syslog+tcp:// sends event data unencrypted; use syslog+tls://, or add '?plaintext=allow' to the URL to accept plain TCP for this destination"));
             return;
         }
 
@@ -181,6 +205,14 @@ internal sealed partial class DestinationValidator
             if (value is null || value.Contains('\r', StringComparison.Ordinal) || value.Contains('\n', StringComparison.Ordinal))
             {
                 errors.Add(new($"{field}[{name}]", "value must not be null or contain CR or LF"));
+            }
+            else if (!Safety.WireText.IsHeaderSafe(value))
+            {
+                errors.Add(new($"{field}[{name}]", "value must be visible ASCII, space or tab (template fields are percent-encoded when they render other characters)"));
+            }
+            else if (value.Length > Formatting.PayloadRenderer.MaxHeaderValueLength)
+            {
+                errors.Add(new($"{field}[{name}]", $"value is {value.Length} characters long; the limit is {Formatting.PayloadRenderer.MaxHeaderValueLength}"));
             }
         }
     }

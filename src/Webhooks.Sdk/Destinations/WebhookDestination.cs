@@ -60,6 +60,11 @@ public sealed record WebhookDestination
     /// <summary>Gets a value indicating whether deliveries per correlation key are ordered.</summary>
     public bool OrderedDelivery { get; init; }
 
+    /// <summary>Gets a value indicating whether requests carry the W3C trace context (<c>traceparent</c>).</summary>
+    public bool PropagateTraceContext { get; init; } = true;
+    /// <summary>Gets the payload filter, if any (see <see cref="WebhookDestinationDefinition.Filter"/>).</summary>
+    public System.Text.Json.JsonElement? Filter { get; init; }
+
     /// <summary>Gets when the destination was created.</summary>
     public required DateTimeOffset CreatedAt { get; init; }
 

@@ -73,6 +73,23 @@ public sealed class WebhookDestinationDefinition
     /// </summary>
     /// <value>The default value is <see langword="false"/>.</value>
     public bool OrderedDelivery { get; set; }
+
+    /// <summary>
+    /// Gets or sets a value indicating whether requests carry the W3C trace context (<c>traceparent</c>, <c>tracestate</c>)
+    /// of the attempt, so the receiver's traces join the sender's. Turn it off for a receiver that must not learn trace ids.
+    /// </summary>
+    /// <value>The default value is <see langword="true"/>.</value>
+    public bool PropagateTraceContext { get; set; } = true;
+
+    /// <summary>
+    /// Gets or sets a payload filter over the event (type, severity, metadata, data): a JSON object such as
+    /// <c>{"data.severity": {"$in": ["critical", "high"]}}</c>; an event it does not match creates no delivery for this
+    /// destination. <see langword="null"/> sends every subscribed event. See docs/filters.md.
+    /// </summary>
+    /// <value>The default value is <see langword="null"/>.</value>
+    /// <remarks>In configuration, <c>Filter</c> is JSON text or a section (read by the library, not the binder).</remarks>
+    [Microsoft.Extensions.Configuration.ConfigurationKeyName("FilterIsReadByTheLibraryNotTheBinder")]
+    public System.Text.Json.JsonElement? Filter { get; set; }
 }
 
 /// <summary>A per-destination rate limit: a token bucket refilled at <paramref name="PerSecond"/> holding at most <paramref name="Burst"/> tokens.</summary>

@@ -1,5 +1,7 @@
 using System.Text.Json;
+using Microsoft.Extensions.Options;
 using Webhooks.Sdk.Delivery;
+using Webhooks.Sdk.Diagnostics;
 using Webhooks.Sdk.Internal;
 using Webhooks.Sdk.Storage;
 
@@ -8,67 +10,142 @@ namespace Webhooks.Sdk.Destinations;
 internal sealed class WebhookDestinationManager : IWebhookDestinationManager
 {
     private const string TestEventType = "webhook.test";
-    private readonly WebhookCore _core;
+    private readonly IWebhookStore _store;
+    private readonly DestinationMapper _mapper;
+    private readonly DestinationValidator _validator;
+    private readonly AuthenticatorRegistry _authenticators;
+    private readonly DeliverySender _sender;
+    private readonly IWebhookEventCatalog _catalog;
+    private readonly IWebhookUrlPolicy _urlPolicy;
+    private readonly DispatchSignal _signal;
+    private readonly TimeProvider _time;
+    private readonly WebhooksOptions _options;
+    private readonly OperationalEvents _operational;
 
-    public WebhookDestinationManager(WebhookCore core)
-        : this(core, WebhookTenant.Default)
+    public WebhookDestinationManager(
+        IWebhookStore store,
+        DestinationMapper mapper,
+        DestinationValidator validator,
+        AuthenticatorRegistry authenticators,
+        DeliverySender sender,
+        IWebhookEventCatalog catalog,
+        IWebhookUrlPolicy urlPolicy,
+        DispatchSignal signal,
+        TimeProvider time,
+        IOptions<WebhooksOptions> options,
+        OperationalEvents operational)
     {
+        _store = store;
+        _mapper = mapper;
+        _validator = validator;
+        _authenticators = authenticators;
+        _sender = sender;
+        _catalog = catalog;
+        _urlPolicy = urlPolicy;
+        _signal = signal;
+        _time = time;
+        _options = options.Value;
+        _operational = operational;
+        TenantId = WebhookTenant.Default;
     }
 
-    private WebhookDestinationManager(WebhookCore core, string tenantId)
+    private WebhookDestinationManager(WebhookDestinationManager other, string tenantId)
     {
-        _core = core;
+        _store = other._store;
+        _mapper = other._mapper;
+        _validator = other._validator;
+        _authenticators = other._authenticators;
+        _sender = other._sender;
+        _catalog = other._catalog;
+        _urlPolicy = other._urlPolicy;
+        _signal = other._signal;
+        _time = other._time;
+        _options = other._options;
+        _operational = other._operational;
         TenantId = tenantId;
     }
 
     public string TenantId { get; }
 
-    public IWebhookDestinationManager ForTenant(string tenantId) => new WebhookDestinationManager(_core, WebhookTenant.Validate(tenantId));
+    public IWebhookDestinationManager ForTenant(string tenantId) => new WebhookDestinationManager(this, WebhookTenant.Validate(tenantId));
 
     public async Task<WebhookDestination> CreateAsync(WebhookDestinationDefinition definition, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(definition);
-        await _core.Validator.ValidateAsync(definition, cancellationToken).ConfigureAwait(false);
-        var count = await _core.Store.CountDestinationsAsync(TenantId, cancellationToken).ConfigureAwait(false);
-        if (count >= _core.Options.MaxDestinationsPerTenant)
-        {
-            throw new InvalidOperationException($"Tenant '{TenantId}' already has {count} destinations; the limit is {_core.Options.MaxDestinationsPerTenant} (MaxDestinationsPerTenant).");
-        }
-
-        var now = _core.Time.GetUtcNow();
+        await _validator.ValidateAsync(definition, cancellationToken).ConfigureAwait(false);
+        var now = _time.GetUtcNow();
         var record = new DestinationRecord
         {
             TenantId = TenantId,
             Id = definition.Id ?? Ids.NewDestinationId(),
             Name = definition.Name.Trim(),
             Enabled = definition.Enabled,
-            ConfigJson = _core.Mapper.ToStoredJson(DestinationConfig.From(definition)),
-            ProtectedAuth = _core.Mapper.ProtectAuth(definition.Auth),
+            ConfigJson = _mapper.ToStoredJson(DestinationConfig.From(definition)),
+            ProtectedAuth = _mapper.ProtectAuth(definition.Auth),
             CreatedAt = now,
             UpdatedAt = now,
             DisabledReason = definition.Enabled ? null : "Created disabled.",
         };
-        await _core.Store.InsertDestinationAsync(record, cancellationToken).ConfigureAwait(false);
-        return _core.Mapper.ToRuntime(record).Masked;
+        var max = _options.MaxDestinationsPerTenant;
+        switch (await _store.InsertDestinationAsync(record, max, cancellationToken).ConfigureAwait(false))
+        {
+            case DestinationInsertResult.AlreadyExists:
+                throw new InvalidOperationException($"A destination with id '{record.Id}' already exists in tenant '{TenantId}'.");
+            case DestinationInsertResult.LimitReached:
+                throw new InvalidOperationException($"Tenant '{TenantId}' already has {max} destinations; the limit is {max} (MaxDestinationsPerTenant).");
+        }
+
+        var created = _mapper.ToRuntime(record with { Version = 1 }).Masked;
+        await _operational.DestinationCreatedAsync(created, cancellationToken).ConfigureAwait(false);
+        return created;
     }
 
     public async Task<WebhookDestination> GetAsync(string id, CancellationToken cancellationToken = default)
-        => (await _core.GetRuntimeAsync(TenantId, id, cancellationToken).ConfigureAwait(false)).Masked;
+        => (await GetRuntimeAsync(id, cancellationToken).ConfigureAwait(false)).Masked;
 
     public async Task<WebhookPage<WebhookDestination>> ListAsync(int skip = 0, int take = 50, CancellationToken cancellationToken = default)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(skip);
         ArgumentOutOfRangeException.ThrowIfLessThan(take, 1);
         ArgumentOutOfRangeException.ThrowIfGreaterThan(take, 1000);
-        var records = await _core.Store.ListDestinationsAsync(TenantId, skip, take, cancellationToken).ConfigureAwait(false);
-        var total = await _core.Store.CountDestinationsAsync(TenantId, cancellationToken).ConfigureAwait(false);
-        return new WebhookPage<WebhookDestination>(records.Select(r => _core.Mapper.ToRuntime(r).Masked).ToArray(), total, skip);
+        var total = await _store.CountDestinationsAsync(TenantId, cancellationToken).ConfigureAwait(false);
+        var items = new List<WebhookDestination>(Math.Min(take, 256));
+        var seen = 0;
+        string? cursor = null;
+        do
+        {
+            // Skip/take walks cursor pages: cost grows with skip; the cursor overload does not.
+            var page = await _store.ListDestinationsAsync(new DestinationListQuery { TenantId = TenantId, Limit = Math.Min(1000, skip + take - seen), Cursor = cursor }, cancellationToken).ConfigureAwait(false);
+            foreach (var r in page.Items)
+            {
+                if (seen++ >= skip && items.Count < take)
+                {
+                    items.Add(_mapper.ToRuntime(r).Masked);
+                }
+            }
+
+            cursor = page.NextCursor;
+        }
+        while (cursor is not null && items.Count < take);
+        return new WebhookPage<WebhookDestination>(items, total, skip);
+    }
+
+    public async Task<WebhookCursorPage<WebhookDestination>> ListAsync(WebhookDestinationListQuery query, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(query);
+        if (query.Limit is < 1 or > 1000)
+        {
+            throw new ArgumentOutOfRangeException(nameof(query), query.Limit, "WebhookDestinationListQuery.Limit must be between 1 and 1000.");
+        }
+
+        var page = await _store.ListDestinationsAsync(new DestinationListQuery { TenantId = TenantId, Limit = query.Limit, Cursor = query.Cursor }, cancellationToken).ConfigureAwait(false);
+        return new WebhookCursorPage<WebhookDestination>(page.Items.Select(r => _mapper.ToRuntime(r).Masked).ToArray(), page.NextCursor);
     }
 
     public async Task<WebhookDestination> UpdateAsync(string id, WebhookDestinationUpdate update, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(update);
-        var current = await _core.GetRuntimeAsync(TenantId, id, cancellationToken).ConfigureAwait(false);
+        var current = await GetRuntimeAsync(id, cancellationToken).ConfigureAwait(false);
         var d = current.Config.ToDefinition(current.Id, current.Record.Name, current.Record.Enabled, current.Auth);
         d.Name = update.Name ?? d.Name;
         d.Url = update.Url ?? d.Url;
@@ -83,7 +160,7 @@ internal sealed class WebhookDestinationManager : IWebhookDestinationManager
         {
             // Secret settings are write-only: an update that leaves one out (or empty) keeps the saved value.
             var merged = new Dictionary<string, string>(settings, StringComparer.OrdinalIgnoreCase);
-            foreach (var name in _core.Mapper.SecretSettings(update.Format ?? d.Format))
+            foreach (var name in _mapper.SecretSettings(update.Format ?? d.Format))
             {
                 if ((!merged.TryGetValue(name, out var value) || string.IsNullOrEmpty(value)) && d.FormatSettings.TryGetValue(name, out var saved))
                 {
@@ -97,61 +174,93 @@ internal sealed class WebhookDestinationManager : IWebhookDestinationManager
         d.BodyTemplate = update.BodyTemplate is null ? d.BodyTemplate : update.BodyTemplate.Length == 0 ? null : update.BodyTemplate;
         d.Correlation = update.RemoveCorrelation ? null : update.Correlation ?? d.Correlation;
         d.OrderedDelivery = update.OrderedDelivery ?? d.OrderedDelivery;
+        d.PropagateTraceContext = update.PropagateTraceContext ?? d.PropagateTraceContext;
+        d.Filter = update.RemoveFilter ? null : update.Filter ?? d.Filter;
         if (update.Auth is { } auth)
         {
             d.Auth = string.Equals(auth.Kind, current.Auth.Kind, StringComparison.OrdinalIgnoreCase)
-                ? _core.Authenticators.Get(auth.Kind).Merge(current.Auth, auth)
+                ? _authenticators.Get(auth.Kind).Merge(current.Auth, auth)
                 : auth;
         }
 
-        await _core.Validator.ValidateAsync(d, cancellationToken).ConfigureAwait(false);
-        var record = current.Record with
+        await _validator.ValidateAsync(d, cancellationToken).ConfigureAwait(false);
+        // Configuration columns only, checked against the version read above: a health write meanwhile (auto-disable)
+        // stays, and a concurrent configuration write (another update, a rotation) makes this one fail.
+        var change = new DestinationChange
         {
+            TenantId = TenantId,
+            Id = id,
+            ExpectedVersion = current.Record.Version,
+            At = NextUpdateTime(current.Record),
             Name = d.Name.Trim(),
-            ConfigJson = _core.Mapper.ToStoredJson(DestinationConfig.From(d)),
-            ProtectedAuth = update.Auth is null ? current.Record.ProtectedAuth : _core.Mapper.ProtectAuth(d.Auth),
-            UpdatedAt = NextUpdateTime(current.Record),
+            ConfigJson = _mapper.ToStoredJson(DestinationConfig.From(d)),
+            ReplaceAuth = update.Auth is not null,
+            ProtectedAuth = update.Auth is null ? null : _mapper.ProtectAuth(d.Auth),
         };
-        return await SaveAsync(record, cancellationToken).ConfigureAwait(false);
+        var updated = await SaveAsync(change, cancellationToken).ConfigureAwait(false);
+        await _operational.DestinationUpdatedAsync(updated, cancellationToken).ConfigureAwait(false);
+        return updated;
     }
 
     public async Task DeleteAsync(string id, CancellationToken cancellationToken = default)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(id);
-        if (!await _core.Store.DeleteDestinationAsync(TenantId, id, cancellationToken).ConfigureAwait(false))
+        var before = await _store.GetDestinationAsync(TenantId, id, cancellationToken).ConfigureAwait(false);
+        if (!await _store.DeleteDestinationAsync(TenantId, id, cancellationToken).ConfigureAwait(false))
         {
             throw WebhookNotFoundException.Destination(TenantId, id);
         }
 
-        _core.Mapper.Forget(TenantId, id);
+        _mapper.Forget(TenantId, id);
+        if (before is not null)
+        {
+            await _operational.DestinationDeletedAsync(_mapper.ToRuntime(before).Masked, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    public async Task ClearCorrelationIdAsync(string id, string correlationKey, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(correlationKey);
+        var destination = await GetRuntimeAsync(id, cancellationToken).ConfigureAwait(false);
+        await _store.SetCorrelationIdAsync(TenantId, destination.Id, correlationKey, string.Empty, cancellationToken).ConfigureAwait(false);
     }
 
     public async Task<WebhookDestination> EnableAsync(string id, CancellationToken cancellationToken = default)
     {
-        var current = await _core.GetRuntimeAsync(TenantId, id, cancellationToken).ConfigureAwait(false);
-        var record = current.Record with { Enabled = true, ConsecutiveFailures = 0, DisabledReason = null, UpdatedAt = NextUpdateTime(current.Record) };
-        var saved = await SaveAsync(record, cancellationToken).ConfigureAwait(false);
-        _core.Signal.Notify();
+        var current = await GetRuntimeAsync(id, cancellationToken).ConfigureAwait(false);
+        var saved = await SaveAsync(new DestinationChange { TenantId = TenantId, Id = id, At = NextUpdateTime(current.Record), Enabled = true }, cancellationToken).ConfigureAwait(false);
+        _signal.Notify();
+        if (!current.Record.Enabled)
+        {
+            await _operational.DestinationEnabledAsync(saved, cancellationToken).ConfigureAwait(false);
+        }
+
         return saved;
     }
 
     public async Task<WebhookDestination> DisableAsync(string id, string? reason = null, CancellationToken cancellationToken = default)
     {
-        var current = await _core.GetRuntimeAsync(TenantId, id, cancellationToken).ConfigureAwait(false);
-        var record = current.Record with { Enabled = false, DisabledReason = string.IsNullOrWhiteSpace(reason) ? "Disabled by hand." : reason, UpdatedAt = NextUpdateTime(current.Record) };
-        return await SaveAsync(record, cancellationToken).ConfigureAwait(false);
+        var current = await GetRuntimeAsync(id, cancellationToken).ConfigureAwait(false);
+        var change = new DestinationChange { TenantId = TenantId, Id = id, At = NextUpdateTime(current.Record), Enabled = false, DisabledReason = string.IsNullOrWhiteSpace(reason) ? "Disabled by hand." : reason };
+        var saved = await SaveAsync(change, cancellationToken).ConfigureAwait(false);
+        if (current.Record.Enabled)
+        {
+            await _operational.DestinationDisabledAsync(saved, cancellationToken).ConfigureAwait(false);
+        }
+
+        return saved;
     }
 
     public async Task<WebhookTestResult> TestAsync(string id, WebhookTestRequest? request = null, CancellationToken cancellationToken = default)
     {
-        var destination = await _core.GetRuntimeAsync(TenantId, id, cancellationToken).ConfigureAwait(false);
-        await _core.EnsureUrlAllowedAsync(destination.Url, cancellationToken).ConfigureAwait(false);
+        var destination = await GetRuntimeAsync(id, cancellationToken).ConfigureAwait(false);
+        await EnsureUrlAllowedAsync(destination.Url, cancellationToken).ConfigureAwait(false);
         var evt = BuildTestEvent(destination, request);
-        var (result, outcome) = await SendTestAsync(destination, evt, cancellationToken).ConfigureAwait(false);
         var deliveryId = Ids.NewDeliveryId();
-        var now = _core.Time.GetUtcNow();
-        await _core.Store.RecordTestDeliveryAsync(
-            new StoredEvent { TenantId = TenantId, Id = evt.Id!, Type = evt.Type, OccurredAt = evt.OccurredAt!.Value, Json = EventSerialization.Serialize(evt), Instance = evt },
+        var (result, outcome) = await SendTestAsync(destination, evt, deliveryId, cancellationToken).ConfigureAwait(false);
+        var now = _time.GetUtcNow();
+        await _store.RecordTestDeliveryAsync(
+            new StoredEvent { TenantId = TenantId, Id = evt.Id!, Type = evt.Type, OccurredAt = evt.OccurredAt!.Value, Json = EventSerialization.Serialize(evt) },
             new DeliveryRecord
             {
                 TenantId = TenantId,
@@ -159,7 +268,7 @@ internal sealed class WebhookDestinationManager : IWebhookDestinationManager
                 EventId = evt.Id!,
                 EventType = evt.Type,
                 DestinationId = destination.Id,
-                Status = result.Success ? DeliveryStatus.Succeeded : DeliveryStatus.Failed,
+                Status = result.Success ? WebhookDeliveryStatus.Succeeded : WebhookDeliveryStatus.Failed,
                 AttemptCount = 1,
                 MaxAttempts = 1,
                 CreatedAt = outcome.StartedAt,
@@ -188,27 +297,30 @@ internal sealed class WebhookDestinationManager : IWebhookDestinationManager
     public async Task<WebhookTestResult> TestAsync(WebhookDestinationDefinition draft, WebhookTestRequest? request = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(draft);
-        await _core.Validator.ValidateAsync(draft, cancellationToken).ConfigureAwait(false);
-        var now = _core.Time.GetUtcNow();
+        await _validator.ValidateAsync(draft, cancellationToken).ConfigureAwait(false);
+        var now = _time.GetUtcNow();
         var record = new DestinationRecord
         {
             TenantId = TenantId,
             Id = draft.Id ?? string.Empty,
             Name = draft.Name,
             Enabled = true,
-            ConfigJson = DestinationConfig.From(draft).ToJson(),
+            // Through the protector and back, as a saved destination is: a caller's "protected:..." value is sent as the
+            // text it is, never decrypted.
+            ConfigJson = _mapper.ToStoredJson(DestinationConfig.From(draft)),
             CreatedAt = now,
             UpdatedAt = now,
         };
-        var destination = _core.Mapper.CreateRuntime(record, draft.Auth ?? NoWebhookAuth.Instance);
-        var (result, _) = await SendTestAsync(destination, BuildTestEvent(destination, request), cancellationToken).ConfigureAwait(false);
+        var destination = _mapper.CreateRuntime(record, draft.Auth ?? NoWebhookAuth.Instance);
+        var (result, _) = await SendTestAsync(destination, BuildTestEvent(destination, request), Ids.NewDeliveryId(), cancellationToken).ConfigureAwait(false);
         return result;
     }
 
-    private async Task<(WebhookTestResult Result, AttemptOutcome Outcome)> SendTestAsync(DestinationRuntime destination, WebhookEvent evt, CancellationToken cancellationToken)
+    private async Task<(WebhookTestResult Result, AttemptOutcome Outcome)> SendTestAsync(DestinationRuntime destination, WebhookEvent evt, string deliveryId, CancellationToken cancellationToken)
     {
         var cached = new CachedEvent(evt, Formatting.EnvelopeSerializer.Serialize(evt));
-        var outcome = await _core.Sender.SendAsync(destination, cached, attemptNumber: 1, correlationId: null, useBreaker: false, cancellationToken).ConfigureAwait(false);
+        WebhookTracePropagator.Suppressed = !destination.Config.PropagateTraceContext;
+        var outcome = await _sender.SendAsync(destination, cached, attemptNumber: 1, correlationId: null, useBreaker: false, cancellationToken, deliveryId: deliveryId).ConfigureAwait(false);
         var r = outcome.Result;
         return (new WebhookTestResult
         {
@@ -224,16 +336,16 @@ internal sealed class WebhookDestinationManager : IWebhookDestinationManager
     private WebhookEvent BuildTestEvent(DestinationRuntime destination, WebhookTestRequest? request)
     {
         var type = request?.EventType
-            ?? _core.Catalog.List().FirstOrDefault(t => destination.Subscriptions.Matches(t.Name))?.Name
+            ?? _catalog.List().FirstOrDefault(t => OperationalEvents.Receives(destination, t.Name))?.Name
             ?? TestEventType;
         var data = request?.Data
-            ?? _core.Catalog.Find(type)?.Example
+            ?? _catalog.Find(type)?.Example
             ?? JsonSerializer.SerializeToElement(new { test = true, message = "This is a test delivery." });
         return new WebhookEvent
         {
             Id = Ids.NewEventId(),
             Type = type,
-            OccurredAt = _core.Time.GetUtcNow(),
+            OccurredAt = _time.GetUtcNow(),
             Data = data,
             Title = "Test delivery",
             Summary = $"A test event of type {type} sent to {destination.Record.Name}.",
@@ -242,21 +354,17 @@ internal sealed class WebhookDestinationManager : IWebhookDestinationManager
         };
     }
 
-    private async Task<WebhookDestination> SaveAsync(DestinationRecord record, CancellationToken cancellationToken)
+    private async Task<WebhookDestination> SaveAsync(DestinationChange change, CancellationToken cancellationToken)
     {
-        if (!await _core.Store.UpdateDestinationAsync(record, cancellationToken).ConfigureAwait(false))
-        {
-            throw WebhookNotFoundException.Destination(TenantId, record.Id);
-        }
-
-        var saved = await _core.Store.GetDestinationAsync(TenantId, record.Id, cancellationToken).ConfigureAwait(false) ?? record;
-        return _core.Mapper.ToRuntime(saved).Masked;
+        var saved = await _store.UpdateDestinationAsync(change, cancellationToken).ConfigureAwait(false)
+            ?? throw WebhookNotFoundException.Destination(TenantId, change.Id);
+        return _mapper.ToRuntime(saved).Masked;
     }
 
     /// <summary>The update time, strictly after the previous one so caches keyed by it always see the change.</summary>
     private DateTimeOffset NextUpdateTime(DestinationRecord current)
     {
-        var now = _core.Time.GetUtcNow();
+        var now = _time.GetUtcNow();
         return now > current.UpdatedAt ? now : current.UpdatedAt.AddTicks(1);
     }
 
@@ -268,7 +376,7 @@ internal sealed class WebhookDestinationManager : IWebhookDestinationManager
             throw new WebhookValidationException([new("Overlap", $"must be between 0 and 30 days, not {window}")]);
         }
 
-        var current = await _core.GetRuntimeAsync(TenantId, id, cancellationToken).ConfigureAwait(false);
+        var current = await GetRuntimeAsync(id, cancellationToken).ConfigureAwait(false);
         if (current.Auth is not HmacSignatureWebhookAuth hmac)
         {
             throw new InvalidOperationException($"Destination '{id}' does not sign its deliveries (auth kind '{current.Auth.Kind}'); only HMAC signing secrets rotate.");
@@ -280,10 +388,27 @@ internal sealed class WebhookDestinationManager : IWebhookDestinationManager
             throw new WebhookValidationException([new("Secret", problem)]);
         }
 
-        var now = _core.Time.GetUtcNow();
+        var now = _time.GetUtcNow();
         var rotated = Auth.HmacSignatureAuthenticator.Rotate(hmac, secret, window, now);
-        var record = current.Record with { ProtectedAuth = _core.Mapper.ProtectAuth(rotated), UpdatedAt = NextUpdateTime(current.Record) };
-        var saved = await SaveAsync(record, cancellationToken).ConfigureAwait(false);
+        var change = new DestinationChange { TenantId = TenantId, Id = id, ExpectedVersion = current.Record.Version, At = NextUpdateTime(current.Record), ReplaceAuth = true, ProtectedAuth = _mapper.ProtectAuth(rotated) };
+        var saved = await SaveAsync(change, cancellationToken).ConfigureAwait(false);
         return new WebhookSecretRotation { NewSecret = secret, PreviousSecretExpiresAt = window > TimeSpan.Zero ? now + window : null, Destination = saved };
+    }
+
+    private async Task<DestinationRuntime> GetRuntimeAsync(string id, CancellationToken cancellationToken)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(id);
+        var record = await _store.GetDestinationAsync(TenantId, id, cancellationToken).ConfigureAwait(false)
+            ?? throw WebhookNotFoundException.Destination(TenantId, id);
+        return _mapper.ToRuntime(record);
+    }
+
+    private async Task EnsureUrlAllowedAsync(Uri url, CancellationToken cancellationToken)
+    {
+        var verdict = await _urlPolicy.EvaluateAsync(url, cancellationToken).ConfigureAwait(false);
+        if (!verdict.Allowed)
+        {
+            throw new WebhookUrlRefusedException(verdict);
+        }
     }
 }

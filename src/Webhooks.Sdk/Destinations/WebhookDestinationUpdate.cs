@@ -53,4 +53,12 @@ public sealed class WebhookDestinationUpdate
 
     /// <summary>Gets or sets the new ordered-delivery flag.</summary>
     public bool? OrderedDelivery { get; set; }
+
+    /// <summary>Gets or sets the new trace-context flag (<see cref="WebhookDestinationDefinition.PropagateTraceContext"/>).</summary>
+    public bool? PropagateTraceContext { get; set; }
+    /// <summary>Gets or sets the new payload filter (see <see cref="WebhookDestinationDefinition.Filter"/>).</summary>
+    public System.Text.Json.JsonElement? Filter { get; set; }
+
+    /// <summary>Gets or sets a value indicating whether to remove the payload filter.</summary>
+    public bool RemoveFilter { get; set; }
 }

@@ -10,7 +10,7 @@ internal sealed class WebhookEventCatalog : IWebhookEventCatalog
     public WebhookEventCatalog(IOptions<WebhooksOptions> options)
     {
         _byName = new Dictionary<string, EventTypeDefinition>(StringComparer.Ordinal);
-        foreach (var definition in options.Value.EventTypes)
+        foreach (var definition in WebhookOperationalEvents.Definitions.Concat(options.Value.EventTypes))
         {
             _byName[definition.Name] = definition;
         }

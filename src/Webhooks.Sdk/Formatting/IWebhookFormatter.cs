@@ -28,11 +28,12 @@ public interface IWebhookFormatter
     /// <summary>
     /// Gets the key under which a rendering may be reused for other destinations of this format for the same event:
     /// <see cref="string.Empty"/> when the output does not depend on the destination, a value derived from the settings
-    /// it depends on, or <see langword="null"/> to render for every destination.
+    /// it depends on, or <see langword="null"/> to render for every destination. Sharing is opt-in: the default is
+    /// <see langword="null"/>, so a formatter that reads the destination never gets another destination's rendering.
     /// </summary>
     /// <param name="context">The formatting context.</param>
-    /// <returns>The cache key.</returns>
-    string? GetCacheKey(WebhookFormatContext context) => string.Empty;
+    /// <returns>The cache key; by default <see langword="null"/> (not shared).</returns>
+    string? GetCacheKey(WebhookFormatContext context) => null;
 
     /// <summary>Renders the event for the destination.</summary>
     /// <param name="context">The formatting context.</param>

@@ -290,7 +290,7 @@ internal sealed class PagerDutyFormatter : JsonFormatterBase
 /// <summary>CloudEvents 1.0 over HTTP: structured mode (<c>application/cloudevents+json</c>) or binary mode (<c>ce-</c> headers).</summary>
 internal sealed class CloudEventsFormatter : IWebhookFormatter
 {
-    public const string StructuredContentType = "application/cloudevents+json; charset=UTF-8";
+    public const string StructuredContentType = "application/cloudevents+json; charset=utf-8";
 
     public string Name => WebhookFormats.CloudEvents;
 

@@ -40,6 +40,9 @@ public sealed class WebhookPublishOptions
 {
     /// <summary>Gets or sets the caller's open transaction to enqueue in (for example a <c>SqliteTransaction</c>): the deliveries exist if and only if it commits.</summary>
     public object? Transaction { get; set; }
+
+    /// <summary>Gets the destination an operational event is about; it never receives the event.</summary>
+    internal string? AboutDestinationId { get; init; }
 }
 
 /// <summary>What a publish queued.</summary>

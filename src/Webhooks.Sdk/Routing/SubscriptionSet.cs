@@ -64,9 +64,12 @@ internal sealed class SubscriptionSet
         return null;
     }
 
-    public bool Matches(string eventType)
+    public bool Matches(string eventType) => _all || MatchesByName(eventType);
+
+    /// <summary>Whether a subscription names the type, exactly or by prefix (the catch-all <c>*</c> does not count).</summary>
+    public bool MatchesByName(string eventType)
     {
-        if (_all || _exact.Contains(eventType))
+        if (_exact.Contains(eventType))
         {
             return true;
         }

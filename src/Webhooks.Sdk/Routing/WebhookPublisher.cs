@@ -1,6 +1,9 @@
 using Webhooks.Sdk.Delivery;
 using Webhooks.Sdk.Destinations;
+using Webhooks.Sdk.Diagnostics;
 using Webhooks.Sdk.Formatting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
 using Webhooks.Sdk.Internal;
 using Webhooks.Sdk.Storage;
 
@@ -9,22 +12,56 @@ namespace Webhooks.Sdk.Routing;
 internal sealed class WebhookPublisher : IWebhookPublisher
 {
     private static readonly WebhookPublishOptions NoOptions = new();
-    private readonly WebhookCore _core;
+    private readonly IWebhookStore _store;
+    private readonly DestinationMapper _mapper;
+    private readonly IWebhookUrlPolicy _urlPolicy;
+    private readonly EventCache _events;
+    private readonly DispatchSignal _signal;
+    private readonly WebhookMetrics _metrics;
+    private readonly TimeProvider _time;
+    private readonly WebhooksOptions _options;
+    private readonly ILogger _logger;
 
-    public WebhookPublisher(WebhookCore core)
-        : this(core, WebhookTenant.Default)
+    public WebhookPublisher(
+        IWebhookStore store,
+        DestinationMapper mapper,
+        IWebhookUrlPolicy urlPolicy,
+        EventCache events,
+        DispatchSignal signal,
+        WebhookMetrics metrics,
+        TimeProvider time,
+        IOptions<WebhooksOptions> options,
+        ILogger<WebhookPublisher> logger)
     {
+        _store = store;
+        _mapper = mapper;
+        _urlPolicy = urlPolicy;
+        _events = events;
+        _signal = signal;
+        _metrics = metrics;
+        _time = time;
+        _options = options.Value;
+        _logger = logger;
+        TenantId = WebhookTenant.Default;
     }
 
-    private WebhookPublisher(WebhookCore core, string tenantId)
+    private WebhookPublisher(WebhookPublisher other, string tenantId)
     {
-        _core = core;
+        _store = other._store;
+        _mapper = other._mapper;
+        _urlPolicy = other._urlPolicy;
+        _events = other._events;
+        _signal = other._signal;
+        _metrics = other._metrics;
+        _time = other._time;
+        _options = other._options;
+        _logger = other._logger;
         TenantId = tenantId;
     }
 
     public string TenantId { get; }
 
-    public IWebhookPublisher ForTenant(string tenantId) => new WebhookPublisher(_core, WebhookTenant.Validate(tenantId));
+    public IWebhookPublisher ForTenant(string tenantId) => new WebhookPublisher(this, WebhookTenant.Validate(tenantId));
 
     public Task<PublishResult> PublishAsync(WebhookEvent webhookEvent, CancellationToken cancellationToken = default)
         => PublishAsync(webhookEvent, NoOptions, cancellationToken);
@@ -33,14 +70,33 @@ internal sealed class WebhookPublisher : IWebhookPublisher
     {
         ArgumentNullException.ThrowIfNull(options);
         var (evt, envelope) = Prepare(webhookEvent);
-        var records = await _core.Store.GetEnabledDestinationsAsync(TenantId, cancellationToken).ConfigureAwait(false);
-        var targets = new List<DestinationRuntime>();
+        var records = await _store.GetEnabledDestinationsAsync(TenantId, cancellationToken).ConfigureAwait(false);
+        var targets = new List<Target>();
         foreach (var record in records)
         {
-            var destination = _core.Mapper.ToRuntime(record);
-            if (destination.Subscriptions.Matches(evt.Type))
+            DestinationRuntime destination;
+            try
             {
-                targets.Add(destination);
+                destination = _mapper.ToRuntime(record);
+            }
+#pragma warning disable CA1031 // One unreadable destination must not stop the tenant's publishing.
+            catch (Exception ex)
+#pragma warning restore CA1031
+            {
+                // Queue its delivery anyway (from the plain settings): the dispatcher fails it with the reason, so
+                // nothing is silently dropped, and it is sent if the key comes back within the retry budget.
+                Delivery.Log.DestinationUnreadable(_logger, ex, record.Id, TenantId);
+                if (_mapper.RouteWithoutSecrets(record) is { } route && route.Subscriptions.Matches(evt.Type) && !WebhookOperationalEvents.IsOperational(evt.Type))
+                {
+                    targets.Add(new Target(record.Id, route.Ordered, route.RetryCount));
+                }
+
+                continue;
+            }
+
+            if (OperationalEvents.Accepts(options, destination, evt.Type) && destination.Accepts(evt))
+            {
+                targets.Add(Target.Of(destination));
             }
         }
 
@@ -51,17 +107,25 @@ internal sealed class WebhookPublisher : IWebhookPublisher
     {
         ArgumentNullException.ThrowIfNull(destinationIds);
         var (evt, envelope) = Prepare(webhookEvent);
-        var targets = new List<DestinationRuntime>();
+        var targets = new List<Target>();
         foreach (var id in destinationIds.Distinct(StringComparer.Ordinal))
         {
-            var destination = await _core.GetRuntimeAsync(TenantId, id, cancellationToken).ConfigureAwait(false);
+            ArgumentException.ThrowIfNullOrWhiteSpace(id);
+            var record = await _store.GetDestinationAsync(TenantId, id, cancellationToken).ConfigureAwait(false)
+                ?? throw WebhookNotFoundException.Destination(TenantId, id);
+            var destination = _mapper.ToRuntime(record);
             if (!destination.Record.Enabled)
             {
                 throw new InvalidOperationException($"Webhook destination '{id}' is disabled ({destination.Record.DisabledReason ?? "by hand"}); enable it before sending to it.");
             }
 
-            await _core.EnsureUrlAllowedAsync(destination.Url, cancellationToken).ConfigureAwait(false);
-            targets.Add(destination);
+            var verdict = await _urlPolicy.EvaluateAsync(destination.Url, cancellationToken).ConfigureAwait(false);
+            if (!verdict.Allowed)
+            {
+                throw new WebhookUrlRefusedException(verdict);
+            }
+
+            targets.Add(Target.Of(destination));
         }
 
         return await EnqueueAsync(evt, envelope, targets, transaction: null, cancellationToken).ConfigureAwait(false);
@@ -75,14 +139,14 @@ internal sealed class WebhookPublisher : IWebhookPublisher
         {
             errors.Add(new("Type", "is required"));
         }
-        else if (webhookEvent.Type.Length > 200 || webhookEvent.Type.Any(char.IsWhiteSpace) || webhookEvent.Type.Contains('*', StringComparison.Ordinal))
+        else if (!Safety.WireText.IsValidType(webhookEvent.Type))
         {
-            errors.Add(new("Type", "must be at most 200 characters, without whitespace or '*'"));
+            errors.Add(new("Type", $"must be 1 to {Safety.WireText.MaxNameLength} {Safety.WireText.TypeCharacters} (it is sent in a header)"));
         }
 
-        if (webhookEvent.Id is { } id && (id.Length is 0 or > 200 || id.Contains('.', StringComparison.Ordinal) || id.Any(char.IsWhiteSpace)))
+        if (webhookEvent.Id is { } id && !Safety.WireText.IsValidId(id))
         {
-            errors.Add(new("Id", "must be 1 to 200 characters without '.' or whitespace (it is signed as part of 'id.timestamp.body')"));
+            errors.Add(new("Id", $"must be 1 to {Safety.WireText.MaxNameLength} {Safety.WireText.IdCharacters} (it is sent in a header and signed as part of 'id.timestamp.body')"));
         }
 
         if (errors.Count > 0)
@@ -93,26 +157,27 @@ internal sealed class WebhookPublisher : IWebhookPublisher
         var evt = webhookEvent with
         {
             Id = webhookEvent.Id ?? Ids.NewEventId(),
-            OccurredAt = webhookEvent.OccurredAt ?? _core.Time.GetUtcNow(),
+            OccurredAt = webhookEvent.OccurredAt ?? _time.GetUtcNow(),
         };
         var envelope = EnvelopeSerializer.Serialize(evt);
-        if (envelope.Length > _core.Options.Safety.MaxPayloadBytes)
+        if (envelope.Length > _options.Safety.MaxPayloadBytes)
         {
-            throw new WebhookValidationException([new("Data", $"the event is {envelope.Length} bytes serialized; the limit is {_core.Options.Safety.MaxPayloadBytes} bytes (Safety.MaxPayloadBytes). Send a thin event and let the receiver fetch details.")]);
+            throw new WebhookValidationException([new("Data", $"the event is {envelope.Length} bytes serialized; the limit is {_options.Safety.MaxPayloadBytes} bytes (Safety.MaxPayloadBytes). Send a thin event and let the receiver fetch details.")]);
         }
 
         return (evt, envelope);
     }
 
-    private async Task<PublishResult> EnqueueAsync(WebhookEvent evt, byte[] envelope, List<DestinationRuntime> targets, object? transaction, CancellationToken cancellationToken)
+    private async Task<PublishResult> EnqueueAsync(WebhookEvent evt, byte[] envelope, List<Target> targets, object? transaction, CancellationToken cancellationToken)
     {
-        var now = _core.Time.GetUtcNow();
+        using var activity = WebhookTelemetry.StartPublish(TenantId, evt.Id!, evt.Type);
+        var now = _time.GetUtcNow();
         var deliveries = new DeliveryRecord[targets.Count];
         var queued = new QueuedDelivery[targets.Count];
         for (var i = 0; i < targets.Count; i++)
         {
             var destination = targets[i];
-            var ordered = destination.Config.OrderedDelivery || destination.Config.Correlation is not null;
+            var ordered = destination.Ordered;
             deliveries[i] = new DeliveryRecord
             {
                 TenantId = TenantId,
@@ -120,8 +185,8 @@ internal sealed class WebhookPublisher : IWebhookPublisher
                 EventId = evt.Id!,
                 EventType = evt.Type,
                 DestinationId = destination.Id,
-                Status = DeliveryStatus.Pending,
-                MaxAttempts = 1 + destination.Config.RetryCount,
+                Status = WebhookDeliveryStatus.Pending,
+                MaxAttempts = 1 + destination.RetryCount,
                 CreatedAt = now,
                 DueAt = now,
                 OrderingKey = ordered ? evt.CorrelationKey : null,
@@ -138,15 +203,22 @@ internal sealed class WebhookPublisher : IWebhookPublisher
                 Type = evt.Type,
                 OccurredAt = evt.OccurredAt!.Value,
                 Json = EventSerialization.Serialize(evt),
-                Instance = evt,
+                TraceContext = WebhookTelemetry.CaptureContext(),
             };
-            await _core.Store.EnqueueAsync(new EnqueueBatch { Event = stored, Deliveries = deliveries, Transaction = transaction }, cancellationToken).ConfigureAwait(false);
-            _core.Events.Add(TenantId, evt, envelope);
-            _core.Metrics.RecordQueued(deliveries.Length);
-            _core.Signal.Notify();
+            await _store.EnqueueAsync(new EnqueueBatch { Event = stored, Deliveries = deliveries, Transaction = transaction }, cancellationToken).ConfigureAwait(false);
+            _events.Add(TenantId, evt, envelope);
+            WebhookTelemetry.SetPublished(activity, deliveries.Length);
+            targets.ForEach(d => _metrics.RecordPublished(d.Format, d.Id));
+            _signal.Notify();
         }
 
-        Delivery.Log.Published(_core.Logger, evt.Id!, evt.Type, deliveries.Length, TenantId);
+        Delivery.Log.Published(_logger, evt.Id!, evt.Type, deliveries.Length, TenantId);
         return new PublishResult(evt.Id!, queued);
+    }
+
+    /// <summary>What enqueuing needs of a destination.</summary>
+    private sealed record Target(string Id, bool Ordered, int RetryCount, string Format = "unknown")
+    {
+        public static Target Of(DestinationRuntime d) => new(d.Id, d.Config.OrderedDelivery || d.Config.Correlation is not null, d.Config.RetryCount, d.Config.Format);
     }
 }

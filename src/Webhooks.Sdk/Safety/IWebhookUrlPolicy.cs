@@ -30,6 +30,9 @@ public sealed record WebhookUrlVerdict(bool Allowed, string? Rule = null, string
     /// <param name="reason">The explanation.</param>
     /// <returns>The verdict.</returns>
     public static WebhookUrlVerdict Refuse(string rule, string reason) => new(false, rule, reason);
+
+    /// <summary>Gets the operator-facing explanation (for logs only), which may name the resolved address; <see cref="Reason"/> never does.</summary>
+    internal string? Detail { get; init; }
 }
 
 /// <summary>Thrown when a URL is refused by the <see cref="IWebhookUrlPolicy"/>.</summary>

@@ -13,7 +13,7 @@ namespace Webhooks.Sdk.Safety;
 /// answer that changes after the save-time check cannot reach a refused address. With an egress proxy it opens a
 /// <c>CONNECT</c> tunnel to the judged address (not to the name), so the proxy cannot be steered by a second lookup.
 /// </summary>
-internal sealed class OutboundConnector
+internal sealed class OutboundConnector : IWebhookOutboundConnector
 {
     private const int MaxProxyResponseBytes = 16 * 1024;
     private readonly OutboundGuard _guard;
@@ -56,6 +56,17 @@ internal sealed class OutboundConnector
         return await ConnectToAnyAsync(addresses, port, cancellationToken).ConfigureAwait(false);
     }
 
+    /// <inheritdoc />
+    public async ValueTask<IReadOnlyList<IPAddress>> ResolveAsync(string host, CancellationToken cancellationToken)
+        => await JudgeAsync(new DnsEndPoint(host, 0), cancellationToken).ConfigureAwait(false);
+
+    /// <inheritdoc />
+    async ValueTask<Socket> IWebhookOutboundConnector.ConnectAsync(string host, int port, CancellationToken cancellationToken)
+    {
+        var addresses = await JudgeAsync(new DnsEndPoint(host, port), cancellationToken).ConfigureAwait(false);
+        return await ConnectSocketAsync(addresses, port, cancellationToken).ConfigureAwait(false);
+    }
+
     private async ValueTask<IReadOnlyList<IPAddress>> JudgeAsync(DnsEndPoint target, CancellationToken cancellationToken)
     {
         var judgement = await _guard.JudgeHostAsync(target.Host, cancellationToken).ConfigureAwait(false);
@@ -63,6 +74,9 @@ internal sealed class OutboundConnector
     }
 
     private static async ValueTask<NetworkStream> ConnectToAnyAsync(IReadOnlyList<IPAddress> addresses, int port, CancellationToken cancellationToken)
+        => new(await ConnectSocketAsync(addresses, port, cancellationToken).ConfigureAwait(false), ownsSocket: true);
+
+    private static async ValueTask<Socket> ConnectSocketAsync(IReadOnlyList<IPAddress> addresses, int port, CancellationToken cancellationToken)
     {
         SocketException? last = null;
         foreach (var candidate in addresses)
@@ -72,7 +86,7 @@ internal sealed class OutboundConnector
             try
             {
                 await socket.ConnectAsync(new IPEndPoint(address, port), cancellationToken).ConfigureAwait(false);
-                return new NetworkStream(socket, ownsSocket: true);
+                return socket;
             }
             catch (SocketException ex)
             {
@@ -122,7 +136,7 @@ internal sealed class OutboundConnector
 
     private WebhookUrlRefusedException Refuse(DnsEndPoint target, WebhookUrlVerdict verdict)
     {
-        Log.ConnectionRefused(_logger, target.Host, target.Port, verdict.Rule, verdict.Reason);
+        Log.ConnectionRefused(_logger, target.Host, target.Port, verdict.Rule, verdict.Detail ?? verdict.Reason);
         return new WebhookUrlRefusedException(verdict);
     }
 

@@ -12,6 +12,7 @@ internal static class SafetyServiceRegistration
         services.TryAddSingleton<IWebhookDnsResolver, SystemDnsResolver>();
         services.TryAddSingleton<OutboundGuard>();
         services.TryAddSingleton<OutboundConnector>();
+        services.TryAddSingleton<IWebhookOutboundConnector>(sp => sp.GetRequiredService<OutboundConnector>());
         services.TryAddSingleton<IWebhookUrlPolicy, WebhookUrlPolicy>();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<WebhooksOptions>, SafetyOptionsValidator>());
     }

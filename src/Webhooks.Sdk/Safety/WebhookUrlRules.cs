@@ -60,4 +60,10 @@ public static class WebhookUrlRules
 
     /// <summary>The host name could not be resolved, or resolved to no address.</summary>
     public const string DnsFailure = "dns-failure";
+
+    /// <summary>
+    /// An unencrypted transport (<c>syslog+tcp://</c>) to a host that is not loopback, without the destination's own
+    /// opt-in (<c>?plaintext=allow</c> in its URL).
+    /// </summary>
+    public const string PlaintextTransport = "plaintext-transport";
 }

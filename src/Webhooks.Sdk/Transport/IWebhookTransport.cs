@@ -9,6 +9,18 @@ public interface IWebhookTransport
     /// <summary>Gets the URL schemes this transport handles, for example <c>syslog+tcp</c>.</summary>
     IReadOnlyCollection<string> Schemes { get; }
 
+    /// <summary>
+    /// Checks a destination that uses one of <see cref="Schemes"/> when it is saved or tested (settings, addresses, the
+    /// URL's parts), adding one error per bad field. The library has already checked the URL's host against the
+    /// outbound address policy.
+    /// </summary>
+    /// <param name="destination">The destination definition.</param>
+    /// <param name="url">The parsed URL.</param>
+    /// <param name="errors">Where to add errors.</param>
+    void Validate(WebhookDestinationDefinition destination, Uri url, IList<WebhookValidationError> errors)
+    {
+    }
+
     /// <summary>Sends one attempt.</summary>
     /// <param name="request">What to send.</param>
     /// <param name="cancellationToken">Cancelled at the attempt timeout.</param>
@@ -30,6 +42,28 @@ public sealed class WebhookTransportRequest
 
     /// <summary>Gets the destination's auth settings, with secrets.</summary>
     public required WebhookAuth Auth { get; init; }
+
+    /// <summary>Gets the event being delivered.</summary>
+    public WebhookEvent? Event { get; init; }
+
+    /// <summary>
+    /// Gets the id of the delivery (one event to one destination): the same for every retry of the delivery, new for a
+    /// redelivery. <see langword="null"/> when the caller has none.
+    /// </summary>
+    public string? DeliveryId { get; init; }
+
+    /// <summary>Gets the attempt number, 1 for the first attempt.</summary>
+    /// <value>The default value is 1.</value>
+    public int AttemptNumber { get; init; } = 1;
+
+    /// <summary>
+    /// Gets the headers an HTTP delivery would carry: <c>webhook-id</c>, <c>webhook-timestamp</c>, the event type and
+    /// attempt headers, the destination's custom headers, the format's headers and what the destination's auth adds
+    /// (signatures, static headers, an OAuth2 <c>Authorization</c> header). Basic and mutual-TLS auth add nothing here:
+    /// a transport reads them from <see cref="Auth"/>. A transport that forwards headers decides which of them fit its
+    /// protocol.
+    /// </summary>
+    public IReadOnlyList<KeyValuePair<string, string>> Headers { get; init; } = [];
 }
 
 /// <summary>The outcome of one attempt.</summary>
@@ -52,4 +86,10 @@ public sealed record WebhookAttemptResult
 
     /// <summary>Gets a value indicating whether the destination asked to be disabled (HTTP 410 Gone).</summary>
     public bool Gone { get; init; }
+
+    /// <summary>
+    /// Gets a value indicating whether the failure is permanent for this delivery (for example an SMTP 5xx reply): it is
+    /// not retried and the delivery fails at once. It still counts toward the destination's auto-disable.
+    /// </summary>
+    public bool Permanent { get; init; }
 }

@@ -27,6 +27,31 @@ internal sealed class SyslogTransport : IWebhookTransport
 
     public IReadOnlyCollection<string> Schemes { get; } = [TcpScheme, TlsScheme];
 
+    /// <summary>
+    /// Gets a value indicating whether the URL carries the destination's opt-in to plain TCP towards a host that is
+    /// not loopback: the query parameter <c>plaintext=allow</c>.
+    /// </summary>
+    internal static bool AllowsPlaintext(Uri url)
+    {
+        foreach (var part in url.Query.TrimStart('?').Split('&', StringSplitOptions.RemoveEmptyEntries))
+        {
+            if (string.Equals(part, "plaintext=allow", StringComparison.OrdinalIgnoreCase))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    /// <summary>Gets a value indicating whether a host, as written, is loopback (a loopback literal or <c>localhost</c>).</summary>
+    internal static bool IsLoopbackHost(string host)
+    {
+        var name = Safety.OutboundGuard.Normalize(host);
+        return name == "localhost" || name.EndsWith(".localhost", StringComparison.Ordinal)
+            || (Safety.OutboundGuard.TryParseAddress(name, out var address) && IPAddress.IsLoopback(address));
+    }
+
     /// <summary>Builds the octet-counted frame for one message.</summary>
     internal static byte[] Frame(ReadOnlySpan<byte> body)
     {
@@ -59,6 +84,11 @@ internal sealed class SyslogTransport : IWebhookTransport
             await using (network.ConfigureAwait(false))
             {
                 var socket = network.Socket;
+                if (!tls && !AllowsPlaintext(url) && !(socket.RemoteEndPoint is IPEndPoint remote && IPAddress.IsLoopback(remote.Address)))
+                {
+                    return Fail($"Refused by rule '{WebhookUrlRules.PlaintextTransport}': syslog+tcp:// would send event data unencrypted to {url.IdnHost}; use syslog+tls://, or add '?plaintext=allow' to this destination's URL to accept it.");
+                }
+
                 if (tls)
                 {
                     var ssl = new SslStream(network, leaveInnerStreamOpen: true);

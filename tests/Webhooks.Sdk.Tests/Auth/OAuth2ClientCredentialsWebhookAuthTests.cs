@@ -3,7 +3,13 @@ using System.Collections.Concurrent;
 using System.Text;
 using FluentAssertions;
 using NUnit.Framework;
-using Webhooks.Sdk.Testing;
+using WireMock;
+using WireMock.RequestBuilders;
+using WireMock.ResponseBuilders;
+using WireMock.Server;
+using WireMock.Settings;
+using WireMock.Types;
+using WireMock.Util;
 using Webhooks.Sdk.Tests.Support;
 
 namespace Webhooks.Sdk.Tests.Auth;
@@ -125,50 +131,75 @@ public class OAuth2ClientCredentialsWebhookAuthTests
         (await act.Should().ThrowAsync<WebhookValidationException>()).Which.Errors.Should().ContainSingle(e => e.Field == "Auth.TokenEndpoint" && e.Message.Contains(expected));
     }
 
-    /// <summary>A loopback OAuth2 token endpoint (<c>/token</c>) and a destination (<c>/hook</c>) that accepts only tokens it issued and has not revoked.</summary>
+    /// <summary>
+    /// A WireMock.Net server on 127.0.0.1 scripting an OAuth2 token endpoint (<c>/token</c>) and a destination
+    /// (<c>/hook</c>) that accepts only tokens it issued and has not revoked.
+    /// </summary>
     private sealed class TokenServer : IAsyncDisposable
     {
         private readonly ConcurrentDictionary<string, bool> _valid = new();
         private readonly ConcurrentQueue<string> _hookAuthorizations = new();
+        private readonly WireMockServer _server;
         private int _issued;
 
-        private TokenServer(LocalWebhookReceiver receiver) => Receiver = receiver;
+        private TokenServer(WireMockServer server, int port)
+        {
+            _server = server;
+            BaseUrl = new Uri($"http://127.0.0.1:{port}/");
+        }
 
-        public LocalWebhookReceiver Receiver { get; }
+        public Uri BaseUrl { get; }
 
         public int TokenRequests => Volatile.Read(ref _issued);
 
         public string[] HookAuthorizations => _hookAuthorizations.ToArray();
 
-        public string? LastTokenRequestBody { get; private set; }
+        public string? LastTokenRequestBody => LastTokenRequest?.Body;
 
-        public string? LastTokenRequestAuthorization { get; private set; }
+        public string? LastTokenRequestAuthorization => LastTokenRequest is { } r ? Header(r, "Authorization") : null;
 
-        public static async Task<TokenServer> StartAsync(int expiresIn, TimeSpan? tokenDelay = null, int tokenStatus = 200, bool refuseAll = false)
+        private IRequestMessage? LastTokenRequest => _server.LogEntries.Select(e => e.RequestMessage).LastOrDefault(r => r.Path == "/token");
+
+        public static Task<TokenServer> StartAsync(int expiresIn, TimeSpan? tokenDelay = null, int tokenStatus = 200, bool refuseAll = false)
         {
-            var server = new TokenServer(await LocalWebhookReceiver.StartAsync());
-            server.Receiver.Responder = request =>
+            int port;
+            using (var probe = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0))
             {
-                if (request.Path == "/token")
-                {
-                    server.LastTokenRequestBody = request.BodyText;
-                    server.LastTokenRequestAuthorization = request.Header("Authorization");
-                    if (tokenStatus != 200)
-                    {
-                        return ReceiverResponse.Json("{\"error\":\"server_error\"}", tokenStatus);
-                    }
+                probe.Start();
+                port = ((System.Net.IPEndPoint)probe.LocalEndpoint).Port;
+                probe.Stop();
+            }
 
-                    var token = "tok-" + Interlocked.Increment(ref server._issued);
-                    server._valid[token] = true;
-                    return ReceiverResponse.Json($"{{\"access_token\":\"{token}\",\"token_type\":\"Bearer\",\"expires_in\":{expiresIn}}}") with { Delay = tokenDelay ?? TimeSpan.Zero };
+            var server = new TokenServer(WireMockServer.Start(new WireMockServerSettings { Urls = [$"http://127.0.0.1:{port}"] }), port);
+            var token = server._server.Given(Request.Create().WithPath("/token").UsingPost());
+            if (tokenStatus != 200)
+            {
+                token.RespondWith(Response.Create().WithStatusCode(tokenStatus).WithHeader("Content-Type", "application/json").WithBody("{\"error\":\"server_error\"}"));
+            }
+            else
+            {
+                var response = Response.Create();
+                if (tokenDelay is { } delay)
+                {
+                    response = response.WithDelay(delay);
                 }
 
-                var authorization = request.Header("Authorization") ?? string.Empty;
+                token.RespondWith(response.WithCallback(_ =>
+                {
+                    var issued = "tok-" + Interlocked.Increment(ref server._issued);
+                    server._valid[issued] = true;
+                    return Json(200, $"{{\"access_token\":\"{issued}\",\"token_type\":\"Bearer\",\"expires_in\":{expiresIn}}}");
+                }));
+            }
+
+            server._server.Given(Request.Create().WithPath("/hook")).RespondWith(Response.Create().WithCallback(request =>
+            {
+                var authorization = Header(request, "Authorization") ?? string.Empty;
                 server._hookAuthorizations.Enqueue(authorization);
                 var ok = !refuseAll && authorization.StartsWith("Bearer ", StringComparison.Ordinal) && server._valid.TryGetValue(authorization[7..], out var valid) && valid;
-                return ok ? ReceiverResponse.Ok() : ReceiverResponse.Status(401);
-            };
-            return server;
+                return Json(ok ? 200 : 401, ok ? "{\"ok\":true}" : "{\"error\":\"invalid_token\"}");
+            }));
+            return Task.FromResult(server);
         }
 
         public void Revoke(string token) => _valid[token] = false;
@@ -176,10 +207,10 @@ public class OAuth2ClientCredentialsWebhookAuthTests
         public WebhookDestinationDefinition Destination() => new()
         {
             Name = "oauth2",
-            Url = Receiver.Url("/hook").ToString(),
+            Url = new Uri(BaseUrl, "hook").ToString(),
             Auth = new OAuth2ClientCredentialsWebhookAuth
             {
-                TokenEndpoint = Receiver.Url("/token").ToString(),
+                TokenEndpoint = new Uri(BaseUrl, "token").ToString(),
                 ClientId = ClientId,
                 ClientSecret = ClientSecret,
                 Scope = "events.write",
@@ -187,6 +218,21 @@ public class OAuth2ClientCredentialsWebhookAuthTests
             },
         };
 
-        public ValueTask DisposeAsync() => Receiver.DisposeAsync();
+        public ValueTask DisposeAsync()
+        {
+            _server.Stop();
+            _server.Dispose();
+            return ValueTask.CompletedTask;
+        }
+
+        private static string? Header(IRequestMessage request, string name)
+            => request.Headers is { } headers && headers.FirstOrDefault(h => string.Equals(h.Key, name, StringComparison.OrdinalIgnoreCase)).Value is { Count: > 0 } values ? values[0] : null;
+
+        private static ResponseMessage Json(int status, string body) => new()
+        {
+            StatusCode = status,
+            Headers = new Dictionary<string, WireMockList<string>> { ["Content-Type"] = new("application/json") },
+            BodyData = new BodyData { BodyAsString = body, DetectedBodyType = BodyType.String, Encoding = Encoding.UTF8 },
+        };
     }
 }

@@ -85,7 +85,7 @@ public class WebhookDeliveryLogTests
     {
         var observer = new FailedObserver();
         await using var receiver = await LocalWebhookReceiver.StartAsync();
-        receiver.Enqueue(ReceiverResponse.Status(500), ReceiverResponse.Status(502));
+        receiver.Enqueue(ReceiverResponse.Status(500), ReceiverResponse.Status(503));
         await using var host = await WebhookTestHost.StartAsync(o => o.Retry.BaseDelay = TimeSpan.Zero, services: (_, b) => b.AddObserver(observer));
         await host.Destinations.CreateAsync(new() { Name = "x", Url = receiver.Url().ToString(), RetryCount = 1 });
         var published = await host.Publisher.PublishAsync(Event());
@@ -94,7 +94,7 @@ public class WebhookDeliveryLogTests
         var dead = await host.WaitForFinalAsync(deliveryId);
         dead.Status.Should().Be(WebhookDeliveryStatus.Failed);
         dead.AttemptCount.Should().Be(2);
-        dead.LastStatusCode.Should().Be(502);
+        dead.LastStatusCode.Should().Be(503);
         observer.Failed.Should().ContainSingle().Which.Id.Should().Be(deliveryId);
 
         await host.DeliveryLog.RedeliverAsync(deliveryId);

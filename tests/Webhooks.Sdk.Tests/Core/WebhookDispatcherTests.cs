@@ -304,7 +304,7 @@ public class WebhookDispatcherTests
             delivery.AttemptCount.Should().Be(0, "an attempt cut short by shutdown is not a failure");
             var store = host.Services.GetRequiredService<IWebhookStore>();
             var leased = await store.LeaseDueAsync(
-                new LeaseRequest { Owner = "next-instance", MaxCount = 10, Now = DateTimeOffset.UtcNow, Duration = TimeSpan.FromMinutes(1) },
+                new LeaseRequest { MaxCount = 10, Now = DateTimeOffset.UtcNow, Duration = TimeSpan.FromMinutes(1) },
                 CancellationToken.None);
             leased.Select(l => l.Delivery.Id).Should().Equal(deliveryId);
         }
@@ -312,6 +312,94 @@ public class WebhookDispatcherTests
         {
             host.Host.Dispose();
         }
+    }
+
+    [Test]
+    public async Task Lease_AttemptSlowerThanTheLease_IsRenewedAndSentExactlyOnce()
+    {
+        var time = new FakeTimeProvider(Start);
+        await using var receiver = await LocalWebhookReceiver.StartAsync();
+        receiver.Enqueue(new ReceiverResponse { StatusCode = 200, Delay = TimeSpan.FromSeconds(2) });
+        await using var host = await WebhookTestHost.StartAsync(o => o.Dispatcher.LeaseDuration = TimeSpan.FromSeconds(5), time: time);
+        await host.Destinations.CreateAsync(Tap(WebhookTestHost.Destination(receiver), d => d.AttemptTimeout = TimeSpan.FromSeconds(30)));
+        var deliveryId = (await host.Publisher.PublishAsync(Event())).Deliveries[0].DeliveryId;
+        await receiver.WaitForRequestsAsync(1);
+
+        // While the receiver holds the answer (2 s of real time), 15 s pass on the dispatcher's clock: three lease
+        // durations. Without renewal the dispatcher would lease the delivery again and send it a second time.
+        for (var i = 0; i < 15; i++)
+        {
+            time.Advance(TimeSpan.FromSeconds(1));
+            await Task.Delay(60);
+        }
+
+        var delivery = await host.WaitForFinalAsync(deliveryId);
+        for (var i = 0; i < 10; i++)
+        {
+            time.Advance(TimeSpan.FromSeconds(1));
+            await Task.Delay(20);
+        }
+
+        delivery.Status.Should().Be(WebhookDeliveryStatus.Succeeded);
+        delivery.AttemptCount.Should().Be(1);
+        receiver.Requests.Should().ContainSingle("the lease was renewed while the attempt ran");
+        host.Logs.AllText.Should().Contain("Renewed 1 lease(s)").And.NotContain("lease was lost");
+    }
+
+    [TestCase(4.9, false)]
+    [TestCase(5, true)]
+    [TestCase(86_400, true)]
+    [TestCase(86_401, false)]
+    public async Task Start_LeaseDuration_AcceptsFiveSecondsToOneDay(double seconds, bool valid)
+    {
+        var act = async () => await (await WebhookTestHost.StartAsync(o => o.Dispatcher.LeaseDuration = TimeSpan.FromSeconds(seconds))).DisposeAsync();
+
+        if (valid)
+        {
+            await act.Should().NotThrowAsync();
+        }
+        else
+        {
+            (await act.Should().ThrowAsync<Microsoft.Extensions.Options.OptionsValidationException>()).Which.Failures
+                .Should().Contain(f => f.StartsWith("Dispatcher.LeaseDuration must be between 5 s and 86400 s", StringComparison.Ordinal));
+        }
+    }
+
+    [Test]
+    public void LeaseDuration_Default_IsFifteenSeconds()
+        => new WebhooksOptions().Dispatcher.LeaseDuration.Should().Be(TimeSpan.FromSeconds(15));
+
+    [TestCase(0.0005, 1, "RateLimit.PerSecond")]
+    [TestCase(1e-300, 1, "RateLimit.PerSecond")]
+    [TestCase(2_000_000, 1, "RateLimit.PerSecond")]
+    [TestCase(10, 2_000_000, "RateLimit.Burst")]
+    public async Task CreateAsync_RateLimitThatWouldOverflow_IsRefusedNamingTheField(double perSecond, int burst, string field)
+    {
+        await using var receiver = await LocalWebhookReceiver.StartAsync();
+        await using var host = await WebhookTestHost.StartAsync();
+
+        var act = () => host.Destinations.CreateAsync(Tap(WebhookTestHost.Destination(receiver), d => d.RateLimit = new WebhookRateLimit(perSecond, burst)));
+
+        (await act.Should().ThrowAsync<WebhookValidationException>()).Which.Errors.Should().Contain(e => e.Field == field);
+    }
+
+    [Test]
+    public async Task Heartbeat_TwoInstancesOnOneStore_EachSeesTwoAndTakesHalfTheRate()
+    {
+        var store = new InMemoryWebhookStore();
+        await using var first = await WebhookTestHost.StartAsync(services: (s, _) => s.AddSingleton<IWebhookStore>(store));
+        await using var second = await WebhookTestHost.StartAsync(services: (s, _) => s.AddSingleton<IWebhookStore>(store));
+
+        await WebhookTestHost.WaitUntilAsync(
+            () => Task.FromResult(first.Services.GetRequiredService<Delivery.InstanceShare>().Count == 2 && second.Services.GetRequiredService<Delivery.InstanceShare>().Count == 2),
+            TimeSpan.FromSeconds(15),
+            "both instances register and count each other");
+
+        var bucket = new Delivery.TokenBucket(new WebhookRateLimit(PerSecond: 20, Burst: 4), Start);
+        bucket.TryAcquire(Start, TimeSpan.Zero, instances: 2, out _).Should().Be(TimeSpan.Zero);
+        bucket.TryAcquire(Start, TimeSpan.Zero, instances: 2, out _).Should().Be(TimeSpan.Zero);
+        bucket.TryAcquire(Start, TimeSpan.Zero, instances: 2, out var next).Should().BeNull("half of a burst of 4 is 2");
+        next.Should().Be(Start + TimeSpan.FromSeconds(0.1), "half of 20/s is one token every 100 ms");
     }
 
     private static WebhookDestinationDefinition Tap(WebhookDestinationDefinition definition, Action<WebhookDestinationDefinition> change)

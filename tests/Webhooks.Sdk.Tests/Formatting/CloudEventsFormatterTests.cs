@@ -9,12 +9,50 @@ namespace Webhooks.Sdk.Tests.Formatting;
 
 public partial class CloudEventsFormatterTests
 {
+    /// <summary>
+    /// The structured-mode content-type checks of the official SDKs, restated from their parsers' source:
+    /// JavaScript (cloudevents on npm, <c>parserByContentType</c>: an exact lookup of the whole header among
+    /// <c>application/cloudevents+json</c> and <c>application/cloudevents+json; charset=utf-8</c>), Go (sdk-go
+    /// <c>format.Lookup</c>: the media type before <c>;</c>, trimmed and lower-cased), Python (sdk-python
+    /// <c>JSONHTTPCloudEventConverter.can_read</c>: starts with <c>application/cloudevents+json</c>) and C#
+    /// (<c>MimeUtilities.IsCloudEventsContentType</c>: starts with <c>application/cloudevents</c> ignoring case, not the
+    /// batch type, and a charset that <c>System.Net.Mime.ContentType</c> and <c>Encoding.GetEncoding</c> read).
+    /// </summary>
+    private static readonly (string Sdk, Func<string, bool> Accepts)[] OfficialSdks =
+    [
+        ("javascript", ct => ct is "application/cloudevents+json" or "application/cloudevents+json; charset=utf-8"),
+        ("go", ct => string.Equals((ct.Contains(';', StringComparison.Ordinal) ? ct[..ct.IndexOf(';', StringComparison.Ordinal)] : ct).Trim(), "application/cloudevents+json", StringComparison.OrdinalIgnoreCase)),
+        ("python", ct => ct.StartsWith("application/cloudevents+json", StringComparison.Ordinal)),
+        ("csharp", ct => ct.StartsWith("application/cloudevents", StringComparison.InvariantCultureIgnoreCase)
+            && !ct.StartsWith("application/cloudevents-batch", StringComparison.InvariantCultureIgnoreCase)
+            && Encoding.GetEncoding(new System.Net.Mime.ContentType(ct).CharSet ?? "utf-8").WebName == "utf-8"),
+    ];
+
+    [Test]
+    public async Task Delivery_Structured_ContentTypeAcceptedByEveryOfficialSdk()
+    {
+        await using var receiver = await Webhooks.Sdk.Testing.LocalWebhookReceiver.StartAsync();
+        await using var host = await Webhooks.Sdk.Tests.Support.WebhookTestHost.StartAsync();
+        var definition = Webhooks.Sdk.Tests.Support.WebhookTestHost.Destination(receiver);
+        definition.Format = WebhookFormats.CloudEvents;
+        await host.Destinations.CreateAsync(definition);
+
+        var published = await host.Publisher.PublishAsync(WebhookEvent.Create("order.created", new { n = 1 }));
+        await host.WaitForFinalAsync(published.Deliveries[0].DeliveryId);
+
+        var contentType = receiver.Requests.Should().ContainSingle().Subject.Headers["Content-Type"];
+        foreach (var (sdk, accepts) in OfficialSdks)
+        {
+            accepts(contentType).Should().BeTrue($"the {sdk} SDK must accept '{contentType}'");
+        }
+    }
+
     [Test]
     public void Format_Structured_ExactBodyAndContentType()
     {
         var payload = Format("cloudevents", Sample(), new Dictionary<string, string> { ["source"] = "https://auth.example.com/auth-service", ["typePrefix"] = "com.example." });
 
-        payload.ContentType.Should().Be("application/cloudevents+json; charset=UTF-8");
+        payload.ContentType.Should().Be("application/cloudevents+json; charset=utf-8");
         Body(payload).Should().Be(
             "{\"specversion\":\"1.0\",\"id\":\"evt_01JABC\",\"source\":\"https://auth.example.com/auth-service\",\"type\":\"com.example.user.login.failed\",\"time\":\"2026-01-15T10:30:00.123Z\",\"severity\":\"error\",\"title\":\"Login failed for alice\",\"datacontenttype\":\"application/json\",\"data\":{\"user\":\"alice\"}}");
     }
@@ -194,6 +232,9 @@ public class FormatterContractTests
 
     private sealed class CountingFormatter : IWebhookFormatter
     {
+        /// <summary>Shares its rendering across destinations (caching is opt-in).</summary>
+        public string? GetCacheKey(WebhookFormatContext context) => string.Empty;
+
         public int Calls { get; private set; }
 
         public string Name => "count";

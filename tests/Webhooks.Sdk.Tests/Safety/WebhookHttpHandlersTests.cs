@@ -41,7 +41,7 @@ public class WebhookHttpHandlersTests
 
         TestContext.Out.WriteLine(delivery.LastError);
         delivery.Status.Should().Be(WebhookDeliveryStatus.Failed);
-        delivery.LastError.Should().Contain($"rule '{WebhookUrlRules.DnsPrivate}'").And.Contain("127.0.0.1").And.Contain("loopback");
+        delivery.LastError.Should().Contain($"rule '{WebhookUrlRules.DnsPrivate}'").And.NotContain("127.0.0.1").And.Contain("loopback");
         receiver.ConnectionCount.Should().Be(0);
         receiver.Requests.Should().BeEmpty();
         resolver.CallsFor("rebind.example.test").Should().Be(2, "the connection resolved the name again");
@@ -77,7 +77,7 @@ public class WebhookHttpHandlersTests
         var delivery = await host.WaitForFinalAsync(result.Deliveries[0].DeliveryId);
 
         delivery.Status.Should().Be(WebhookDeliveryStatus.Failed);
-        delivery.LastError.Should().Contain("169.254.169.254").And.Contain("link-local");
+        delivery.LastError.Should().NotContain("169.254.169.254").And.Contain("link-local");
         receiver.ConnectionCount.Should().Be(0);
     }
 
@@ -127,7 +127,7 @@ public class WebhookHttpHandlersTests
         var delivery = await host.WaitForFinalAsync(result.Deliveries[0].DeliveryId);
 
         delivery.Status.Should().Be(WebhookDeliveryStatus.Failed);
-        delivery.LastError.Should().Contain($"rule '{WebhookUrlRules.DnsPrivate}'").And.Contain("10.0.0.5");
+        delivery.LastError.Should().Contain($"rule '{WebhookUrlRules.DnsPrivate}'").And.NotContain("10.0.0.5");
         proxy.ConnectionCount.Should().Be(0);
         receiver.ConnectionCount.Should().Be(0);
     }

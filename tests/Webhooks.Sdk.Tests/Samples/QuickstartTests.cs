@@ -29,6 +29,7 @@ public class QuickstartTests
         stdout.Should().Contain("6 deliveries: 6 succeeded, 0 not delivered.");
         stdout.Should().MatchRegex(@"flaky\s+order\.created\s+failed\s+1\s+503");
         stdout.Should().MatchRegex(@"flaky\s+order\.created\s+ok\s+3\s+200");
+        stdout.TrimEnd().Split('\n')[^1].Should().MatchRegex(@"^metrics: 8 attempts, 6 successes, p50 attempt time \d+\.\d ms$", "the output ends with a summary read from the library's meter");
     }
 
     [Test]

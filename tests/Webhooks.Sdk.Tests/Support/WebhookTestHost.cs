@@ -2,6 +2,7 @@ using Microsoft.Extensions.Time.Testing;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Testing;
 using Webhooks.Sdk.Testing;
 
 namespace Webhooks.Sdk.Tests.Support;
@@ -9,7 +10,7 @@ namespace Webhooks.Sdk.Tests.Support;
 /// <summary>A started host with the webhook library, the loopback development opt-in and captured logs.</summary>
 public sealed class WebhookTestHost : IAsyncDisposable
 {
-    private WebhookTestHost(IHost host, CapturingLoggerProvider logs)
+    private WebhookTestHost(IHost host, CapturedLogs logs)
     {
         Host = host;
         Logs = logs;
@@ -17,7 +18,7 @@ public sealed class WebhookTestHost : IAsyncDisposable
 
     public IHost Host { get; }
 
-    public CapturingLoggerProvider Logs { get; }
+    public CapturedLogs Logs { get; }
 
     public IServiceProvider Services => Host.Services;
 
@@ -34,9 +35,8 @@ public sealed class WebhookTestHost : IAsyncDisposable
         bool start = true)
     {
         var builder = Microsoft.Extensions.Hosting.Host.CreateEmptyApplicationBuilder(new HostApplicationBuilderSettings());
-        var logs = new CapturingLoggerProvider();
         builder.Logging.SetMinimumLevel(LogLevel.Trace);
-        builder.Logging.AddProvider(logs);
+        builder.Logging.AddFakeLogging();
         if (time is not null)
         {
             builder.Services.AddSingleton(time);
@@ -57,7 +57,7 @@ public sealed class WebhookTestHost : IAsyncDisposable
             await host.StartAsync().ConfigureAwait(false);
         }
 
-        return new WebhookTestHost(host, logs);
+        return new WebhookTestHost(host, new CapturedLogs(host.Services.GetService<FakeLogCollector>()));
     }
 
     public static WebhookDestinationDefinition Destination(LocalWebhookReceiver receiver, string path = "/hook", string name = "test")
@@ -112,32 +112,16 @@ public sealed class WebhookTestHost : IAsyncDisposable
     }
 }
 
-/// <summary>Captures every log line (formatted message, exception text and state values) for assertions.</summary>
-public sealed class CapturingLoggerProvider : ILoggerProvider
+/// <summary>The log lines <see cref="FakeLogger"/> collected (level, category, event id, message, state values, exception), for assertions.</summary>
+public sealed class CapturedLogs(FakeLogCollector? collector)
 {
-    private readonly System.Collections.Concurrent.ConcurrentQueue<string> _lines = new();
-
-    public IReadOnlyList<string> Lines => _lines.ToArray();
-
-    public string AllText => string.Join('\n', _lines);
-
-    public ILogger CreateLogger(string categoryName) => new Logger(this, categoryName);
-
-    public void Dispose()
-    {
-    }
-
-    private sealed class Logger(CapturingLoggerProvider owner, string category) : ILogger
-    {
-        public IDisposable? BeginScope<TState>(TState state)
-            where TState : notnull => null;
-
-        public bool IsEnabled(LogLevel logLevel) => true;
-
-        public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
+    public IReadOnlyList<string> Lines => collector is null
+        ? []
+        : collector.GetSnapshot().Select(r =>
         {
-            var values = state is IEnumerable<KeyValuePair<string, object?>> kv ? string.Join(";", kv.Select(p => $"{p.Key}={p.Value}")) : string.Empty;
-            owner._lines.Enqueue($"{logLevel} {category} [{eventId.Id}] {formatter(state, exception)} {values} {exception}");
-        }
-    }
+            var values = r.StructuredState is { } state ? string.Join(";", state.Select(p => $"{p.Key}={p.Value}")) : string.Empty;
+            return $"{r.Level} {r.Category} [{r.Id.Id}] {r.Message} {values} {r.Exception}";
+        }).ToArray();
+
+    public string AllText => string.Join('\n', Lines);
 }

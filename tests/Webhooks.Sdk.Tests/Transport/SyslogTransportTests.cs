@@ -75,7 +75,7 @@ public class SyslogTransportTests
             CancellationToken.None);
 
         result.Success.Should().BeFalse();
-        result.Error.Should().Contain("10.0.0.5");
+        result.Error.Should().Contain(WebhookUrlRules.DnsPrivate).And.NotContain("10.0.0.5");
     }
 
     [Test]
@@ -139,6 +139,46 @@ public class SyslogTransportTests
         await client.GetStream().CopyToAsync(buffer);
         return buffer.ToArray();
     }
+
+    [TestCase("syslog+tcp://collector.example.com:514")]
+    [TestCase("syslog+tcp://93.184.216.34:514")]
+    public async Task CreateAsync_PlainTcpToNonLoopbackWithoutOptIn_RefusedNamingTheRule(string url)
+    {
+        var resolver = new ScriptedDnsResolver().Answer("collector.example.com", "93.184.216.34");
+        await using var host = await WebhookTestHost.StartAsync(services: (s, _) => s.AddSingleton<IWebhookDnsResolver>(resolver), start: false);
+
+        var act = () => host.Destinations.CreateAsync(new WebhookDestinationDefinition { Name = "siem", Url = url, Format = WebhookFormats.Syslog });
+
+        var error = (await act.Should().ThrowAsync<WebhookValidationException>()).Which.Errors.Should().ContainSingle().Subject;
+        error.Field.Should().Be("Url");
+        error.Message.Should().Contain(WebhookUrlRules.PlaintextTransport).And.Contain("plaintext=allow");
+    }
+
+    [Test]
+    public async Task CreateAsync_PlainTcpToNonLoopbackWithOptIn_AcceptedAndShownWhenRead()
+    {
+        var resolver = new ScriptedDnsResolver().Answer("collector.example.com", "93.184.216.34");
+        await using var host = await WebhookTestHost.StartAsync(services: (s, _) => s.AddSingleton<IWebhookDnsResolver>(resolver), start: false);
+
+        var saved = await host.Destinations.CreateAsync(new WebhookDestinationDefinition { Name = "siem", Url = "syslog+tcp://collector.example.com:514?plaintext=allow", Format = WebhookFormats.Syslog });
+
+        (await host.Destinations.GetAsync(saved.Id)).Url.Should().EndWith("?plaintext=allow");
+    }
+
+    [TestCase("127.0.0.1", true)]
+    [TestCase("0x7f.1", true)]
+    [TestCase("[::1]", true)]
+    [TestCase("localhost", true)]
+    [TestCase("collector.example.com", false)]
+    [TestCase("10.0.0.5", false)]
+    public void IsLoopbackHost_Examples(string host, bool loopback) => SyslogTransport.IsLoopbackHost(host).Should().Be(loopback);
+
+    [TestCase("syslog+tcp://c.example.com:514?plaintext=allow", true)]
+    [TestCase("syslog+tcp://c.example.com:514?x=1&PLAINTEXT=ALLOW", true)]
+    [TestCase("syslog+tcp://c.example.com:514?plaintext=yes", false)]
+    [TestCase("syslog+tcp://c.example.com:514", false)]
+    public void AllowsPlaintext_Examples(string url, bool allowed) => SyslogTransport.AllowsPlaintext(new Uri(url)).Should().Be(allowed);
+
 }
 
 public class SyslogTlsTests

@@ -1,0 +1,348 @@
+using System.Collections.Concurrent;
+using System.Globalization;
+using System.Net.Security;
+using System.Security.Cryptography.X509Certificates;
+using Microsoft.Extensions.Logging;
+using NATS.Client.Core;
+using NATS.Client.JetStream;
+
+namespace Webhooks.Sdk.Nats;
+
+/// <summary>
+/// Publishes deliveries to NATS (<c>nats://host:port</c>, <c>tls://host:port</c>). With JetStream (the default) an attempt
+/// succeeds when the server acknowledges the stored message; with core NATS (setting <c>jetstream</c> = <c>false</c>)
+/// publishing is fire-and-forget: success means the message was written to the connection, not that anyone got it.
+/// One connection per destination is kept open and shared by its attempts; it is opened to an address judged by the
+/// outbound address rules and never reconnects by itself (a broken connection is replaced, and judged again, on the
+/// next attempt), so servers the cluster advertises are never dialled.
+/// </summary>
+internal sealed class NatsTransport : IWebhookTransport, IAsyncDisposable
+{
+    public const string Scheme = "nats";
+    public const string TlsScheme = "tls";
+    private const int DefaultPort = 4222;
+
+    /// <summary>One try per attempt: retries are the queue's business, with its backoff and history.</summary>
+    private static readonly NatsJSPubOpts PublishOptions = new() { RetryAttempts = 1 };
+    private readonly IWebhookOutboundConnector _connector;
+    private readonly ILogger _logger;
+    private readonly ConcurrentDictionary<(string Tenant, string Id), Entry> _connections = new();
+    private readonly SemaphoreSlim _connectLock = new(1, 1);
+
+    public NatsTransport(IWebhookOutboundConnector connector, ILogger<NatsTransport> logger)
+    {
+        _connector = connector;
+        _logger = logger;
+    }
+
+    public IReadOnlyCollection<string> Schemes { get; } = [Scheme, TlsScheme];
+
+    public void Validate(WebhookDestinationDefinition destination, Uri url, IList<WebhookValidationError> errors)
+    {
+        ArgumentNullException.ThrowIfNull(destination);
+        ArgumentNullException.ThrowIfNull(errors);
+        var settings = NatsSettings.From(destination.FormatSettings);
+        if (string.IsNullOrWhiteSpace(settings.Subject))
+        {
+            errors.Add(new("FormatSettings[subject]", "is required for a NATS destination, for example 'webhooks.scans'"));
+        }
+        else if (NatsSettings.CheckSubject(settings.Subject) is { } problem)
+        {
+            errors.Add(new("FormatSettings[subject]", problem));
+        }
+
+        if (settings.JetStreamText is { } js && !bool.TryParse(js, out _))
+        {
+            errors.Add(new("FormatSettings[jetstream]", $"must be true or false, not '{js}'"));
+        }
+
+        if (settings.CaCertificatePem is { } pem && NatsSettings.LoadCertificates(pem) is null)
+        {
+            errors.Add(new("FormatSettings[caCertificate]", "is not a PEM certificate"));
+        }
+
+        if (url.AbsolutePath is { Length: > 1 } || url.Query.Length > 0)
+        {
+            errors.Add(new("Url", "a NATS URL has no path or query; put the subject in FormatSettings[subject]"));
+        }
+
+        if (destination.Auth is not (null or NoWebhookAuth or BasicWebhookAuth or BearerTokenWebhookAuth or HmacSignatureWebhookAuth))
+        {
+            errors.Add(new("Auth", $"auth kind '{destination.Auth.Kind}' is not supported by NATS destinations; use basic (user and password), bearer (token) or hmac (signed messages)"));
+        }
+    }
+
+    public async Task<WebhookAttemptResult> SendAsync(WebhookTransportRequest request, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        var settings = NatsSettings.From(request.Destination.FormatSettings);
+        if (string.IsNullOrWhiteSpace(settings.Subject) || NatsSettings.CheckSubject(settings.Subject) is not null)
+        {
+            return Fail("FormatSettings[subject] is missing or invalid.", permanent: true);
+        }
+
+        var key = (request.Destination.TenantId, request.Destination.Id);
+        var version = request.Destination.UpdatedAt.UtcTicks.ToString(CultureInfo.InvariantCulture) + request.Url.OriginalString;
+        NatsConnection connection;
+        try
+        {
+            connection = await GetConnectionAsync(key, version, request, settings, cancellationToken).ConfigureAwait(false);
+        }
+        catch (WebhookUrlRefusedException ex)
+        {
+            return Fail(ex.Message);
+        }
+        catch (NatsException ex)
+        {
+            return Fail("NATS connection failed: " + ex.Message);
+        }
+
+        var headers = new NatsHeaders();
+        foreach (var (name, value) in request.Headers)
+        {
+            if (!string.Equals(name, "Authorization", StringComparison.OrdinalIgnoreCase))
+            {
+                headers[name] = value;
+            }
+        }
+
+        headers["Content-Type"] = request.Payload.ContentType;
+        var body = request.Payload.Body.ToArray();
+        try
+        {
+            if (settings.JetStream)
+            {
+                // Nats-Msg-Id makes a retry of the same delivery a duplicate the stream drops.
+                headers["Nats-Msg-Id"] = request.DeliveryId ?? request.Event?.Id ?? Guid.NewGuid().ToString("N");
+                var js = new NatsJSContext(connection);
+                var ack = await js.PublishAsync(settings.Subject!, body, opts: PublishOptions, headers: headers, cancellationToken: cancellationToken).ConfigureAwait(false);
+                ack.EnsureSuccess();
+                return new WebhookAttemptResult
+                {
+                    Success = true,
+                    ResponseExcerpt = $"stream {ack.Stream} seq {ack.Seq.ToString(CultureInfo.InvariantCulture)}{(ack.Duplicate ? " (duplicate)" : string.Empty)}",
+                };
+            }
+
+            await connection.PublishAsync(settings.Subject!, body, headers: headers, cancellationToken: cancellationToken).ConfigureAwait(false);
+            return new WebhookAttemptResult { Success = true, ResponseExcerpt = "published (core NATS, no acknowledgement)" };
+        }
+        catch (NatsNoRespondersException)
+        {
+            return Fail($"No JetStream stream captures subject '{settings.Subject}' (no responders).");
+        }
+        catch (NatsJSApiException ex)
+        {
+            return Fail("JetStream refused the message: " + ex.Message);
+        }
+        catch (NatsException ex) when (settings.JetStream && connection.ConnectionState == NatsConnectionState.Open)
+        {
+            return Fail($"JetStream did not acknowledge the message on subject '{settings.Subject}' (no stream captures the subject, or the server is changing state): {ex.Message}");
+        }
+        catch (NatsException ex)
+        {
+            await DropAsync(key, connection).ConfigureAwait(false);
+            return Fail("NATS publish failed: " + ex.Message);
+        }
+    }
+
+    private async Task<NatsConnection> GetConnectionAsync((string Tenant, string Id) key, string version, WebhookTransportRequest request, NatsSettings settings, CancellationToken cancellationToken)
+    {
+        if (_connections.TryGetValue(key, out var entry) && entry.Version == version && entry.Connection.ConnectionState == NatsConnectionState.Open)
+        {
+            return entry.Connection;
+        }
+
+        await _connectLock.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            if (_connections.TryGetValue(key, out entry))
+            {
+                if (entry.Version == version && entry.Connection.ConnectionState == NatsConnectionState.Open)
+                {
+                    return entry.Connection;
+                }
+
+                _connections.TryRemove(key, out _);
+                await entry.Connection.DisposeAsync().ConfigureAwait(false);
+            }
+
+            var url = request.Url;
+            var host = url.IdnHost;
+            var port = url.Port > 0 ? url.Port : DefaultPort;
+            var addresses = await _connector.ResolveAsync(host, cancellationToken).ConfigureAwait(false);
+            var address = addresses[0].IsIPv4MappedToIPv6 ? addresses[0].MapToIPv4() : addresses[0];
+            var literal = address.AddressFamily == System.Net.Sockets.AddressFamily.InterNetworkV6 ? "[" + address + "]" : address.ToString();
+            var tls = string.Equals(url.Scheme, TlsScheme, StringComparison.OrdinalIgnoreCase);
+            var opts = new NatsOpts
+            {
+                Url = "nats://" + literal + ":" + port.ToString(CultureInfo.InvariantCulture),
+                Name = "webhooks-sdk",
+                MaxReconnectRetry = 0,
+                RetryOnInitialConnect = false,
+                NoRandomize = true,
+                CommandTimeout = TimeSpan.FromSeconds(10),
+                AuthOpts = request.Auth switch
+                {
+                    BasicWebhookAuth basic => new NatsAuthOpts { Username = basic.Username, Password = basic.Password },
+                    BearerTokenWebhookAuth bearer => new NatsAuthOpts { Token = bearer.Token },
+                    _ => NatsAuthOpts.Default,
+                },
+                TlsOpts = tls
+                    ? new NatsTlsOpts
+                    {
+                        Mode = TlsMode.Require,
+                        ConfigureClientAuthentication = options =>
+                        {
+                            // The connection goes to the judged address; the certificate must still name the host.
+                            options.TargetHost = host;
+                            if (settings.CaCertificatePem is { } pem)
+                            {
+                                options.RemoteCertificateValidationCallback = (_, certificate, _, errors) => TrustedByCustomCa(certificate, errors, pem);
+                            }
+
+                            return ValueTask.CompletedTask;
+                        },
+                    }
+                    : new NatsTlsOpts { Mode = TlsMode.Disable },
+            };
+            var connection = new NatsConnection(opts);
+            try
+            {
+                await connection.ConnectAsync().ConfigureAwait(false);
+            }
+            catch
+            {
+                await connection.DisposeAsync().ConfigureAwait(false);
+                throw;
+            }
+
+            Log.Connected(_logger, request.Destination.Id, host, port);
+            _connections[key] = new Entry(version, connection);
+            return connection;
+        }
+        finally
+        {
+            _connectLock.Release();
+        }
+    }
+
+    private static bool TrustedByCustomCa(X509Certificate? certificate, SslPolicyErrors errors, string pem)
+    {
+        if (errors == SslPolicyErrors.None)
+        {
+            return true;
+        }
+
+        if (certificate is null || (errors & SslPolicyErrors.RemoteCertificateNameMismatch) != 0 || NatsSettings.LoadCertificates(pem) is not { } roots)
+        {
+            return false;
+        }
+
+        using var chain = new X509Chain();
+        chain.ChainPolicy.TrustMode = X509ChainTrustMode.CustomRootTrust;
+        chain.ChainPolicy.CustomTrustStore.AddRange(roots);
+        chain.ChainPolicy.RevocationMode = X509RevocationMode.NoCheck;
+        using var leaf = new X509Certificate2(certificate);
+        return chain.Build(leaf);
+    }
+
+    private async Task DropAsync((string Tenant, string Id) key, NatsConnection connection)
+    {
+        if (_connections.TryGetValue(key, out var entry) && ReferenceEquals(entry.Connection, connection) && _connections.TryRemove(key, out _))
+        {
+            await connection.DisposeAsync().ConfigureAwait(false);
+        }
+    }
+
+    private static WebhookAttemptResult Fail(string error, bool permanent = false) => new() { Success = false, Error = error, Permanent = permanent };
+
+    public async ValueTask DisposeAsync()
+    {
+        foreach (var key in _connections.Keys.ToArray())
+        {
+            if (_connections.TryRemove(key, out var entry))
+            {
+                await entry.Connection.DisposeAsync().ConfigureAwait(false);
+            }
+        }
+
+        _connectLock.Dispose();
+    }
+
+    private sealed record Entry(string Version, NatsConnection Connection);
+}
+
+/// <summary>The NATS settings of a destination (in its format settings).</summary>
+internal sealed class NatsSettings
+{
+    public string? Subject { get; private init; }
+
+    public string? JetStreamText { get; private init; }
+
+    public bool JetStream => JetStreamText is null || !bool.TryParse(JetStreamText, out var on) || on;
+
+    public string? CaCertificatePem { get; private init; }
+
+    public static NatsSettings From(IReadOnlyDictionary<string, string>? settings) => new()
+    {
+        Subject = Get(settings, "subject")?.Trim(),
+        JetStreamText = Get(settings, "jetstream")?.Trim(),
+        CaCertificatePem = Get(settings, "caCertificate"),
+    };
+
+    public static NatsSettings From(IDictionary<string, string>? settings)
+        => From(settings is null ? null : new Dictionary<string, string>(settings, StringComparer.OrdinalIgnoreCase) as IReadOnlyDictionary<string, string>);
+
+    /// <summary>A publish subject: dot-separated non-empty tokens, no wildcards, no whitespace, at most 255 characters.</summary>
+    public static string? CheckSubject(string subject)
+    {
+        if (subject.Length > 255)
+        {
+            return "must be at most 255 characters";
+        }
+
+        if (subject.Any(c => char.IsWhiteSpace(c) || char.IsControl(c)))
+        {
+            return $"'{subject}' contains whitespace; subjects are dot-separated tokens without spaces";
+        }
+
+        foreach (var token in subject.Split('.'))
+        {
+            if (token.Length == 0)
+            {
+                return $"'{subject}' has an empty token; write tokens separated by single dots";
+            }
+
+            if (token is "*" or ">" || token.Contains('*', StringComparison.Ordinal) || token.Contains('>', StringComparison.Ordinal))
+            {
+                return $"'{subject}' contains a wildcard ('*' or '>'); a destination publishes to one concrete subject";
+            }
+        }
+
+        return null;
+    }
+
+    public static X509Certificate2Collection? LoadCertificates(string pem)
+    {
+        try
+        {
+            var collection = new X509Certificate2Collection();
+            collection.ImportFromPem(pem);
+            return collection.Count > 0 ? collection : null;
+        }
+        catch (System.Security.Cryptography.CryptographicException)
+        {
+            return null;
+        }
+    }
+
+    private static string? Get(IReadOnlyDictionary<string, string>? settings, string name)
+        => settings is not null && settings.TryGetValue(name, out var value) && !string.IsNullOrWhiteSpace(value) ? value : null;
+}
+
+internal static partial class Log
+{
+    [LoggerMessage(EventId = 5001, Level = LogLevel.Information, Message = "NATS connection for destination {DestinationId} opened to {Host}:{Port}.")]
+    public static partial void Connected(ILogger logger, string destinationId, string host, int port);
+}
