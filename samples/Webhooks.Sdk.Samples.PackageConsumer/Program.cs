@@ -19,9 +19,13 @@ builder.Services.AddWebhooks(options =>
     {
         options.Safety.DangerouslyAllowLoopbackForDevelopment(); // the receiver is on 127.0.0.1
         options.Safety.DangerouslyAllowHttp = true;
+        // A durable store keeps destination secrets encrypted; a real app reads its key from configuration.
+        options.Secrets.Key = Convert.ToBase64String(System.Security.Cryptography.RandomNumberGenerator.GetBytes(32));
     })
     .UseSqliteStore(database)
-    .AddEventTypes(new EventTypeDefinition { Name = "order.created", Description = "An order was placed." });
+    .AddEventTypes(new EventTypeDefinition("order.created", "An order was placed."));
+
+builder.Services.AddWebhooksApi();
 
 // Every request is the administrator: enough to prove the API mounts; a real app uses its own authentication.
 builder.Services.AddAuthentication("Consumer").AddScheme<AuthenticationSchemeOptions, AdminHandler>("Consumer", null);
