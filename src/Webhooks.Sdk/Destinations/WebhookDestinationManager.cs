@@ -211,10 +211,21 @@ internal sealed class WebhookDestinationManager : IWebhookDestinationManager
             throw WebhookNotFoundException.Destination(TenantId, id);
         }
 
-        _mapper.Forget(TenantId, id);
-        if (before is not null)
+        // Describe the destination for its operational event before its engine state is dropped: mapping it after the
+        // drop would build the state again and keep it for a destination that no longer exists.
+        WebhookDestination? deleted = null;
+        try
         {
-            await _operational.DestinationDeletedAsync(_mapper.ToRuntime(before).Masked, cancellationToken).ConfigureAwait(false);
+            deleted = before is null ? null : _mapper.ToRuntime(before).Masked;
+        }
+        finally
+        {
+            _mapper.Forget(TenantId, id);
+        }
+
+        if (deleted is not null)
+        {
+            await _operational.DestinationDeletedAsync(deleted, cancellationToken).ConfigureAwait(false);
         }
     }
 

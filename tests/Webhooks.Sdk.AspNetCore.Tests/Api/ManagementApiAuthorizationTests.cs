@@ -24,6 +24,7 @@ public class ManagementApiAuthorizationTests
         ("POST", "destinations/{id}/disable", true),
         ("POST", "destinations/{id}/test", true),
         ("POST", "destinations/test", true),
+        ("POST", "destinations/filter/test", false),
         ("POST", "destinations/{id}/secret/rotate", true),
         ("GET", "destinations/{id}/deliveries", false),
         ("GET", "destinations/{id}/stats", false),
@@ -176,6 +177,7 @@ public class ManagementApiAuthorizationTests
                 "destinations" or "destinations/test" or "destinations/{id}" => new { name = "x", url = _receiver.Url().ToString() },
                 "destinations/{id}/replay" => new { since = DateTimeOffset.UtcNow.AddDays(-1) },
                 "events" => new { type = "order.created" },
+                "destinations/filter/test" => new { filter = new { type = "order.created" }, @event = new { type = "order.created", data = new { } } },
                 _ => new { },
             };
             request.Content = ApiHttp.Json(body, route.Method == "PATCH" ? "application/merge-patch+json" : "application/json");
