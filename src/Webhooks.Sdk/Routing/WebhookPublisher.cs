@@ -1,5 +1,6 @@
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
 using Webhooks.Sdk.Delivery;
-using Webhooks.Sdk.Destinations;
 using Webhooks.Sdk.Formatting;
 using Webhooks.Sdk.Internal;
 using Webhooks.Sdk.Storage;
@@ -10,21 +11,23 @@ internal sealed class WebhookPublisher : IWebhookPublisher
 {
     private static readonly WebhookPublishOptions NoOptions = new();
     private readonly WebhookCore _core;
+    private readonly Shared _shared;
 
-    public WebhookPublisher(WebhookCore core)
-        : this(core, WebhookTenant.Default)
+    public WebhookPublisher(WebhookCore core, IServiceProvider services)
+        : this(core, WebhookTenant.Default, new Shared(services, new RouteTable(core.Options.DefaultSubscriptions)))
     {
     }
 
-    private WebhookPublisher(WebhookCore core, string tenantId)
+    private WebhookPublisher(WebhookCore core, string tenantId, Shared shared)
     {
         _core = core;
         TenantId = tenantId;
+        _shared = shared;
     }
 
     public string TenantId { get; }
 
-    public IWebhookPublisher ForTenant(string tenantId) => new WebhookPublisher(_core, WebhookTenant.Validate(tenantId));
+    public IWebhookPublisher ForTenant(string tenantId) => new WebhookPublisher(_core, WebhookTenant.Validate(tenantId), _shared);
 
     public Task<PublishResult> PublishAsync(WebhookEvent webhookEvent, CancellationToken cancellationToken = default)
         => PublishAsync(webhookEvent, NoOptions, cancellationToken);
@@ -33,38 +36,59 @@ internal sealed class WebhookPublisher : IWebhookPublisher
     {
         ArgumentNullException.ThrowIfNull(options);
         var (evt, envelope) = Prepare(webhookEvent);
+        if (options.Transaction is { } transaction)
+        {
+            CheckTransaction(transaction);
+        }
+
         var records = await _core.Store.GetEnabledDestinationsAsync(TenantId, cancellationToken).ConfigureAwait(false);
-        var targets = new List<DestinationRuntime>();
+        var targets = new List<Route>();
         foreach (var record in records)
         {
-            var destination = _core.Mapper.ToRuntime(record);
-            if (destination.Subscriptions.Matches(evt.Type))
+            var route = _shared.Routes.Get(record);
+            if (route.Subscriptions.Matches(evt.Type))
             {
-                targets.Add(destination);
+                targets.Add(route);
             }
         }
 
         return await EnqueueAsync(evt, envelope, targets, options.Transaction, cancellationToken).ConfigureAwait(false);
     }
 
-    public async Task<PublishResult> SendAsync(WebhookEvent webhookEvent, IEnumerable<string> destinationIds, CancellationToken cancellationToken = default)
+    public async Task<PublishResult> EnqueueToAsync(WebhookEvent webhookEvent, IEnumerable<string> destinationIds, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(destinationIds);
         var (evt, envelope) = Prepare(webhookEvent);
-        var targets = new List<DestinationRuntime>();
+        var targets = new List<Route>();
         foreach (var id in destinationIds.Distinct(StringComparer.Ordinal))
         {
-            var destination = await _core.GetRuntimeAsync(TenantId, id, cancellationToken).ConfigureAwait(false);
-            if (!destination.Record.Enabled)
+            ArgumentException.ThrowIfNullOrWhiteSpace(id, nameof(destinationIds));
+            var record = await _core.Store.GetDestinationAsync(TenantId, id, cancellationToken).ConfigureAwait(false)
+                ?? throw WebhookNotFoundException.Destination(TenantId, id);
+            if (!record.Enabled)
             {
-                throw new InvalidOperationException($"Webhook destination '{id}' is disabled ({destination.Record.DisabledReason ?? "by hand"}); enable it before sending to it.");
+                throw new InvalidOperationException($"Webhook destination '{id}' is disabled ({record.DisabledReason ?? "by hand"}); enable it before sending to it.");
             }
 
-            await _core.EnsureUrlAllowedAsync(destination.Url, cancellationToken).ConfigureAwait(false);
-            targets.Add(destination);
+            var route = _shared.Routes.Get(record);
+            await _core.EnsureUrlAllowedAsync(new Uri(route.Url, UriKind.Absolute), cancellationToken).ConfigureAwait(false);
+            targets.Add(route);
         }
 
         return await EnqueueAsync(evt, envelope, targets, transaction: null, cancellationToken).ConfigureAwait(false);
+    }
+
+    private void CheckTransaction(object transaction)
+    {
+        if (_core.Store is IWebhookOutboxStore outbox)
+        {
+            outbox.ValidateTransaction(transaction);
+            return;
+        }
+
+        throw new ArgumentException(
+            $"WebhookPublishOptions.Transaction: the {_core.Store.GetType().Name} cannot enqueue inside your transaction, so the outbox guarantee would not hold. "
+            + "Use the SQLite or PostgreSQL store (UseSqliteStore / UsePostgreSqlStore) on your application's database, or publish without a transaction.");
     }
 
     private (WebhookEvent Event, byte[] Envelope) Prepare(WebhookEvent webhookEvent)
@@ -79,6 +103,10 @@ internal sealed class WebhookPublisher : IWebhookPublisher
         {
             errors.Add(new("Type", "must be at most 200 characters, without whitespace or '*'"));
         }
+        else if (_core.Catalog is WebhookEventCatalog catalog && catalog.CheckEventType(webhookEvent.Type) is { } problem)
+        {
+            errors.Add(new("Type", problem));
+        }
 
         if (webhookEvent.Id is { } id && (id.Length is 0 or > 200 || id.Contains('.', StringComparison.Ordinal) || id.Any(char.IsWhiteSpace)))
         {
@@ -87,7 +115,7 @@ internal sealed class WebhookPublisher : IWebhookPublisher
 
         if (errors.Count > 0)
         {
-            throw new WebhookValidationException(errors);
+            throw WebhookValidationException.ForEvent(errors);
         }
 
         var evt = webhookEvent with
@@ -98,35 +126,34 @@ internal sealed class WebhookPublisher : IWebhookPublisher
         var envelope = EnvelopeSerializer.Serialize(evt);
         if (envelope.Length > _core.Options.Safety.MaxPayloadBytes)
         {
-            throw new WebhookValidationException([new("Data", $"the event is {envelope.Length} bytes serialized; the limit is {_core.Options.Safety.MaxPayloadBytes} bytes (Safety.MaxPayloadBytes). Send a thin event and let the receiver fetch details.")]);
+            throw WebhookValidationException.ForEvent([new("Data", $"the event is {envelope.Length} bytes serialized; the limit is {_core.Options.Safety.MaxPayloadBytes} bytes (Safety.MaxPayloadBytes). Send a thin event and let the receiver fetch details.")]);
         }
 
         return (evt, envelope);
     }
 
-    private async Task<PublishResult> EnqueueAsync(WebhookEvent evt, byte[] envelope, List<DestinationRuntime> targets, object? transaction, CancellationToken cancellationToken)
+    private async Task<PublishResult> EnqueueAsync(WebhookEvent evt, byte[] envelope, List<Route> targets, object? transaction, CancellationToken cancellationToken)
     {
         var now = _core.Time.GetUtcNow();
         var deliveries = new DeliveryRecord[targets.Count];
         var queued = new QueuedDelivery[targets.Count];
         for (var i = 0; i < targets.Count; i++)
         {
-            var destination = targets[i];
-            var ordered = destination.Config.OrderedDelivery || destination.Config.Correlation is not null;
+            var route = targets[i];
             deliveries[i] = new DeliveryRecord
             {
                 TenantId = TenantId,
                 Id = Ids.NewDeliveryId(),
                 EventId = evt.Id!,
                 EventType = evt.Type,
-                DestinationId = destination.Id,
+                DestinationId = route.Id,
                 Status = DeliveryStatus.Pending,
-                MaxAttempts = 1 + destination.Config.RetryCount,
+                MaxAttempts = 1 + route.RetryCount,
                 CreatedAt = now,
                 DueAt = now,
-                OrderingKey = ordered ? evt.CorrelationKey : null,
+                OrderingKey = route.Ordered ? evt.CorrelationKey : null,
             };
-            queued[i] = new QueuedDelivery(deliveries[i].Id, destination.Id);
+            queued[i] = new QueuedDelivery(deliveries[i].Id, route.Id);
         }
 
         if (deliveries.Length > 0)
@@ -144,9 +171,57 @@ internal sealed class WebhookPublisher : IWebhookPublisher
             _core.Events.Add(TenantId, evt, envelope);
             _core.Metrics.RecordQueued(deliveries.Length);
             _core.Signal.Notify();
+            WarnIfNothingWillSend();
+        }
+        else
+        {
+            Log.NoDestinationMatched(_core.Logger, evt.Id!, evt.Type, TenantId);
         }
 
         Delivery.Log.Published(_core.Logger, evt.Id!, evt.Type, deliveries.Length, TenantId);
-        return new PublishResult(evt.Id!, queued);
+        return new PublishResult(evt.Id!, queued) { PendingCommit = transaction is not null };
+    }
+
+    /// <summary>
+    /// Warns once when deliveries were queued that nothing will send: no dispatcher runs in this process (the host was
+    /// never started, or the dispatcher is switched off) and no other process can see the store (in-memory), or this
+    /// process was meant to send (<c>Dispatcher.Enabled</c>) but its host is not running.
+    /// </summary>
+    private void WarnIfNothingWillSend()
+    {
+        if (Volatile.Read(ref _shared.Warned) != 0)
+        {
+            return;
+        }
+
+        var dispatcher = _shared.Dispatcher ??= _shared.Services.GetServices<IHostedService>().OfType<WebhookDispatcher>().FirstOrDefault() ?? (object)"none";
+        var running = dispatcher is WebhookDispatcher { ExecuteTask: { IsCompleted: false } };
+        var enabled = _core.Options.Dispatcher.Enabled;
+        if (running || (!enabled && _core.Store is not InMemoryWebhookStore))
+        {
+            return;
+        }
+
+        if (Interlocked.Exchange(ref _shared.Warned, 1) == 0)
+        {
+            var why = !enabled
+                ? "Dispatcher.Enabled is false and the in-memory store is private to this process"
+                : dispatcher is WebhookDispatcher { ExecuteTask: not null } ? "the host has stopped" : "the host was not started";
+            Log.NothingWillSend(_core.Logger, why);
+        }
+    }
+
+    /// <summary>State shared by the publisher and its tenant-scoped copies.</summary>
+    private sealed class Shared(IServiceProvider services, RouteTable routes)
+    {
+        public IServiceProvider Services { get; } = services;
+
+        public RouteTable Routes { get; } = routes;
+
+        public object? Dispatcher { get; set; }
+
+#pragma warning disable SA1401, CA1051 // A field so Interlocked can use it.
+        public int Warned;
+#pragma warning restore SA1401, CA1051
     }
 }
