@@ -116,8 +116,10 @@ public static class WebhooksServiceCollectionExtensions
         ArgumentNullException.ThrowIfNull(configuration);
         var builder = services.AddWebhooks();
 
+        services.Configure<WebhooksOptions>(configuration);
+
         // A key the options do not have (a typo such as MaxConcurency) is an error at start, naming the key.
-        services.AddOptions<WebhooksOptions>().Bind(configuration, o => o.ErrorOnUnknownConfiguration = true);
+        services.AddSingleton<IValidateOptions<WebhooksOptions>>(new UnknownConfigurationKeys(configuration));
         services.Configure<WebhooksOptions>(o => ConfiguredAuth.Apply(configuration, o));
         return builder;
     }

@@ -4,7 +4,7 @@ namespace Webhooks.Sdk;
 
 /// <summary>
 /// Judges whether the library may send to a URL (the SSRF guard). Applied when a destination is saved, before a test
-/// delivery and in <c>SendAsync</c>. Replacing it changes those checks only: the connect-time check of the library's HTTP
+/// delivery and in <c>EnqueueToAsync</c>. Replacing it changes those checks only: the connect-time check of the library's HTTP
 /// handler always applies the built-in address rules (see <see cref="WebhookUrlRules"/>).
 /// </summary>
 public interface IWebhookUrlPolicy

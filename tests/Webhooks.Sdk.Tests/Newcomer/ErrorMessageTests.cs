@@ -98,6 +98,8 @@ public class ErrorMessageTests
     [TestCase("Webhooks:Dispatcher:MaxConcurency", "MaxConcurency")]
     [TestCase("Webhooks:Retry:RetryCount", "RetryCount")]
     [TestCase("Webhooks:Saftey:AllowLoopbackForDevelopment", "Saftey")]
+    [TestCase("Webhooks:Destinations:0:Nmae", "Nmae")]
+    [TestCase("Webhooks:Destinations:0:Correlation:IdPth", "IdPth")]
     public async Task StartAsync_UnknownConfigurationKey_FailsNamingTheKey(string path, string key)
     {
         var (host, _) = ConfiguredHost.Build(new Dictionary<string, string?> { [path] = "5" });
@@ -105,7 +107,8 @@ public class ErrorMessageTests
         {
             var act = () => host.StartAsync();
 
-            (await act.Should().ThrowAsync<InvalidOperationException>()).Which.Message.Should().Contain($"'{key}'");
+            (await act.Should().ThrowAsync<Microsoft.Extensions.Options.OptionsValidationException>()).Which.Message
+                .Should().Contain($"{path[..(path.IndexOf(key, StringComparison.Ordinal) + key.Length)]}: unknown configuration key '{key}'");
         }
     }
 
