@@ -195,8 +195,8 @@ internal sealed class WebhookPublisher : IWebhookPublisher
         }
 
         var dispatcher = _shared.Dispatcher ??= _shared.Services.GetServices<IHostedService>().OfType<WebhookDispatcher>().FirstOrDefault() ?? (object)"none";
-        var running = dispatcher is WebhookDispatcher { ExecuteTask: { IsCompleted: false } };
         var enabled = _core.Options.Dispatcher.Enabled;
+        var running = enabled && dispatcher is WebhookDispatcher { ExecuteTask: { IsCompleted: false } };
         if (running || (!enabled && _core.Store is not InMemoryWebhookStore))
         {
             return;
