@@ -21,9 +21,16 @@ internal static class EndpointSecurity
             options.WritePolicy = configured.WritePolicy;
             options.DangerouslyAllowAnonymous = configured.DangerouslyAllowAnonymous;
             options.TenantResolver = configured.TenantResolver;
+            options.MaxRequestBodyBytes = configured.MaxRequestBodyBytes;
         }
 
         configure?.Invoke(options);
+        if (options.MaxRequestBodyBytes is < 1024 or > 16 * 1024 * 1024)
+        {
+            throw new InvalidOperationException($"WebhooksEndpointOptions.MaxRequestBodyBytes must be between 1024 and 16777216 bytes, not {options.MaxRequestBodyBytes}.");
+        }
+
+        ArgumentNullException.ThrowIfNull(options.TenantResolver, "WebhooksEndpointOptions.TenantResolver");
         if (options.DangerouslyAllowAnonymous)
         {
             return options;

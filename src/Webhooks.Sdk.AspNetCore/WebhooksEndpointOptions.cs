@@ -28,6 +28,13 @@ public sealed class WebhooksEndpointOptions
     public bool DangerouslyAllowAnonymous { get; set; }
 
     /// <summary>
+    /// Gets or sets the largest request body accepted, in bytes, 1 KB to 16 MB; a larger one is refused with 413 before it is
+    /// read in full.
+    /// </summary>
+    /// <value>The default value is 1048576 (1 MB).</value>
+    public long MaxRequestBodyBytes { get; set; } = 1024 * 1024;
+
+    /// <summary>
     /// Gets or sets the function that resolves the tenant of a request. It is never read from a request body. The default reads
     /// the <see cref="TenantClaimType"/> claim and falls back to the <c>default</c> tenant.
     /// </summary>

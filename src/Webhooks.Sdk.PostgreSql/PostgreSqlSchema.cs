@@ -7,7 +7,7 @@ namespace Webhooks.Sdk.PostgreSql;
 internal static partial class PostgreSqlSchema
 {
     /// <summary>The schema version this code writes and reads.</summary>
-    public const int CurrentVersion = 1;
+    public const int CurrentVersion = 2;
 
     private static readonly string[] Migrations =
     [
@@ -84,6 +84,15 @@ internal static partial class PostgreSqlSchema
             correlation_id text NOT NULL,
             PRIMARY KEY (tenant_id, destination_id, correlation_key)
         );
+        """,
+        """
+        ALTER TABLE __s.destinations ADD COLUMN version bigint NOT NULL DEFAULT 1;
+        ALTER TABLE __s.events ADD COLUMN trace_context text NULL;
+        CREATE TABLE __s.instances (
+            id text PRIMARY KEY,
+            heartbeat_at timestamptz NOT NULL
+        );
+        CREATE INDEX deliveries_created ON __s.deliveries (tenant_id, created_at);
         """,
     ];
 

@@ -1,6 +1,7 @@
 using System.Text;
 using Npgsql;
 using NpgsqlTypes;
+using Webhooks.Sdk.Relational;
 using Webhooks.Sdk.Storage;
 
 namespace Webhooks.Sdk.PostgreSql;
@@ -14,7 +15,7 @@ namespace Webhooks.Sdk.PostgreSql;
 public sealed partial class PostgreSqlWebhookStore : IWebhookStore, IAsyncDisposable, IDisposable
 {
     private const string DeliveryColumns = "d.tenant_id, d.id, d.event_id, d.event_type, d.destination_id, d.status, d.attempt_count, d.max_attempts, d.created_at, d.due_at, d.completed_at, d.ordering_key, d.seq, d.last_status_code, d.last_error, d.is_test";
-    private const string DestinationColumns = "tenant_id, id, name, enabled, config_json, protected_auth, created_at, updated_at, last_success_at, last_failure_at, consecutive_failures, disabled_reason";
+    private const string DestinationColumns = "tenant_id, id, name, enabled, config_json, protected_auth, created_at, updated_at, last_success_at, last_failure_at, consecutive_failures, disabled_reason, version";
 
     private readonly NpgsqlDataSource _dataSource;
     private readonly bool _ownsDataSource;
@@ -123,17 +124,37 @@ public sealed partial class PostgreSqlWebhookStore : IWebhookStore, IAsyncDispos
     }
 
     /// <inheritdoc />
-    public async Task InsertDestinationAsync(DestinationRecord destination, CancellationToken cancellationToken)
+    public Task<DestinationInsertResult> InsertDestinationAsync(DestinationRecord destination, int maxPerTenant, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(destination);
-        var inserted = await ExecAsync(
-            $"INSERT INTO {_s}.destinations ({DestinationColumns}) VALUES (@t, @id, @name, @enabled, @config, @auth, @created, @updated, @ls, @lf, @cf, @reason) ON CONFLICT DO NOTHING;",
-            cmd => BindDestination(cmd, destination),
-            cancellationToken).ConfigureAwait(false);
-        if (inserted == 0)
-        {
-            throw new InvalidOperationException($"A destination with id '{destination.Id}' already exists in tenant '{destination.TenantId}'.");
-        }
+
+        // A transaction-scoped advisory lock per tenant serializes inserts of one tenant across every instance, so the
+        // count and the insert are one atomic step (a plain INSERT ... WHERE count < cap races under READ COMMITTED).
+        return InTransactionAsync(
+            async (c, tx) =>
+            {
+                await using var cmd = Command(
+                    c,
+                    tx,
+                    $"""
+                    SELECT pg_advisory_xact_lock(hashtext(@lock)::bigint);
+                    WITH existing AS (SELECT 1 FROM {_s}.destinations WHERE tenant_id = @t AND id = @id),
+                    ins AS (
+                      INSERT INTO {_s}.destinations ({DestinationColumns})
+                      SELECT @t, @id, @name, @enabled, @config, @auth, @created, @updated, @ls, @lf, @cf, @reason, 1
+                      WHERE NOT EXISTS (SELECT 1 FROM existing) AND (SELECT COUNT(*) FROM {_s}.destinations WHERE tenant_id = @t) < @max
+                      RETURNING 1)
+                    SELECT CASE WHEN EXISTS (SELECT 1 FROM existing) THEN 1 WHEN EXISTS (SELECT 1 FROM ins) THEN 0 ELSE 2 END;
+                    """);
+                Text(cmd, "lock", "Webhooks.Sdk destinations " + _schema + " " + destination.TenantId);
+                Int(cmd, "max", maxPerTenant);
+                BindDestination(cmd, destination);
+                await using var r = await cmd.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+                await r.NextResultAsync(cancellationToken).ConfigureAwait(false);
+                await r.ReadAsync(cancellationToken).ConfigureAwait(false);
+                return (DestinationInsertResult)r.GetInt32(0);
+            },
+            cancellationToken);
     }
 
     /// <inheritdoc />
@@ -141,17 +162,15 @@ public sealed partial class PostgreSqlWebhookStore : IWebhookStore, IAsyncDispos
         => (await QueryAsync($"SELECT {DestinationColumns} FROM {_s}.destinations WHERE tenant_id = @t AND id = @id;", cmd => { Text(cmd, "t", tenantId); Text(cmd, "id", id); }, ReadDestination, cancellationToken).ConfigureAwait(false)).FirstOrDefault();
 
     /// <inheritdoc />
-    public async Task<IReadOnlyList<DestinationRecord>> ListDestinationsAsync(string tenantId, int skip, int take, CancellationToken cancellationToken)
-        => await QueryAsync(
-            $"SELECT {DestinationColumns} FROM {_s}.destinations WHERE tenant_id = @t ORDER BY created_at DESC, id DESC LIMIT @take OFFSET @skip;",
-            cmd =>
-            {
-                Text(cmd, "t", tenantId);
-                Int(cmd, "take", take);
-                Int(cmd, "skip", skip);
-            },
-            ReadDestination,
-            cancellationToken).ConfigureAwait(false);
+    public async Task<WebhookCursorPage<DestinationRecord>> ListDestinationsAsync(DestinationListQuery query, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(query);
+        var sql = new StringBuilder(CultureInvariant($"SELECT {DestinationColumns} FROM {_s}.destinations WHERE tenant_id = @t"));
+        using var bound = new NpgsqlCommand();
+        RelationalQueries.AppendDestinationPage(sql, bound, query, TimeValue);
+        var rows = await QueryAsync(sql.ToString(), cmd => CopyParameters(bound, cmd), ReadDestination, cancellationToken).ConfigureAwait(false);
+        return RelationalQueries.DestinationPage(rows, query.Limit);
+    }
 
     /// <inheritdoc />
     public async Task<int> CountDestinationsAsync(string tenantId, CancellationToken cancellationToken)
@@ -162,13 +181,34 @@ public sealed partial class PostgreSqlWebhookStore : IWebhookStore, IAsyncDispos
         => await QueryAsync($"SELECT {DestinationColumns} FROM {_s}.destinations WHERE tenant_id = @t AND enabled;", cmd => Text(cmd, "t", tenantId), ReadDestination, cancellationToken).ConfigureAwait(false);
 
     /// <inheritdoc />
-    public async Task<bool> UpdateDestinationAsync(DestinationRecord destination, CancellationToken cancellationToken)
+    public Task<DestinationRecord?> UpdateDestinationAsync(DestinationChange change, CancellationToken cancellationToken)
     {
-        ArgumentNullException.ThrowIfNull(destination);
-        return await ExecAsync(
-            $"UPDATE {_s}.destinations SET name = @name, enabled = @enabled, config_json = @config, protected_auth = @auth, updated_at = @updated, consecutive_failures = @cf, disabled_reason = @reason WHERE tenant_id = @t AND id = @id;",
-            cmd => BindDestination(cmd, destination),
-            cancellationToken).ConfigureAwait(false) > 0;
+        ArgumentNullException.ThrowIfNull(change);
+        return InTransactionAsync<DestinationRecord?>(
+            async (c, tx) =>
+            {
+                int updated;
+                await using (var cmd = Command(c, tx, string.Empty))
+                {
+                    cmd.CommandText = RelationalDestinations.UpdateSql(_s + ".destinations", change, cmd, TimeValue(change.At));
+                    updated = await cmd.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+                }
+
+                DestinationRecord? current = null;
+                await using (var read = Command(c, tx, $"SELECT {DestinationColumns} FROM {_s}.destinations WHERE tenant_id = @t AND id = @id;"))
+                {
+                    Text(read, "t", change.TenantId);
+                    Text(read, "id", change.Id);
+                    await using var r = await read.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+                    if (await r.ReadAsync(cancellationToken).ConfigureAwait(false))
+                    {
+                        current = ReadDestination(r);
+                    }
+                }
+
+                return updated == 0 && current is not null ? throw RelationalDestinations.Conflict(change, current) : current;
+            },
+            cancellationToken);
     }
 
     /// <inheritdoc />
@@ -214,7 +254,7 @@ public sealed partial class PostgreSqlWebhookStore : IWebhookStore, IAsyncDispos
                 }
 
                 var (updated, justDisabled) = DestinationHealth.Apply(current, outcome);
-                await using var write = Command(c, tx, $"UPDATE {_s}.destinations SET enabled = @enabled, updated_at = @updated, last_success_at = @ls, last_failure_at = @lf, consecutive_failures = @cf, disabled_reason = @reason WHERE tenant_id = @t AND id = @id;");
+                await using var write = Command(c, tx, $"UPDATE {_s}.destinations SET enabled = @enabled, last_success_at = @ls, last_failure_at = @lf, consecutive_failures = @cf, disabled_reason = @reason WHERE tenant_id = @t AND id = @id;");
                 BindDestination(write, updated);
                 await write.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
                 return new DestinationOutcomeResult(updated, justDisabled);
@@ -280,7 +320,7 @@ public sealed partial class PostgreSqlWebhookStore : IWebhookStore, IAsyncDispos
             UPDATE {_s}.deliveries d SET lease_token = @token, lease_expires_at = @exp, ready_at = @exp
             FROM c, {_s}.events e
             WHERE d.seq = c.seq AND e.tenant_id = d.tenant_id AND e.id = d.event_id
-            RETURNING {DeliveryColumns}, e.type, e.occurred_at, e.json;
+            RETURNING {DeliveryColumns}, e.type, e.occurred_at, e.json, e.trace_context;
             """,
             cmd =>
             {
@@ -294,7 +334,7 @@ public sealed partial class PostgreSqlWebhookStore : IWebhookStore, IAsyncDispos
                 var delivery = ReadDelivery(r);
                 if (!events.TryGetValue((delivery.TenantId, delivery.EventId), out var evt))
                 {
-                    evt = new StoredEvent { TenantId = delivery.TenantId, Id = delivery.EventId, Type = r.GetString(16), OccurredAt = ReadTime(r, 17), Json = r.GetFieldValue<byte[]>(18) };
+                    evt = new StoredEvent { TenantId = delivery.TenantId, Id = delivery.EventId, Type = r.GetString(16), OccurredAt = ReadTime(r, 17), Json = r.GetFieldValue<byte[]>(18), TraceContext = r.IsDBNull(19) ? null : r.GetString(19) };
                     events[(delivery.TenantId, delivery.EventId)] = evt;
                 }
 
@@ -310,10 +350,56 @@ public sealed partial class PostgreSqlWebhookStore : IWebhookStore, IAsyncDispos
     }
 
     /// <inheritdoc />
-    public async Task<bool> CompleteAsync(DeliveryCompletion completion, CancellationToken cancellationToken)
+    public async Task<IReadOnlyList<LeaseHandle>> RenewLeasesAsync(LeaseRenewal renewal, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(renewal);
+        var leases = renewal.Leases;
+        if (leases.Count == 0)
+        {
+            return [];
+        }
+
+        return await QueryAsync(
+            $"""
+            UPDATE {_s}.deliveries d SET lease_expires_at = @exp, ready_at = @exp
+            FROM unnest(@t, @d, @token) AS x(t, id, token)
+            WHERE d.tenant_id = x.t AND d.id = x.id AND d.lease_token = x.token AND d.status = 0
+            RETURNING d.tenant_id, d.id, d.lease_token;
+            """,
+            cmd =>
+            {
+                Time(cmd, "exp", renewal.Now + renewal.Duration);
+                Add(cmd, "t", NpgsqlDbType.Array | NpgsqlDbType.Text, leases.Select(l => l.TenantId).ToArray());
+                Add(cmd, "d", NpgsqlDbType.Array | NpgsqlDbType.Text, leases.Select(l => l.DeliveryId).ToArray());
+                Add(cmd, "token", NpgsqlDbType.Array | NpgsqlDbType.Text, leases.Select(l => l.LeaseToken).ToArray());
+            },
+            r => new LeaseHandle(r.GetString(0), r.GetString(1), r.GetString(2)),
+            cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <inheritdoc />
+    public Task<IReadOnlyList<bool>> CompleteAsync(IReadOnlyList<DeliveryCompletion> completions, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(completions);
+        return InTransactionAsync<IReadOnlyList<bool>>(
+            async (c, tx) =>
+            {
+                var results = new bool[completions.Count];
+                for (var i = 0; i < results.Length; i++)
+                {
+                    await using var cmd = CompleteCommand(c, tx, completions[i]);
+                    results[i] = await cmd.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false) > 0;
+                }
+
+                return results;
+            },
+            cancellationToken);
+    }
+
+    private NpgsqlCommand CompleteCommand(NpgsqlConnection c, NpgsqlTransaction tx, DeliveryCompletion completion)
     {
         ArgumentNullException.ThrowIfNull(completion);
-        var pending = completion.Status == DeliveryStatus.Pending;
+        var pending = completion.Status == WebhookDeliveryStatus.Pending;
         var attempt = completion.Attempt;
         var sql = new StringBuilder();
         if (attempt is not null)
@@ -335,9 +421,8 @@ public sealed partial class PostgreSqlWebhookStore : IWebhookStore, IAsyncDispos
               lease_expires_at = NULL
             WHERE tenant_id = @t AND id = @d AND status = 0 AND lease_token = @token;
             """));
-        return await ExecAsync(
-            sql.ToString(),
-            cmd =>
+        var cmd = Command(c, tx, sql.ToString());
+        {
             {
                 Text(cmd, "t", completion.TenantId);
                 Text(cmd, "d", completion.DeliveryId);
@@ -350,8 +435,10 @@ public sealed partial class PostgreSqlWebhookStore : IWebhookStore, IAsyncDispos
                 {
                     BindAttempt(cmd, attempt);
                 }
-            },
-            cancellationToken).ConfigureAwait(false) > 0;
+            }
+        }
+
+        return cmd;
     }
 
     /// <inheritdoc />
@@ -387,39 +474,40 @@ public sealed partial class PostgreSqlWebhookStore : IWebhookStore, IAsyncDispos
         => (await QueryAsync($"SELECT {DeliveryColumns} FROM {_s}.deliveries d WHERE d.tenant_id = @t AND d.id = @id;", cmd => { Text(cmd, "t", tenantId); Text(cmd, "id", deliveryId); }, ReadDelivery, cancellationToken).ConfigureAwait(false)).FirstOrDefault();
 
     /// <inheritdoc />
-    public async Task<IReadOnlyList<DeliveryRecord>> ListDeliveriesAsync(DeliveryQuery query, CancellationToken cancellationToken)
+    public async Task<WebhookCursorPage<DeliveryRecord>> QueryDeliveriesAsync(DeliveryQuery query, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(query);
         var sql = new StringBuilder(CultureInvariant($"SELECT {DeliveryColumns} FROM {_s}.deliveries d WHERE d.tenant_id = @t"));
-        if (query.DestinationId is not null)
-        {
-            sql.Append(" AND d.destination_id = @dest");
-        }
+        using var bound = new NpgsqlCommand();
+        RelationalQueries.AppendDeliveryFilters(sql, bound, query, TimeValue);
+        var rows = await QueryAsync(sql.ToString(), cmd => CopyParameters(bound, cmd), ReadDelivery, cancellationToken).ConfigureAwait(false);
+        return RelationalQueries.DeliveryPage(rows, query.Limit);
+    }
 
-        if (query.Status is not null)
-        {
-            sql.Append(" AND d.status = @status");
-        }
+    /// <inheritdoc />
+    public async Task<DeliveryCounts> CountDeliveriesAsync(DeliveryCountQuery query, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(query);
+        var sql = new StringBuilder(CultureInvariant($"SELECT status, COUNT(*) FROM {_s}.deliveries WHERE tenant_id = @t"));
+        using var bound = new NpgsqlCommand();
+        RelationalQueries.AppendCountFilters(sql, bound, query, TimeValue);
+        var rows = await QueryAsync(sql.ToString(), cmd => CopyParameters(bound, cmd), r => (Status: (int)r.GetInt16(0), Count: r.GetInt64(1)), cancellationToken).ConfigureAwait(false);
+        return rows.Aggregate(new DeliveryCounts(0, 0, 0), (counts, row) => RelationalQueries.AddCount(counts, row.Status, row.Count));
+    }
 
-        if (query.BeforeSequence is not null)
-        {
-            sql.Append(" AND d.seq < @before");
-        }
-
-        sql.Append(" ORDER BY d.seq DESC LIMIT @limit;");
-        return await QueryAsync(
-            sql.ToString(),
+    /// <inheritdoc />
+    public async Task<DateTimeOffset?> GetOldestDueTimeAsync(string? tenantId, DateTimeOffset now, CancellationToken cancellationToken)
+        => (await QueryAsync(
+            tenantId is null
+                ? $"SELECT MIN(due_at) FROM {_s}.deliveries WHERE status = 0 AND ready_at <= @now;"
+                : $"SELECT MIN(due_at) FROM {_s}.deliveries WHERE status = 0 AND ready_at <= @now AND tenant_id = @t;",
             cmd =>
             {
-                Text(cmd, "t", query.TenantId);
-                Text(cmd, "dest", query.DestinationId);
-                Add(cmd, "status", NpgsqlDbType.Smallint, query.Status is { } s ? (short)s : null);
-                Add(cmd, "before", NpgsqlDbType.Bigint, query.BeforeSequence);
-                Int(cmd, "limit", query.Limit);
+                Time(cmd, "now", now);
+                Text(cmd, "t", tenantId);
             },
-            ReadDelivery,
-            cancellationToken).ConfigureAwait(false);
-    }
+            r => r.IsDBNull(0) ? (DateTimeOffset?)null : ReadTime(r, 0),
+            cancellationToken).ConfigureAwait(false))[0];
 
     /// <inheritdoc />
     public async Task<IReadOnlyList<AttemptRecord>> ListAttemptsAsync(string tenantId, string deliveryId, CancellationToken cancellationToken)
@@ -506,6 +594,40 @@ public sealed partial class PostgreSqlWebhookStore : IWebhookStore, IAsyncDispos
             cancellationToken);
 
     /// <inheritdoc />
+    public async Task<bool> ClearCorrelationIdAsync(string tenantId, string destinationId, string correlationKey, CancellationToken cancellationToken)
+        => await ExecAsync(
+            $"DELETE FROM {_s}.correlation WHERE tenant_id = @t AND destination_id = @d AND correlation_key = @k;",
+            cmd =>
+            {
+                Text(cmd, "t", tenantId);
+                Text(cmd, "d", destinationId);
+                Text(cmd, "k", correlationKey);
+            },
+            cancellationToken).ConfigureAwait(false) > 0;
+
+    /// <inheritdoc />
+    public Task HeartbeatAsync(string instanceId, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(instanceId);
+        return ExecAsync(
+            $"INSERT INTO {_s}.instances (id, heartbeat_at) VALUES (@id, @now) ON CONFLICT (id) DO UPDATE SET heartbeat_at = excluded.heartbeat_at;",
+            cmd =>
+            {
+                Text(cmd, "id", instanceId);
+                Time(cmd, "now", now);
+            },
+            cancellationToken);
+    }
+
+    /// <inheritdoc />
+    public async Task<int> CountLiveInstancesAsync(DateTimeOffset since, CancellationToken cancellationToken)
+        => (await QueryAsync($"SELECT COUNT(*)::integer FROM {_s}.instances WHERE heartbeat_at >= @since;", cmd => Time(cmd, "since", since), r => r.GetInt32(0), cancellationToken).ConfigureAwait(false))[0];
+
+    /// <inheritdoc />
+    public Task RemoveInstanceAsync(string instanceId, CancellationToken cancellationToken)
+        => ExecAsync($"DELETE FROM {_s}.instances WHERE id = @id;", cmd => Text(cmd, "id", instanceId), cancellationToken);
+
+    /// <inheritdoc />
     public async Task<int> PurgeHistoryAsync(DateTimeOffset olderThan, int batchSize, CancellationToken cancellationToken)
         => await ExecAsync(
             $"""
@@ -580,6 +702,16 @@ public sealed partial class PostgreSqlWebhookStore : IWebhookStore, IAsyncDispos
     private static void Add(NpgsqlCommand cmd, string name, NpgsqlDbType type, object? value)
         => cmd.Parameters.Add(new NpgsqlParameter(name, type) { Value = value ?? DBNull.Value });
 
+    private static object TimeValue(DateTimeOffset value) => value.ToUniversalTime();
+
+    private static void CopyParameters(NpgsqlCommand from, NpgsqlCommand to)
+    {
+        foreach (NpgsqlParameter p in from.Parameters)
+        {
+            to.Parameters.Add(p.Clone());
+        }
+    }
+
     private static void Text(NpgsqlCommand cmd, string name, string? value) => Add(cmd, name, NpgsqlDbType.Text, value);
 
     private static void Int(NpgsqlCommand cmd, string name, int? value) => Add(cmd, name, NpgsqlDbType.Integer, value);
@@ -638,6 +770,7 @@ public sealed partial class PostgreSqlWebhookStore : IWebhookStore, IAsyncDispos
         LastFailureAt = ReadNullableTime(r, 9),
         ConsecutiveFailures = r.GetInt32(10),
         DisabledReason = r.IsDBNull(11) ? null : r.GetString(11),
+        Version = r.GetInt64(12),
     };
 
     private static DeliveryRecord ReadDelivery(NpgsqlDataReader r) => new()
@@ -647,7 +780,7 @@ public sealed partial class PostgreSqlWebhookStore : IWebhookStore, IAsyncDispos
         EventId = r.GetString(2),
         EventType = r.GetString(3),
         DestinationId = r.GetString(4),
-        Status = (DeliveryStatus)r.GetInt16(5),
+        Status = (WebhookDeliveryStatus)r.GetInt16(5),
         AttemptCount = r.GetInt32(6),
         MaxAttempts = r.GetInt32(7),
         CreatedAt = ReadTime(r, 8),
@@ -684,7 +817,7 @@ public sealed partial class PostgreSqlWebhookStore : IWebhookStore, IAsyncDispos
             c,
             tx,
             $"""
-            INSERT INTO {_s}.events (tenant_id, id, type, occurred_at, json) VALUES (@et, @eid, @etype, @eat, @ejson) ON CONFLICT DO NOTHING;
+            INSERT INTO {_s}.events (tenant_id, id, type, occurred_at, json, trace_context) VALUES (@et, @eid, @etype, @eat, @ejson, @etrace) ON CONFLICT DO NOTHING;
             INSERT INTO {_s}.deliveries (tenant_id, id, event_id, event_type, destination_id, status, attempt_count, max_attempts, created_at, due_at, ready_at, completed_at, ordering_key, last_status_code, last_error, is_test)
             SELECT t, id, e, ty, dest, st, ac, mx, cr, du, du, co, k, lc, le, it
             FROM unnest(@t, @id, @e, @ty, @dest, @st, @ac, @mx, @cr, @du, @co, @k, @lc, @le, @it) WITH ORDINALITY AS x(t, id, e, ty, dest, st, ac, mx, cr, du, co, k, lc, le, it, ord)
@@ -696,6 +829,7 @@ public sealed partial class PostgreSqlWebhookStore : IWebhookStore, IAsyncDispos
         Text(cmd, "eid", evt.Id);
         Text(cmd, "etype", evt.Type);
         Time(cmd, "eat", evt.OccurredAt);
+        Text(cmd, "etrace", evt.TraceContext);
         Add(cmd, "ejson", NpgsqlDbType.Bytea, evt.Json.ToArray());
 
         var t = new string[n];

@@ -6,7 +6,7 @@ namespace Webhooks.Sdk.Sqlite;
 internal static class SqliteSchema
 {
     /// <summary>The schema version this code writes and reads.</summary>
-    public const int CurrentVersion = 1;
+    public const int CurrentVersion = 2;
 
     private static readonly string[] Migrations =
     [
@@ -81,6 +81,15 @@ internal static class SqliteSchema
             correlation_id TEXT NOT NULL,
             PRIMARY KEY (tenant_id, destination_id, correlation_key)
         ) WITHOUT ROWID;
+        """,
+        """
+        ALTER TABLE webhooks_destinations ADD COLUMN version INTEGER NOT NULL DEFAULT 1;
+        ALTER TABLE webhooks_events ADD COLUMN trace_context TEXT NULL;
+        CREATE TABLE webhooks_instances (
+            id TEXT NOT NULL PRIMARY KEY,
+            heartbeat_at INTEGER NOT NULL
+        ) WITHOUT ROWID;
+        CREATE INDEX webhooks_deliveries_created ON webhooks_deliveries (tenant_id, created_at);
         """,
     ];
 

@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text;
 using Microsoft.Data.Sqlite;
+using Webhooks.Sdk.Relational;
 using Webhooks.Sdk.Storage;
 
 namespace Webhooks.Sdk.Sqlite;
@@ -14,7 +15,7 @@ namespace Webhooks.Sdk.Sqlite;
 public sealed partial class SqliteWebhookStore : IWebhookStore, IDisposable
 {
     private const string DeliveryColumns = "d.tenant_id, d.id, d.event_id, d.event_type, d.destination_id, d.status, d.attempt_count, d.max_attempts, d.created_at, d.due_at, d.completed_at, d.ordering_key, d.seq, d.last_status_code, d.last_error, d.is_test";
-    private const string DestinationColumns = "tenant_id, id, name, enabled, config_json, protected_auth, created_at, updated_at, last_success_at, last_failure_at, consecutive_failures, disabled_reason";
+    private const string DestinationColumns = "tenant_id, id, name, enabled, config_json, protected_auth, created_at, updated_at, last_success_at, last_failure_at, consecutive_failures, disabled_reason, version";
 
     private readonly string _connectionString;
     private readonly string _dataSource;
@@ -102,20 +103,25 @@ public sealed partial class SqliteWebhookStore : IWebhookStore, IDisposable
     }
 
     /// <inheritdoc />
-    public Task InsertDestinationAsync(DestinationRecord destination, CancellationToken cancellationToken)
+    public Task<DestinationInsertResult> InsertDestinationAsync(DestinationRecord destination, int maxPerTenant, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(destination);
+
+        // Writes run one at a time in one write transaction (group commit), so the count and the insert are atomic.
         return WriteAsync(
             (c, tx) =>
             {
-                using var cmd = Command(c, tx, $"INSERT INTO webhooks_destinations ({DestinationColumns}) VALUES (@t, @id, @name, @enabled, @config, @auth, @created, @updated, @ls, @lf, @cf, @reason) ON CONFLICT DO NOTHING;");
-                BindDestination(cmd, destination);
-                if (cmd.ExecuteNonQuery() == 0)
+                using (var exists = Command(c, tx, "SELECT COUNT(*) FROM webhooks_destinations WHERE tenant_id = @t AND id = @id;", ("@t", destination.TenantId), ("@id", destination.Id)))
                 {
-                    throw new InvalidOperationException($"A destination with id '{destination.Id}' already exists in tenant '{destination.TenantId}'.");
+                    if (Convert.ToInt64(exists.ExecuteScalar(), CultureInfo.InvariantCulture) > 0)
+                    {
+                        return DestinationInsertResult.AlreadyExists;
+                    }
                 }
 
-                return true;
+                using var cmd = Command(c, tx, $"INSERT INTO webhooks_destinations ({DestinationColumns}) SELECT @t, @id, @name, @enabled, @config, @auth, @created, @updated, @ls, @lf, @cf, @reason, 1 WHERE (SELECT COUNT(*) FROM webhooks_destinations WHERE tenant_id = @t) < @max;", ("@max", maxPerTenant));
+                BindDestination(cmd, destination);
+                return cmd.ExecuteNonQuery() == 0 ? DestinationInsertResult.LimitReached : DestinationInsertResult.Inserted;
             },
             cancellationToken);
     }
@@ -132,14 +138,20 @@ public sealed partial class SqliteWebhookStore : IWebhookStore, IDisposable
             cancellationToken);
 
     /// <inheritdoc />
-    public Task<IReadOnlyList<DestinationRecord>> ListDestinationsAsync(string tenantId, int skip, int take, CancellationToken cancellationToken)
-        => ReadAsync<IReadOnlyList<DestinationRecord>>(
+    public Task<WebhookCursorPage<DestinationRecord>> ListDestinationsAsync(DestinationListQuery query, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(query);
+        return ReadAsync(
             c =>
             {
-                using var cmd = Command(c, null, $"SELECT {DestinationColumns} FROM webhooks_destinations WHERE tenant_id = @t ORDER BY created_at DESC, id DESC LIMIT @take OFFSET @skip;", ("@t", tenantId), ("@take", take), ("@skip", skip));
-                return ReadAll(cmd, ReadDestination);
+                var sql = new StringBuilder($"SELECT {DestinationColumns} FROM webhooks_destinations WHERE tenant_id = @t");
+                using var cmd = Command(c, null, string.Empty);
+                RelationalQueries.AppendDestinationPage(sql, cmd, query, TimeValue);
+                cmd.CommandText = sql.ToString();
+                return RelationalQueries.DestinationPage(ReadAll(cmd, ReadDestination), query.Limit);
             },
             cancellationToken);
+    }
 
     /// <inheritdoc />
     public Task<int> CountDestinationsAsync(string tenantId, CancellationToken cancellationToken)
@@ -162,15 +174,25 @@ public sealed partial class SqliteWebhookStore : IWebhookStore, IDisposable
             cancellationToken);
 
     /// <inheritdoc />
-    public Task<bool> UpdateDestinationAsync(DestinationRecord destination, CancellationToken cancellationToken)
+    public Task<DestinationRecord?> UpdateDestinationAsync(DestinationChange change, CancellationToken cancellationToken)
     {
-        ArgumentNullException.ThrowIfNull(destination);
-        return WriteAsync(
+        ArgumentNullException.ThrowIfNull(change);
+        return WriteAsync<DestinationRecord?>(
             (c, tx) =>
             {
-                using var cmd = Command(c, tx, "UPDATE webhooks_destinations SET name = @name, enabled = @enabled, config_json = @config, protected_auth = @auth, updated_at = @updated, consecutive_failures = @cf, disabled_reason = @reason WHERE tenant_id = @t AND id = @id;");
-                BindDestination(cmd, destination);
-                return cmd.ExecuteNonQuery() > 0;
+                using var cmd = Command(c, tx, string.Empty);
+                cmd.CommandText = RelationalDestinations.UpdateSql("webhooks_destinations", change, cmd, TimeValue(change.At));
+                if (cmd.ExecuteNonQuery() == 0)
+                {
+                    using var read = Command(c, tx, $"SELECT {DestinationColumns} FROM webhooks_destinations WHERE tenant_id = @t AND id = @id;", ("@t", change.TenantId), ("@id", change.Id));
+                    using var r = read.ExecuteReader();
+                    return r.Read() ? throw RelationalDestinations.Conflict(change, ReadDestination(r)) : null;
+                }
+
+                using var after = Command(c, tx, $"SELECT {DestinationColumns} FROM webhooks_destinations WHERE tenant_id = @t AND id = @id;", ("@t", change.TenantId), ("@id", change.Id));
+                using var reader = after.ExecuteReader();
+                reader.Read();
+                return ReadDestination(reader);
             },
             cancellationToken);
     }
@@ -213,7 +235,7 @@ public sealed partial class SqliteWebhookStore : IWebhookStore, IDisposable
                 }
 
                 var (updated, justDisabled) = DestinationHealth.Apply(current, outcome);
-                using var write = Command(c, tx, "UPDATE webhooks_destinations SET enabled = @enabled, updated_at = @updated, last_success_at = @ls, last_failure_at = @lf, consecutive_failures = @cf, disabled_reason = @reason WHERE tenant_id = @t AND id = @id;");
+                using var write = Command(c, tx, "UPDATE webhooks_destinations SET enabled = @enabled, last_success_at = @ls, last_failure_at = @lf, consecutive_failures = @cf, disabled_reason = @reason WHERE tenant_id = @t AND id = @id;");
                 BindDestination(write, updated);
                 write.ExecuteNonQuery();
                 return new DestinationOutcomeResult(updated, justDisabled);
@@ -264,7 +286,7 @@ public sealed partial class SqliteWebhookStore : IWebhookStore, IDisposable
                     c,
                     tx,
                     $"""
-                    SELECT {DeliveryColumns}, e.type, e.occurred_at, e.json
+                    SELECT {DeliveryColumns}, e.type, e.occurred_at, e.json, e.trace_context
                     FROM webhooks_deliveries d
                     JOIN webhooks_events e ON e.tenant_id = d.tenant_id AND e.id = d.event_id
                     WHERE d.status = 0 AND d.ready_at <= @now
@@ -293,6 +315,7 @@ public sealed partial class SqliteWebhookStore : IWebhookStore, IDisposable
                                 Type = r.GetString(16),
                                 OccurredAt = FromTicks(r.GetInt64(17)),
                                 Json = (byte[])r.GetValue(18),
+                                TraceContext = r.IsDBNull(19) ? null : r.GetString(19),
                             };
                             events[(delivery.TenantId, delivery.EventId)] = evt;
                         }
@@ -324,11 +347,53 @@ public sealed partial class SqliteWebhookStore : IWebhookStore, IDisposable
     }
 
     /// <inheritdoc />
-    public Task<bool> CompleteAsync(DeliveryCompletion completion, CancellationToken cancellationToken)
+    public Task<IReadOnlyList<LeaseHandle>> RenewLeasesAsync(LeaseRenewal renewal, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(renewal);
+        return WriteAsync<IReadOnlyList<LeaseHandle>>(
+            (c, tx) =>
+            {
+                var renewed = new List<LeaseHandle>(renewal.Leases.Count);
+                var expires = (renewal.Now + renewal.Duration).UtcTicks;
+                using var update = Command(c, tx, "UPDATE webhooks_deliveries SET lease_expires_at = @exp, ready_at = @exp WHERE tenant_id = @t AND id = @d AND status = 0 AND lease_token = @token;", ("@exp", expires), ("@t", null), ("@d", null), ("@token", null));
+                foreach (var lease in renewal.Leases)
+                {
+                    update.Parameters["@t"].Value = lease.TenantId;
+                    update.Parameters["@d"].Value = lease.DeliveryId;
+                    update.Parameters["@token"].Value = lease.LeaseToken;
+                    if (update.ExecuteNonQuery() > 0)
+                    {
+                        renewed.Add(lease);
+                    }
+                }
+
+                return renewed;
+            },
+            cancellationToken);
+    }
+
+    /// <inheritdoc />
+    public Task<IReadOnlyList<bool>> CompleteAsync(IReadOnlyList<DeliveryCompletion> completions, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(completions);
+        return WriteAsync<IReadOnlyList<bool>>(
+            (c, tx) =>
+            {
+                var results = new bool[completions.Count];
+                for (var i = 0; i < results.Length; i++)
+                {
+                    results[i] = Complete(c, tx, completions[i]);
+                }
+
+                return results;
+            },
+            cancellationToken);
+    }
+
+    private static bool Complete(SqliteConnection c, SqliteTransaction tx, DeliveryCompletion completion)
     {
         ArgumentNullException.ThrowIfNull(completion);
-        return WriteAsync(
-            (c, tx) =>
+        {
             {
                 if (completion.Attempt is { } attempt)
                 {
@@ -337,7 +402,7 @@ public sealed partial class SqliteWebhookStore : IWebhookStore, IDisposable
                     insert.ExecuteNonQuery();
                 }
 
-                var pending = completion.Status == DeliveryStatus.Pending;
+                var pending = completion.Status == WebhookDeliveryStatus.Pending;
                 using var update = Command(
                     c,
                     tx,
@@ -366,8 +431,8 @@ public sealed partial class SqliteWebhookStore : IWebhookStore, IDisposable
                     ("@d", completion.DeliveryId),
                     ("@token", completion.LeaseToken));
                 return update.ExecuteNonQuery() > 0;
-            },
-            cancellationToken);
+            }
+        }
     }
 
     /// <inheritdoc />
@@ -410,34 +475,53 @@ public sealed partial class SqliteWebhookStore : IWebhookStore, IDisposable
             cancellationToken);
 
     /// <inheritdoc />
-    public Task<IReadOnlyList<DeliveryRecord>> ListDeliveriesAsync(DeliveryQuery query, CancellationToken cancellationToken)
+    public Task<WebhookCursorPage<DeliveryRecord>> QueryDeliveriesAsync(DeliveryQuery query, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(query);
-        return ReadAsync<IReadOnlyList<DeliveryRecord>>(
+        return ReadAsync(
             c =>
             {
                 var sql = new StringBuilder($"SELECT {DeliveryColumns} FROM webhooks_deliveries d WHERE d.tenant_id = @t");
-                if (query.DestinationId is not null)
-                {
-                    sql.Append(" AND d.destination_id = @dest");
-                }
-
-                if (query.Status is not null)
-                {
-                    sql.Append(" AND d.status = @status");
-                }
-
-                if (query.BeforeSequence is not null)
-                {
-                    sql.Append(" AND d.seq < @before");
-                }
-
-                sql.Append(" ORDER BY d.seq DESC LIMIT @limit;");
-                using var cmd = Command(c, null, sql.ToString(), ("@t", query.TenantId), ("@dest", query.DestinationId), ("@status", (int?)query.Status), ("@before", query.BeforeSequence), ("@limit", query.Limit));
-                return ReadAll(cmd, ReadDelivery);
+                using var cmd = Command(c, null, string.Empty);
+                RelationalQueries.AppendDeliveryFilters(sql, cmd, query, TimeValue);
+                cmd.CommandText = sql.ToString();
+                return RelationalQueries.DeliveryPage(ReadAll(cmd, ReadDelivery), query.Limit);
             },
             cancellationToken);
     }
+
+    /// <inheritdoc />
+    public Task<DeliveryCounts> CountDeliveriesAsync(DeliveryCountQuery query, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(query);
+        return ReadAsync(
+            c =>
+            {
+                var sql = new StringBuilder("SELECT status, COUNT(*) FROM webhooks_deliveries WHERE tenant_id = @t");
+                using var cmd = Command(c, null, string.Empty);
+                RelationalQueries.AppendCountFilters(sql, cmd, query, TimeValue);
+                cmd.CommandText = sql.ToString();
+                var counts = new DeliveryCounts(0, 0, 0);
+                using var r = cmd.ExecuteReader();
+                while (r.Read())
+                {
+                    counts = RelationalQueries.AddCount(counts, r.GetInt32(0), r.GetInt64(1));
+                }
+
+                return counts;
+            },
+            cancellationToken);
+    }
+
+    /// <inheritdoc />
+    public Task<DateTimeOffset?> GetOldestDueTimeAsync(string? tenantId, DateTimeOffset now, CancellationToken cancellationToken)
+        => ReadAsync(
+            c =>
+            {
+                using var cmd = Command(c, null, tenantId is null ? "SELECT MIN(due_at) FROM webhooks_deliveries WHERE status = 0 AND ready_at <= @now;" : "SELECT MIN(due_at) FROM webhooks_deliveries WHERE status = 0 AND ready_at <= @now AND tenant_id = @t;", ("@now", now.UtcTicks), ("@t", tenantId));
+                return cmd.ExecuteScalar() is long ticks ? FromTicks(ticks) : (DateTimeOffset?)null;
+            },
+            cancellationToken);
 
     /// <inheritdoc />
     public Task<IReadOnlyList<AttemptRecord>> ListAttemptsAsync(string tenantId, string deliveryId, CancellationToken cancellationToken)
@@ -509,6 +593,35 @@ public sealed partial class SqliteWebhookStore : IWebhookStore, IDisposable
             cancellationToken);
 
     /// <inheritdoc />
+    public Task<bool> ClearCorrelationIdAsync(string tenantId, string destinationId, string correlationKey, CancellationToken cancellationToken)
+        => WriteAsync(
+            (c, tx) => Exec(c, tx, "DELETE FROM webhooks_correlation WHERE tenant_id = @t AND destination_id = @d AND correlation_key = @k;", ("@t", tenantId), ("@d", destinationId), ("@k", correlationKey)) > 0,
+            cancellationToken);
+
+    /// <inheritdoc />
+    public Task HeartbeatAsync(string instanceId, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(instanceId);
+        return WriteAsync(
+            (c, tx) => Exec(c, tx, "INSERT INTO webhooks_instances (id, heartbeat_at) VALUES (@id, @now) ON CONFLICT (id) DO UPDATE SET heartbeat_at = excluded.heartbeat_at;", ("@id", instanceId), ("@now", now.UtcTicks)),
+            cancellationToken);
+    }
+
+    /// <inheritdoc />
+    public Task<int> CountLiveInstancesAsync(DateTimeOffset since, CancellationToken cancellationToken)
+        => ReadAsync(
+            c =>
+            {
+                using var cmd = Command(c, null, "SELECT COUNT(*) FROM webhooks_instances WHERE heartbeat_at >= @since;", ("@since", since.UtcTicks));
+                return Convert.ToInt32(cmd.ExecuteScalar(), CultureInfo.InvariantCulture);
+            },
+            cancellationToken);
+
+    /// <inheritdoc />
+    public Task RemoveInstanceAsync(string instanceId, CancellationToken cancellationToken)
+        => WriteAsync((c, tx) => Exec(c, tx, "DELETE FROM webhooks_instances WHERE id = @id;", ("@id", instanceId)), cancellationToken);
+
+    /// <inheritdoc />
     public Task<int> PurgeHistoryAsync(DateTimeOffset olderThan, int batchSize, CancellationToken cancellationToken)
         => WriteAsync(
             (c, tx) =>
@@ -530,7 +643,7 @@ public sealed partial class SqliteWebhookStore : IWebhookStore, IDisposable
     private static void Enqueue(SqliteConnection c, SqliteTransaction tx, EnqueueBatch batch)
     {
         var evt = batch.Event;
-        using (var insertEvent = Command(c, tx, "INSERT INTO webhooks_events (tenant_id, id, type, occurred_at, json) VALUES (@t, @id, @type, @at, @json) ON CONFLICT DO NOTHING;", ("@t", evt.TenantId), ("@id", evt.Id), ("@type", evt.Type), ("@at", evt.OccurredAt.UtcTicks), ("@json", evt.Json.ToArray())))
+        using (var insertEvent = Command(c, tx, "INSERT INTO webhooks_events (tenant_id, id, type, occurred_at, json, trace_context) VALUES (@t, @id, @type, @at, @json, @trace) ON CONFLICT DO NOTHING;", ("@t", evt.TenantId), ("@id", evt.Id), ("@type", evt.Type), ("@at", evt.OccurredAt.UtcTicks), ("@json", evt.Json.ToArray()), ("@trace", evt.TraceContext)))
         {
             insertEvent.ExecuteNonQuery();
         }
@@ -606,6 +719,7 @@ public sealed partial class SqliteWebhookStore : IWebhookStore, IDisposable
         LastFailureAt = r.IsDBNull(9) ? null : FromTicks(r.GetInt64(9)),
         ConsecutiveFailures = r.GetInt32(10),
         DisabledReason = r.IsDBNull(11) ? null : r.GetString(11),
+        Version = r.GetInt64(12),
     };
 
     private static DeliveryRecord ReadDelivery(SqliteDataReader r) => new()
@@ -615,7 +729,7 @@ public sealed partial class SqliteWebhookStore : IWebhookStore, IDisposable
         EventId = r.GetString(2),
         EventType = r.GetString(3),
         DestinationId = r.GetString(4),
-        Status = (DeliveryStatus)r.GetInt32(5),
+        Status = (WebhookDeliveryStatus)r.GetInt32(5),
         AttemptCount = r.GetInt32(6),
         MaxAttempts = r.GetInt32(7),
         CreatedAt = FromTicks(r.GetInt64(8)),
@@ -691,6 +805,8 @@ public sealed partial class SqliteWebhookStore : IWebhookStore, IDisposable
     }
 
     private static long? Ticks(DateTimeOffset? value) => value?.UtcTicks;
+
+    private static object TimeValue(DateTimeOffset value) => value.UtcTicks;
 
     private static DateTimeOffset FromTicks(long ticks) => new(ticks, TimeSpan.Zero);
 

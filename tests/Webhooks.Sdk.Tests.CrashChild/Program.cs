@@ -38,7 +38,7 @@ else
 
 using var host = builder.Build();
 await host.StartAsync();
-var newest = await host.Services.GetRequiredService<IWebhookStore>().ListDeliveriesAsync(new DeliveryQuery { TenantId = "default", Limit = 1 }, CancellationToken.None);
+var newest = (await host.Services.GetRequiredService<IDeliveryHistory>().QueryDeliveriesAsync(new DeliveryQuery { TenantId = "default", Limit = 1 }, CancellationToken.None)).Items;
 var start = newest.Count == 0 ? 0 : int.Parse(newest[0].EventId["evt-".Length..], CultureInfo.InvariantCulture) + 1;
 Console.WriteLine($"resuming at {start}");
 var publisher = host.Services.GetRequiredService<IWebhookPublisher>();

@@ -65,7 +65,7 @@ public class PipelineBenchmarks
         }
 
         _leased = leaseCount == 0 ? [] : _store.LeaseDueAsync(
-            new LeaseRequest { Owner = "bench", MaxCount = leaseCount, Now = DateTimeOffset.UtcNow, Duration = TimeSpan.FromHours(1) },
+            new LeaseRequest { MaxCount = leaseCount, Now = DateTimeOffset.UtcNow, Duration = TimeSpan.FromHours(1) },
             CancellationToken.None).GetAwaiter().GetResult();
         var record = _store.GetDestinationAsync(created.TenantId, created.Id, CancellationToken.None).GetAwaiter().GetResult()!;
         _destination = _services.GetRequiredService<DestinationMapper>().ToRuntime(record);

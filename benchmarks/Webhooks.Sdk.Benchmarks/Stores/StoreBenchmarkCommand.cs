@@ -80,7 +80,7 @@ internal static class StoreBenchmarkCommand
         var record = (await storeService.GetDestinationAsync(WebhookTenant.Default, template.Id, CancellationToken.None))!;
         for (var i = 1; i < count; i++)
         {
-            await storeService.InsertDestinationAsync(record with { Id = record.Id + "-" + i.ToString(CultureInfo.InvariantCulture) }, CancellationToken.None);
+            await storeService.InsertDestinationAsync(record with { Id = record.Id + "-" + i.ToString(CultureInfo.InvariantCulture) }, int.MaxValue, CancellationToken.None);
         }
 
         Console.WriteLine(Invariant($"  created {count} destinations in {stopwatch.ElapsedMilliseconds} ms"));
@@ -123,7 +123,7 @@ internal static class StoreBenchmarkCommand
                 EventId = evt.Id,
                 EventType = evt.Type,
                 DestinationId = d.Id,
-                Status = DeliveryStatus.Pending,
+                Status = WebhookDeliveryStatus.Pending,
                 MaxAttempts = 1,
                 CreatedAt = now,
                 DueAt = now,
@@ -167,7 +167,7 @@ internal static class StoreBenchmarkCommand
                         EventId = stored.Id,
                         EventType = stored.Type,
                         DestinationId = destination.Id,
-                        Status = DeliveryStatus.Pending,
+                        Status = WebhookDeliveryStatus.Pending,
                         MaxAttempts = 1,
                         CreatedAt = now,
                         DueAt = now,

@@ -55,7 +55,7 @@ internal sealed class DeliveryProcessor
         if (destination is null || !destination.Record.Enabled)
         {
             var why = destination is null ? "The destination was deleted." : "The destination is disabled: " + (destination.Record.DisabledReason ?? "by hand") + ".";
-            await CompleteAsync(leased, null, DeliveryStatus.Failed, why, cancellationToken).ConfigureAwait(false);
+            await CompleteAsync(leased, null, WebhookDeliveryStatus.Failed, why, cancellationToken).ConfigureAwait(false);
             return;
         }
 
@@ -78,7 +78,7 @@ internal sealed class DeliveryProcessor
         var cached = _events.Get(leased.Event);
         var attemptNumber = delivery.AttemptCount + 1;
         var correlation = await CorrelationFlow.BeginAsync(_store, destination, cached.Event, cancellationToken).ConfigureAwait(false);
-        var outcome = await _sender.SendAsync(destination, cached, attemptNumber, correlation.CorrelationId, useBreaker: true, cancellationToken, correlation.Capture).ConfigureAwait(false);
+        var outcome = correlation.Classify(await _sender.SendAsync(destination, cached, attemptNumber, correlation.CorrelationId, useBreaker: true, cancellationToken, correlation.Capture).ConfigureAwait(false));
         if (outcome.BreakerOpen)
         {
             await PostponeAsync(leased, _time.GetUtcNow() + _options.Health.BreakerBreakDuration, "circuit breaker open", cancellationToken).ConfigureAwait(false);
@@ -109,22 +109,22 @@ internal sealed class DeliveryProcessor
             ResponseExcerpt = result.ResponseExcerpt,
         };
         var now = _time.GetUtcNow();
-        DeliveryStatus status;
+        WebhookDeliveryStatus status;
         var dueAt = now;
         if (result.Success)
         {
-            status = DeliveryStatus.Succeeded;
+            status = WebhookDeliveryStatus.Succeeded;
             Log.DeliverySucceeded(_logger, delivery.Id, destination.Id, result.StatusCode, attemptNumber, (long)outcome.Duration.TotalMilliseconds);
         }
         else if (!result.Gone && attemptNumber < delivery.MaxAttempts)
         {
-            status = DeliveryStatus.Pending;
+            status = WebhookDeliveryStatus.Pending;
             dueAt = now + RetrySchedule.Delay(_options.Retry, attemptNumber, result.RetryAfter, Random.Shared.NextDouble());
             Log.DeliveryWillRetry(_logger, delivery.Id, destination.Id, Redaction.Url(destination.Url), attemptNumber, result.StatusCode, result.Error, dueAt);
         }
         else
         {
-            status = DeliveryStatus.Failed;
+            status = WebhookDeliveryStatus.Failed;
             Log.DeliveryFailed(_logger, delivery.Id, destination.Id, Redaction.Url(destination.Url), attemptNumber, result.StatusCode, result.Error);
         }
 
@@ -138,7 +138,7 @@ internal sealed class DeliveryProcessor
                 Attempt = attempt,
                 Status = status,
                 DueAt = dueAt,
-                CompletedAt = status == DeliveryStatus.Pending ? null : now,
+                CompletedAt = status == WebhookDeliveryStatus.Pending ? null : now,
             },
             cancellationToken).ConfigureAwait(false);
         if (!completed)
@@ -157,12 +157,12 @@ internal sealed class DeliveryProcessor
                     At = now,
                     Success = result.Success,
                     DisableAfterConsecutiveFailures = _options.Health.DisableAfterConsecutiveFailures > 0 ? _options.Health.DisableAfterConsecutiveFailures : null,
-                    DisableNowReason = result.Gone ? "The destination answered 410 Gone." : null,
+                    DisableNowReason = result.Gone && !outcome.KeepDestination ? "The destination answered 410 Gone." : null,
                 },
                 cancellationToken).ConfigureAwait(false);
         }
 
-        if (status == DeliveryStatus.Failed && completed)
+        if (status == WebhookDeliveryStatus.Failed && completed)
         {
             var failed = DeliveryMapping.ToPublic(delivery with
             {
@@ -219,13 +219,13 @@ internal sealed class DeliveryProcessor
                 TenantId = leased.Delivery.TenantId,
                 DeliveryId = leased.Delivery.Id,
                 LeaseToken = leased.LeaseToken,
-                Status = DeliveryStatus.Pending,
+                Status = WebhookDeliveryStatus.Pending,
                 DueAt = dueAt,
             },
             cancellationToken).ConfigureAwait(false);
     }
 
-    private Task<bool> CompleteAsync(LeasedDelivery leased, AttemptRecord? attempt, DeliveryStatus status, string reason, CancellationToken cancellationToken)
+    private Task<bool> CompleteAsync(LeasedDelivery leased, AttemptRecord? attempt, WebhookDeliveryStatus status, string reason, CancellationToken cancellationToken)
     {
         var now = _time.GetUtcNow();
         Log.DeliveryFailed(_logger, leased.Delivery.Id, leased.Delivery.DestinationId, "-", leased.Delivery.AttemptCount, null, reason);
@@ -279,10 +279,10 @@ internal static class DeliveryMapping
         EventId = r.EventId,
         EventType = r.EventType,
         DestinationId = r.DestinationId,
-        Status = (WebhookDeliveryStatus)(int)r.Status,
+        Status = r.Status,
         AttemptCount = r.AttemptCount,
         CreatedAt = r.CreatedAt,
-        NextAttemptAt = r.Status == DeliveryStatus.Pending ? r.DueAt : null,
+        NextAttemptAt = r.Status == WebhookDeliveryStatus.Pending ? r.DueAt : null,
         CompletedAt = r.CompletedAt,
         LastStatusCode = r.LastStatusCode,
         LastError = r.LastError,

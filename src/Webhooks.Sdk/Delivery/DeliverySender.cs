@@ -18,6 +18,9 @@ internal sealed record AttemptOutcome(WebhookAttemptResult Result, DateTimeOffse
 {
     /// <summary>Gets the response body (bounded) when it was asked for, to read a created item's id.</summary>
     public string? ResponseBody { get; init; }
+
+    /// <summary>Gets a value indicating whether a 410 concerned one item (an update URL), not the destination.</summary>
+    public bool KeepDestination { get; init; }
 }
 
 /// <summary>Receives the bounded response body of an attempt when a create-then-update flow needs it.</summary>
@@ -46,6 +49,7 @@ internal sealed class DeliverySender
     private readonly AuthenticatorRegistry _authenticators;
     private readonly TransportRegistry _transports;
     private readonly TimeProvider _time;
+    private readonly IWebhookUrlPolicy _urlPolicy;
     private readonly WebhooksOptions _options;
     private readonly string _userAgent;
     private readonly ConcurrentDictionary<(string Tenant, string Id), (string Version, ResiliencePipeline<WebhookAttemptResult> Pipeline)> _pipelines = new();
@@ -56,8 +60,10 @@ internal sealed class DeliverySender
         AuthenticatorRegistry authenticators,
         TransportRegistry transports,
         TimeProvider time,
-        IOptions<WebhooksOptions> options)
+        IOptions<WebhooksOptions> options,
+        IWebhookUrlPolicy urlPolicy)
     {
+        _urlPolicy = urlPolicy;
         _httpClientFactory = httpClientFactory;
         _formatters = formatters;
         _authenticators = authenticators;
@@ -68,7 +74,7 @@ internal sealed class DeliverySender
     }
 
     public WebhookPayload Render(DestinationRuntime destination, CachedEvent cached, string? correlationId)
-        => Formatting.PayloadRenderer.Render(_formatters.Get(destination.Config.Format), cached, destination.Public, correlationId);
+        => Formatting.PayloadRenderer.Render(_formatters.Get(destination.Config.Format), cached, destination.Public, correlationId, _options.Safety.MaxRenderedBodyBytes);
 
     public async Task<AttemptOutcome> SendAsync(DestinationRuntime destination, CachedEvent cached, int attemptNumber, string? correlationId, bool useBreaker, CancellationToken cancellationToken, ResponseCapture? capture = null)
     {
@@ -86,7 +92,29 @@ internal sealed class DeliverySender
             return new AttemptOutcome(new WebhookAttemptResult { Success = false, Error = "Formatting failed: " + ex.Message }, startedAt, stopwatch.Elapsed);
         }
 
-        var url = payload.Url is null ? destination.Url : new Uri(payload.Url, UriKind.Absolute);
+        var url = destination.Url;
+        if (payload.Url is not null)
+        {
+            // A URL rendered from a template (update URL, templated destination URL) passes the URL policy again: its
+            // host is fixed at save, but the rendered whole must still be an allowed absolute URL.
+            var templated = (correlationId is not null && destination.Public.Correlation is not null) || destination.Config.Url.Contains("${", StringComparison.Ordinal);
+            if (!Uri.TryCreate(payload.Url, UriKind.Absolute, out var rendered))
+            {
+                return new AttemptOutcome(new WebhookAttemptResult { Success = false, Error = $"The rendered URL was refused by rule '{WebhookUrlRules.InvalidHost}': it is not a valid absolute URL." }, startedAt, stopwatch.Elapsed);
+            }
+
+            if (templated)
+            {
+                var verdict = await _urlPolicy.EvaluateAsync(rendered, cancellationToken).ConfigureAwait(false);
+                if (!verdict.Allowed)
+                {
+                    return new AttemptOutcome(new WebhookAttemptResult { Success = false, Error = Redaction.Error($"The rendered URL {Redaction.Url(rendered)} was refused by rule '{verdict.Rule}': {verdict.Reason}", rendered) }, startedAt, stopwatch.Elapsed);
+                }
+            }
+
+            url = rendered;
+        }
+
         var pipeline = useBreaker ? GetPipeline(destination) : BuildPipeline(destination, withBreaker: false);
         try
         {
@@ -197,7 +225,7 @@ internal sealed class DeliverySender
                 if (!HttpHeaderRules.IsReserved(name, _options))
                 {
                     headers.Remove(name);
-                    headers.TryAddWithoutValidation(name, value);
+                    headers.TryAddWithoutValidation(name, Safety.WireText.IsHeaderSafe(value) ? value : Safety.WireText.EncodeHeaderValue(value));
                 }
             }
         }

@@ -24,7 +24,7 @@ internal sealed class EventCache
             return cached;
         }
 
-        var evt = stored.Instance ?? EventSerialization.Deserialize(stored.Json.Span);
+        var evt = EventSerialization.Deserialize(stored.Json.Span);
         return AddCore(key, new CachedEvent(evt, EnvelopeSerializer.Serialize(evt)));
     }
 

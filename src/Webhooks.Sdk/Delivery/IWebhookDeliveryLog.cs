@@ -24,6 +24,24 @@ public interface IWebhookDeliveryLog
     /// <returns>The deliveries.</returns>
     Task<IReadOnlyList<WebhookDelivery>> ListAsync(string? destinationId, int limit = 50, CancellationToken cancellationToken = default);
 
+    /// <summary>
+    /// Lists deliveries newest first, filtered, one page at a time. Pass each page's
+    /// <see cref="WebhookCursorPage{T}.NextCursor"/> as the next query's <see cref="WebhookDeliveryQuery.Cursor"/> to
+    /// walk the whole history (there is no limit on depth).
+    /// </summary>
+    /// <param name="query">The filters, page size and cursor.</param>
+    /// <param name="cancellationToken">The cancellation token.</param>
+    /// <returns>The page.</returns>
+    Task<WebhookCursorPage<WebhookDelivery>> QueryAsync(WebhookDeliveryQuery query, CancellationToken cancellationToken = default);
+
+    /// <summary>Counts the tenant's deliveries by status, for the whole tenant or one destination, created in a time window.</summary>
+    /// <param name="destinationId">The destination id, or <see langword="null"/> for the whole tenant.</param>
+    /// <param name="since">The earliest creation time (inclusive), or <see langword="null"/>.</param>
+    /// <param name="until">The latest creation time (exclusive), or <see langword="null"/>.</param>
+    /// <param name="cancellationToken">The cancellation token.</param>
+    /// <returns>The counts.</returns>
+    Task<WebhookDeliveryCounts> CountAsync(string? destinationId = null, DateTimeOffset? since = null, DateTimeOffset? until = null, CancellationToken cancellationToken = default);
+
     /// <summary>Lists a delivery's attempts, first to last.</summary>
     /// <param name="deliveryId">The delivery id.</param>
     /// <param name="cancellationToken">The cancellation token.</param>
@@ -43,6 +61,63 @@ public interface IWebhookDeliveryLog
     /// <returns>How many were queued.</returns>
     Task<int> ReplayFailedAsync(string destinationId, DateTimeOffset since, CancellationToken cancellationToken = default);
 }
+
+/// <summary>A filtered page of delivery history (see <see cref="IWebhookDeliveryLog.QueryAsync"/>). Every filter set must match.</summary>
+public sealed record WebhookDeliveryQuery
+{
+    /// <summary>Gets the destination id, or <see langword="null"/> for every destination.</summary>
+    public string? DestinationId { get; init; }
+
+    /// <summary>Gets the status, or <see langword="null"/> for all.</summary>
+    public WebhookDeliveryStatus? Status { get; init; }
+
+    /// <summary>Gets the exact event type, or <see langword="null"/> for all.</summary>
+    public string? EventType { get; init; }
+
+    /// <summary>Gets the earliest creation time (inclusive), or <see langword="null"/>.</summary>
+    public DateTimeOffset? Since { get; init; }
+
+    /// <summary>Gets the latest creation time (exclusive), or <see langword="null"/>.</summary>
+    public DateTimeOffset? Until { get; init; }
+
+    /// <summary>Gets the class of the last attempt's status code, or <see langword="null"/> for all.</summary>
+    public WebhookStatusCodeClass? StatusCodeClass { get; init; }
+
+    /// <summary>Gets the most deliveries to return, 1 to 1000.</summary>
+    /// <value>The default value is 50.</value>
+    public int Limit { get; init; } = 50;
+
+    /// <summary>Gets the <see cref="WebhookCursorPage{T}.NextCursor"/> of the previous page, or <see langword="null"/> for the newest.</summary>
+    public string? Cursor { get; init; }
+}
+
+/// <summary>The class of an attempt's HTTP status code, for filtering history.</summary>
+public enum WebhookStatusCodeClass
+{
+    /// <summary>No status code: nothing was received (or no attempt was made yet).</summary>
+    None = 0,
+
+    /// <summary>2xx.</summary>
+    Success = 2,
+
+    /// <summary>4xx.</summary>
+    ClientError = 4,
+
+    /// <summary>5xx.</summary>
+    ServerError = 5,
+}
+
+/// <summary>One page of a cursor-paged list.</summary>
+/// <typeparam name="T">The item type.</typeparam>
+/// <param name="Items">The items of this page.</param>
+/// <param name="NextCursor">The opaque cursor of the next page, or <see langword="null"/> on the last page.</param>
+public sealed record WebhookCursorPage<T>(IReadOnlyList<T> Items, string? NextCursor);
+
+/// <summary>Deliveries counted by status.</summary>
+/// <param name="Pending">Pending (queued, waiting for a retry, or in flight).</param>
+/// <param name="Succeeded">Succeeded.</param>
+/// <param name="Failed">Failed for good.</param>
+public sealed record WebhookDeliveryCounts(long Pending, long Succeeded, long Failed);
 
 /// <summary>One event to one destination, as history shows it.</summary>
 public sealed record WebhookDelivery

@@ -34,8 +34,39 @@ internal sealed class WebhookDeliveryLog : IWebhookDeliveryLog
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(limit, 1);
         ArgumentOutOfRangeException.ThrowIfGreaterThan(limit, 1000);
-        var records = await _core.Store.ListDeliveriesAsync(new DeliveryQuery { TenantId = TenantId, DestinationId = destinationId, Limit = limit }, cancellationToken).ConfigureAwait(false);
-        return records.Select(DeliveryMapping.ToPublic).ToArray();
+        var page = await _core.Store.QueryDeliveriesAsync(new DeliveryQuery { TenantId = TenantId, DestinationId = destinationId, Limit = limit }, cancellationToken).ConfigureAwait(false);
+        return page.Items.Select(DeliveryMapping.ToPublic).ToArray();
+    }
+
+    public async Task<WebhookCursorPage<WebhookDelivery>> QueryAsync(WebhookDeliveryQuery query, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(query);
+        if (query.Limit is < 1 or > 1000)
+        {
+            throw new ArgumentOutOfRangeException(nameof(query), query.Limit, "WebhookDeliveryQuery.Limit must be between 1 and 1000.");
+        }
+
+        var page = await _core.Store.QueryDeliveriesAsync(
+            new DeliveryQuery
+            {
+                TenantId = TenantId,
+                DestinationId = query.DestinationId,
+                Status = query.Status,
+                EventType = query.EventType,
+                Since = query.Since,
+                Until = query.Until,
+                StatusCodeClass = query.StatusCodeClass,
+                Limit = query.Limit,
+                Cursor = query.Cursor,
+            },
+            cancellationToken).ConfigureAwait(false);
+        return new WebhookCursorPage<WebhookDelivery>(page.Items.Select(DeliveryMapping.ToPublic).ToArray(), page.NextCursor);
+    }
+
+    public async Task<WebhookDeliveryCounts> CountAsync(string? destinationId = null, DateTimeOffset? since = null, DateTimeOffset? until = null, CancellationToken cancellationToken = default)
+    {
+        var counts = await _core.Store.CountDeliveriesAsync(new DeliveryCountQuery { TenantId = TenantId, DestinationId = destinationId, Since = since, Until = until }, cancellationToken).ConfigureAwait(false);
+        return new WebhookDeliveryCounts(counts.Pending, counts.Succeeded, counts.Failed);
     }
 
     public async Task<IReadOnlyList<WebhookDeliveryAttempt>> ListAttemptsAsync(string deliveryId, CancellationToken cancellationToken = default)

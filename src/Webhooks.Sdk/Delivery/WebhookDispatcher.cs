@@ -23,7 +23,6 @@ internal sealed class WebhookDispatcher : BackgroundService
     private readonly TimeProvider _time;
     private readonly WebhookDispatcherOptions _options;
     private readonly ILogger _logger;
-    private readonly string _owner = Environment.MachineName + ":" + Environment.ProcessId + ":" + Guid.NewGuid().ToString("N")[..8];
     private readonly ConcurrentDictionary<(string Tenant, string Id), DestinationGate> _gates = new();
     private readonly ConcurrentDictionary<Task, byte> _inFlight = new();
 
@@ -64,7 +63,7 @@ internal sealed class WebhookDispatcher : BackgroundService
                 {
                     var free = slots.CurrentCount + 1;
                     var leased = await _store.LeaseDueAsync(
-                        new LeaseRequest { Owner = _owner, MaxCount = free, Now = _time.GetUtcNow(), Duration = _options.LeaseDuration },
+                        new LeaseRequest { MaxCount = free, Now = _time.GetUtcNow(), Duration = _options.LeaseDuration },
                         stoppingToken).ConfigureAwait(false);
                     if (leased.Count == 0)
                     {
@@ -182,7 +181,7 @@ internal sealed class WebhookDispatcher : BackgroundService
                     TenantId = item.Delivery.TenantId,
                     DeliveryId = item.Delivery.Id,
                     LeaseToken = item.LeaseToken,
-                    Status = DeliveryStatus.Pending,
+                    Status = WebhookDeliveryStatus.Pending,
                     DueAt = dueAt,
                 },
                 CancellationToken.None).ConfigureAwait(false);

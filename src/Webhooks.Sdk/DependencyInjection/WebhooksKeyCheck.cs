@@ -19,12 +19,14 @@ internal sealed partial class WebhooksKeyCheck : IHostedService, IWebhookSecretK
     private readonly IWebhookStore _store;
     private readonly ISecretProtector _protector;
     private readonly ILogger _logger;
+    private readonly TimeProvider _time;
 
-    public WebhooksKeyCheck(IWebhookStore store, ISecretProtector protector, ILogger<WebhooksKeyCheck> logger)
+    public WebhooksKeyCheck(IWebhookStore store, ISecretProtector protector, ILogger<WebhooksKeyCheck> logger, TimeProvider time)
     {
         _store = store;
         _protector = protector;
         _logger = logger;
+        _time = time;
     }
 
     public async Task StartAsync(CancellationToken cancellationToken)
@@ -75,32 +77,29 @@ internal sealed partial class WebhooksKeyCheck : IHostedService, IWebhookSecretK
         var failed = new List<string>();
         foreach (var tenant in (tenantIds ?? [WebhookTenant.Default]).Select(WebhookTenant.Validate).Distinct(StringComparer.Ordinal))
         {
-            const int Page = 100;
-            for (var skip = 0; ; skip += Page)
+            string? cursor = null;
+            do
             {
-                var page = await _store.ListDestinationsAsync(tenant, skip, Page, cancellationToken).ConfigureAwait(false);
-                foreach (var record in page)
+                var page = await _store.ListDestinationsAsync(new DestinationListQuery { TenantId = tenant, Limit = 100, Cursor = cursor }, cancellationToken).ConfigureAwait(false);
+                foreach (var listed in page.Items)
                 {
                     examined++;
                     try
                     {
-                        if (Reprotect(protector, record) is { } updated)
+                        if (await ReprotectAsync(protector, listed, cancellationToken).ConfigureAwait(false))
                         {
-                            await _store.UpdateDestinationAsync(updated, cancellationToken).ConfigureAwait(false);
                             rewritten++;
                         }
                     }
                     catch (CryptographicException)
                     {
-                        failed.Add($"{tenant}/{record.Id}");
+                        failed.Add($"{tenant}/{listed.Id}");
                     }
                 }
 
-                if (page.Count < Page)
-                {
-                    break;
-                }
+                cursor = page.NextCursor;
             }
+            while (cursor is not null);
         }
 
         if (failed.Count == 0 && !protector.IsEphemeral && _store is IWebhookKeyCheckStore keyChecks)
@@ -112,7 +111,34 @@ internal sealed partial class WebhooksKeyCheck : IHostedService, IWebhookSecretK
         return new WebhookReencryptionResult(examined, rewritten, failed);
     }
 
-    private static DestinationRecord? Reprotect(AesGcmSecretProtector protector, DestinationRecord record)
+    /// <summary>Rewrites one destination's secrets under the current key, guarded by its version (re-read when it changed meanwhile).</summary>
+    private async Task<bool> ReprotectAsync(AesGcmSecretProtector protector, DestinationRecord listed, CancellationToken cancellationToken)
+    {
+        var record = listed;
+        for (var attempt = 0; ; attempt++)
+        {
+            if (Reprotect(protector, record) is not { } change)
+            {
+                return false;
+            }
+
+            try
+            {
+                await _store.UpdateDestinationAsync(change, cancellationToken).ConfigureAwait(false);
+                return true;
+            }
+            catch (WebhookConcurrencyException) when (attempt < 3)
+            {
+                record = await _store.GetDestinationAsync(listed.TenantId, listed.Id, cancellationToken).ConfigureAwait(false);
+                if (record is null)
+                {
+                    return false;
+                }
+            }
+        }
+    }
+
+    private DestinationChange? Reprotect(AesGcmSecretProtector protector, DestinationRecord record)
     {
         var auth = record.ProtectedAuth;
         var changed = false;
@@ -139,7 +165,18 @@ internal sealed partial class WebhooksKeyCheck : IHostedService, IWebhookSecretK
             configJson = config.ToJson();
         }
 
-        return changed || settingsChanged ? record with { ProtectedAuth = auth, ConfigJson = configJson } : null;
+        return changed || settingsChanged
+            ? new DestinationChange
+            {
+                TenantId = record.TenantId,
+                Id = record.Id,
+                ExpectedVersion = record.Version,
+                At = _time.GetUtcNow(),
+                ConfigJson = settingsChanged ? configJson : null,
+                ReplaceAuth = changed,
+                ProtectedAuth = auth,
+            }
+            : null;
     }
 
     [LoggerMessage(1501, LogLevel.Warning, "Secrets are still encrypted with the previous key id '{StoredKeyId}' (current key id '{CurrentKeyId}'): run IWebhookSecretKeyRotation.ReencryptAsync, then remove the old key from Secrets.PreviousKeys")]

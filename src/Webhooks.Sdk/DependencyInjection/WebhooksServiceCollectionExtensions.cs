@@ -55,6 +55,11 @@ public static class WebhooksServiceCollectionExtensions
 
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton<IWebhookStore, InMemoryWebhookStore>();
+        services.TryAddSingleton<IDestinationStore>(static sp => sp.GetRequiredService<IWebhookStore>());
+        services.TryAddSingleton<IDeliveryQueueStore>(static sp => sp.GetRequiredService<IWebhookStore>());
+        services.TryAddSingleton<IDeliveryHistory>(static sp => sp.GetRequiredService<IWebhookStore>());
+        services.TryAddSingleton<ICorrelationStore>(static sp => sp.GetRequiredService<IWebhookStore>());
+        services.TryAddSingleton<IInstanceRegistry>(static sp => sp.GetRequiredService<IWebhookStore>());
         services.TryAddSingleton<ISecretProtector, AesGcmSecretProtector>();
         services.TryAddSingleton<IWebhookDnsResolver, SystemDnsResolver>();
         SafetyServiceRegistration.AddSafety(services);

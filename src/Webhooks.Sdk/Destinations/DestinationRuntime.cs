@@ -55,7 +55,7 @@ internal sealed class DestinationMapper
     public DestinationRuntime ToRuntime(DestinationRecord record)
     {
         var key = (record.TenantId, record.Id);
-        if (_cache.TryGetValue(key, out var cached) && cached.Record.UpdatedAt == record.UpdatedAt && cached.Record.ProtectedAuth == record.ProtectedAuth)
+        if (_cache.TryGetValue(key, out var cached) && cached.Record.Version == record.Version && cached.Record.UpdatedAt == record.UpdatedAt && cached.Record.ProtectedAuth == record.ProtectedAuth)
         {
             if (ReferenceEquals(cached.Record, record) || cached.Record == record)
             {

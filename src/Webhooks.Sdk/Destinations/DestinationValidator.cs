@@ -122,8 +122,16 @@ internal sealed partial class DestinationValidator
             }
         }
 
+        foreach (var (name, value) in d.FormatSettings ?? new Dictionary<string, string>())
+        {
+            if (value is not null && value.Length > _options.Value.Safety.MaxTemplateLength)
+            {
+                errors.Add(new($"FormatSettings[{name}]", $"is {value.Length} characters long; the limit is {_options.Value.Safety.MaxTemplateLength} (Safety.MaxTemplateLength)"));
+            }
+        }
+
         formatter?.Validate(d, errors);
-        Templates.TemplateValidation.Validate(d, errors);
+        Templates.TemplateValidation.Validate(d, errors, _options.Value.Safety.MaxTemplateLength);
 
         if (errors.Count > 0)
         {
@@ -187,6 +195,14 @@ internal sealed partial class DestinationValidator
             if (value is null || value.Contains('\r', StringComparison.Ordinal) || value.Contains('\n', StringComparison.Ordinal))
             {
                 errors.Add(new($"{field}[{name}]", "value must not be null or contain CR or LF"));
+            }
+            else if (!Safety.WireText.IsHeaderSafe(value))
+            {
+                errors.Add(new($"{field}[{name}]", "value must be visible ASCII, space or tab (template fields are percent-encoded when they render other characters)"));
+            }
+            else if (value.Length > Formatting.PayloadRenderer.MaxHeaderValueLength)
+            {
+                errors.Add(new($"{field}[{name}]", $"value is {value.Length} characters long; the limit is {Formatting.PayloadRenderer.MaxHeaderValueLength}"));
             }
         }
     }

@@ -32,6 +32,16 @@ public interface IWebhookDestinationManager
     /// <returns>The page.</returns>
     Task<WebhookPage<WebhookDestination>> ListAsync(int skip = 0, int take = 50, CancellationToken cancellationToken = default);
 
+    /// <summary>
+    /// Lists destinations newest first, one page at a time: pass each page's <see cref="WebhookCursorPage{T}.NextCursor"/>
+    /// as the next query's <see cref="WebhookDestinationListQuery.Cursor"/>. Pages stay stable while destinations are
+    /// added (no skipped or repeated items), unlike skip/take.
+    /// </summary>
+    /// <param name="query">The page size and cursor.</param>
+    /// <param name="cancellationToken">The cancellation token.</param>
+    /// <returns>The page (without secrets).</returns>
+    Task<WebhookCursorPage<WebhookDestination>> ListAsync(WebhookDestinationListQuery query, CancellationToken cancellationToken = default);
+
     /// <summary>Changes the properties the update sets; secrets not supplied are kept.</summary>
     /// <param name="id">The destination id.</param>
     /// <param name="update">The changes.</param>
@@ -83,6 +93,16 @@ public interface IWebhookDestinationManager
     /// <param name="cancellationToken">The cancellation token.</param>
     /// <returns>The new secret (shown only here) and the saved destination.</returns>
     Task<WebhookSecretRotation> RotateSecretAsync(string id, string? newSecret = null, TimeSpan? overlap = null, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Forgets the id of the item created for a correlation key (create-then-update): the key's next delivery creates a
+    /// new item. Use it when the item was deleted or merged on the receiving side.
+    /// </summary>
+    /// <param name="id">The destination id.</param>
+    /// <param name="correlationKey">The event's correlation key.</param>
+    /// <param name="cancellationToken">The cancellation token.</param>
+    /// <returns>A task that completes when the id is forgotten.</returns>
+    Task ClearCorrelationIdAsync(string id, string correlationKey, CancellationToken cancellationToken = default);
 }
 
 /// <summary>The result of a secret rotation.</summary>
@@ -99,6 +119,17 @@ public sealed record WebhookSecretRotation
 
     /// <inheritdoc />
     public override string ToString() => $"WebhookSecretRotation {{ Destination = {Destination.Id}, PreviousSecretExpiresAt = {PreviousSecretExpiresAt:O} }}";
+}
+
+/// <summary>A page of destinations to list (see <see cref="IWebhookDestinationManager.ListAsync(WebhookDestinationListQuery, CancellationToken)"/>).</summary>
+public sealed record WebhookDestinationListQuery
+{
+    /// <summary>Gets the most destinations to return, 1 to 1000.</summary>
+    /// <value>The default value is 50.</value>
+    public int Limit { get; init; } = 50;
+
+    /// <summary>Gets the <see cref="WebhookCursorPage{T}.NextCursor"/> of the previous page, or <see langword="null"/> for the newest.</summary>
+    public string? Cursor { get; init; }
 }
 
 /// <summary>A page of items.</summary>

@@ -29,12 +29,6 @@ internal sealed class WebhookDestinationManager : IWebhookDestinationManager
     {
         ArgumentNullException.ThrowIfNull(definition);
         await _core.Validator.ValidateAsync(definition, cancellationToken).ConfigureAwait(false);
-        var count = await _core.Store.CountDestinationsAsync(TenantId, cancellationToken).ConfigureAwait(false);
-        if (count >= _core.Options.MaxDestinationsPerTenant)
-        {
-            throw new InvalidOperationException($"Tenant '{TenantId}' already has {count} destinations; the limit is {_core.Options.MaxDestinationsPerTenant} (MaxDestinationsPerTenant).");
-        }
-
         var now = _core.Time.GetUtcNow();
         var record = new DestinationRecord
         {
@@ -48,8 +42,16 @@ internal sealed class WebhookDestinationManager : IWebhookDestinationManager
             UpdatedAt = now,
             DisabledReason = definition.Enabled ? null : "Created disabled.",
         };
-        await _core.Store.InsertDestinationAsync(record, cancellationToken).ConfigureAwait(false);
-        return _core.Mapper.ToRuntime(record).Masked;
+        var max = _core.Options.MaxDestinationsPerTenant;
+        switch (await _core.Store.InsertDestinationAsync(record, max, cancellationToken).ConfigureAwait(false))
+        {
+            case DestinationInsertResult.AlreadyExists:
+                throw new InvalidOperationException($"A destination with id '{record.Id}' already exists in tenant '{TenantId}'.");
+            case DestinationInsertResult.LimitReached:
+                throw new InvalidOperationException($"Tenant '{TenantId}' already has {max} destinations; the limit is {max} (MaxDestinationsPerTenant).");
+        }
+
+        return _core.Mapper.ToRuntime(record with { Version = 1 }).Masked;
     }
 
     public async Task<WebhookDestination> GetAsync(string id, CancellationToken cancellationToken = default)
@@ -60,9 +62,38 @@ internal sealed class WebhookDestinationManager : IWebhookDestinationManager
         ArgumentOutOfRangeException.ThrowIfNegative(skip);
         ArgumentOutOfRangeException.ThrowIfLessThan(take, 1);
         ArgumentOutOfRangeException.ThrowIfGreaterThan(take, 1000);
-        var records = await _core.Store.ListDestinationsAsync(TenantId, skip, take, cancellationToken).ConfigureAwait(false);
         var total = await _core.Store.CountDestinationsAsync(TenantId, cancellationToken).ConfigureAwait(false);
-        return new WebhookPage<WebhookDestination>(records.Select(r => _core.Mapper.ToRuntime(r).Masked).ToArray(), total, skip);
+        var items = new List<WebhookDestination>(Math.Min(take, 256));
+        var seen = 0;
+        string? cursor = null;
+        do
+        {
+            // Skip/take walks cursor pages: cost grows with skip; the cursor overload does not.
+            var page = await _core.Store.ListDestinationsAsync(new DestinationListQuery { TenantId = TenantId, Limit = Math.Min(1000, skip + take - seen), Cursor = cursor }, cancellationToken).ConfigureAwait(false);
+            foreach (var r in page.Items)
+            {
+                if (seen++ >= skip && items.Count < take)
+                {
+                    items.Add(_core.Mapper.ToRuntime(r).Masked);
+                }
+            }
+
+            cursor = page.NextCursor;
+        }
+        while (cursor is not null && items.Count < take);
+        return new WebhookPage<WebhookDestination>(items, total, skip);
+    }
+
+    public async Task<WebhookCursorPage<WebhookDestination>> ListAsync(WebhookDestinationListQuery query, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(query);
+        if (query.Limit is < 1 or > 1000)
+        {
+            throw new ArgumentOutOfRangeException(nameof(query), query.Limit, "WebhookDestinationListQuery.Limit must be between 1 and 1000.");
+        }
+
+        var page = await _core.Store.ListDestinationsAsync(new DestinationListQuery { TenantId = TenantId, Limit = query.Limit, Cursor = query.Cursor }, cancellationToken).ConfigureAwait(false);
+        return new WebhookCursorPage<WebhookDestination>(page.Items.Select(r => _core.Mapper.ToRuntime(r).Masked).ToArray(), page.NextCursor);
     }
 
     public async Task<WebhookDestination> UpdateAsync(string id, WebhookDestinationUpdate update, CancellationToken cancellationToken = default)
@@ -105,14 +136,20 @@ internal sealed class WebhookDestinationManager : IWebhookDestinationManager
         }
 
         await _core.Validator.ValidateAsync(d, cancellationToken).ConfigureAwait(false);
-        var record = current.Record with
+        // Configuration columns only, checked against the version read above: a health write meanwhile (auto-disable)
+        // stays, and a concurrent configuration write (another update, a rotation) makes this one fail.
+        var change = new DestinationChange
         {
+            TenantId = TenantId,
+            Id = id,
+            ExpectedVersion = current.Record.Version,
+            At = NextUpdateTime(current.Record),
             Name = d.Name.Trim(),
             ConfigJson = _core.Mapper.ToStoredJson(DestinationConfig.From(d)),
-            ProtectedAuth = update.Auth is null ? current.Record.ProtectedAuth : _core.Mapper.ProtectAuth(d.Auth),
-            UpdatedAt = NextUpdateTime(current.Record),
+            ReplaceAuth = update.Auth is not null,
+            ProtectedAuth = update.Auth is null ? null : _core.Mapper.ProtectAuth(d.Auth),
         };
-        return await SaveAsync(record, cancellationToken).ConfigureAwait(false);
+        return await SaveAsync(change, cancellationToken).ConfigureAwait(false);
     }
 
     public async Task DeleteAsync(string id, CancellationToken cancellationToken = default)
@@ -126,11 +163,17 @@ internal sealed class WebhookDestinationManager : IWebhookDestinationManager
         _core.Mapper.Forget(TenantId, id);
     }
 
+    public async Task ClearCorrelationIdAsync(string id, string correlationKey, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(correlationKey);
+        var destination = await _core.GetRuntimeAsync(TenantId, id, cancellationToken).ConfigureAwait(false);
+        await _core.Store.SetCorrelationIdAsync(TenantId, destination.Id, correlationKey, string.Empty, cancellationToken).ConfigureAwait(false);
+    }
+
     public async Task<WebhookDestination> EnableAsync(string id, CancellationToken cancellationToken = default)
     {
         var current = await _core.GetRuntimeAsync(TenantId, id, cancellationToken).ConfigureAwait(false);
-        var record = current.Record with { Enabled = true, ConsecutiveFailures = 0, DisabledReason = null, UpdatedAt = NextUpdateTime(current.Record) };
-        var saved = await SaveAsync(record, cancellationToken).ConfigureAwait(false);
+        var saved = await SaveAsync(new DestinationChange { TenantId = TenantId, Id = id, At = NextUpdateTime(current.Record), Enabled = true }, cancellationToken).ConfigureAwait(false);
         _core.Signal.Notify();
         return saved;
     }
@@ -138,8 +181,8 @@ internal sealed class WebhookDestinationManager : IWebhookDestinationManager
     public async Task<WebhookDestination> DisableAsync(string id, string? reason = null, CancellationToken cancellationToken = default)
     {
         var current = await _core.GetRuntimeAsync(TenantId, id, cancellationToken).ConfigureAwait(false);
-        var record = current.Record with { Enabled = false, DisabledReason = string.IsNullOrWhiteSpace(reason) ? "Disabled by hand." : reason, UpdatedAt = NextUpdateTime(current.Record) };
-        return await SaveAsync(record, cancellationToken).ConfigureAwait(false);
+        var change = new DestinationChange { TenantId = TenantId, Id = id, At = NextUpdateTime(current.Record), Enabled = false, DisabledReason = string.IsNullOrWhiteSpace(reason) ? "Disabled by hand." : reason };
+        return await SaveAsync(change, cancellationToken).ConfigureAwait(false);
     }
 
     public async Task<WebhookTestResult> TestAsync(string id, WebhookTestRequest? request = null, CancellationToken cancellationToken = default)
@@ -151,7 +194,7 @@ internal sealed class WebhookDestinationManager : IWebhookDestinationManager
         var deliveryId = Ids.NewDeliveryId();
         var now = _core.Time.GetUtcNow();
         await _core.Store.RecordTestDeliveryAsync(
-            new StoredEvent { TenantId = TenantId, Id = evt.Id!, Type = evt.Type, OccurredAt = evt.OccurredAt!.Value, Json = EventSerialization.Serialize(evt), Instance = evt },
+            new StoredEvent { TenantId = TenantId, Id = evt.Id!, Type = evt.Type, OccurredAt = evt.OccurredAt!.Value, Json = EventSerialization.Serialize(evt) },
             new DeliveryRecord
             {
                 TenantId = TenantId,
@@ -159,7 +202,7 @@ internal sealed class WebhookDestinationManager : IWebhookDestinationManager
                 EventId = evt.Id!,
                 EventType = evt.Type,
                 DestinationId = destination.Id,
-                Status = result.Success ? DeliveryStatus.Succeeded : DeliveryStatus.Failed,
+                Status = result.Success ? WebhookDeliveryStatus.Succeeded : WebhookDeliveryStatus.Failed,
                 AttemptCount = 1,
                 MaxAttempts = 1,
                 CreatedAt = outcome.StartedAt,
@@ -196,7 +239,9 @@ internal sealed class WebhookDestinationManager : IWebhookDestinationManager
             Id = draft.Id ?? string.Empty,
             Name = draft.Name,
             Enabled = true,
-            ConfigJson = DestinationConfig.From(draft).ToJson(),
+            // Through the protector and back, as a saved destination is: a caller's "protected:..." value is sent as the
+            // text it is, never decrypted.
+            ConfigJson = _core.Mapper.ToStoredJson(DestinationConfig.From(draft)),
             CreatedAt = now,
             UpdatedAt = now,
         };
@@ -242,14 +287,10 @@ internal sealed class WebhookDestinationManager : IWebhookDestinationManager
         };
     }
 
-    private async Task<WebhookDestination> SaveAsync(DestinationRecord record, CancellationToken cancellationToken)
+    private async Task<WebhookDestination> SaveAsync(DestinationChange change, CancellationToken cancellationToken)
     {
-        if (!await _core.Store.UpdateDestinationAsync(record, cancellationToken).ConfigureAwait(false))
-        {
-            throw WebhookNotFoundException.Destination(TenantId, record.Id);
-        }
-
-        var saved = await _core.Store.GetDestinationAsync(TenantId, record.Id, cancellationToken).ConfigureAwait(false) ?? record;
+        var saved = await _core.Store.UpdateDestinationAsync(change, cancellationToken).ConfigureAwait(false)
+            ?? throw WebhookNotFoundException.Destination(TenantId, change.Id);
         return _core.Mapper.ToRuntime(saved).Masked;
     }
 
@@ -282,8 +323,8 @@ internal sealed class WebhookDestinationManager : IWebhookDestinationManager
 
         var now = _core.Time.GetUtcNow();
         var rotated = Auth.HmacSignatureAuthenticator.Rotate(hmac, secret, window, now);
-        var record = current.Record with { ProtectedAuth = _core.Mapper.ProtectAuth(rotated), UpdatedAt = NextUpdateTime(current.Record) };
-        var saved = await SaveAsync(record, cancellationToken).ConfigureAwait(false);
+        var change = new DestinationChange { TenantId = TenantId, Id = id, ExpectedVersion = current.Record.Version, At = NextUpdateTime(current.Record), ReplaceAuth = true, ProtectedAuth = _core.Mapper.ProtectAuth(rotated) };
+        var saved = await SaveAsync(change, cancellationToken).ConfigureAwait(false);
         return new WebhookSecretRotation { NewSecret = secret, PreviousSecretExpiresAt = window > TimeSpan.Zero ? now + window : null, Destination = saved };
     }
 }

@@ -90,3 +90,61 @@ public sealed class WebhookNotFoundException : KeyNotFoundException
     internal static WebhookNotFoundException Delivery(string tenantId, string id)
         => new($"Webhook delivery '{id}' was not found in tenant '{tenantId}'.");
 }
+
+/// <summary>
+/// Thrown when a destination changed between reading it and writing it (optimistic concurrency): nothing was written.
+/// Read it again and retry, or report a conflict (HTTP 409, or 412 for a failed <c>If-Match</c>).
+/// </summary>
+public sealed class WebhookConcurrencyException : InvalidOperationException
+{
+    /// <summary>Initializes a new instance of the <see cref="WebhookConcurrencyException"/> class.</summary>
+    /// <param name="tenantId">The tenant.</param>
+    /// <param name="destinationId">The destination id.</param>
+    /// <param name="expectedVersion">The version the writer read.</param>
+    /// <param name="actualVersion">The version stored now.</param>
+    public WebhookConcurrencyException(string tenantId, string destinationId, long expectedVersion, long actualVersion)
+        : base($"Webhook destination '{destinationId}' in tenant '{tenantId}' changed meanwhile: expected version {expectedVersion}, found {actualVersion}. Read it again and retry.")
+    {
+        TenantId = tenantId;
+        DestinationId = destinationId;
+        ExpectedVersion = expectedVersion;
+        ActualVersion = actualVersion;
+    }
+
+    /// <summary>Initializes a new instance of the <see cref="WebhookConcurrencyException"/> class.</summary>
+    public WebhookConcurrencyException()
+        : this("The webhook destination changed meanwhile.")
+    {
+    }
+
+    /// <summary>Initializes a new instance of the <see cref="WebhookConcurrencyException"/> class.</summary>
+    /// <param name="message">The message.</param>
+    public WebhookConcurrencyException(string message)
+        : base(message)
+    {
+        TenantId = string.Empty;
+        DestinationId = string.Empty;
+    }
+
+    /// <summary>Initializes a new instance of the <see cref="WebhookConcurrencyException"/> class.</summary>
+    /// <param name="message">The message.</param>
+    /// <param name="innerException">The cause.</param>
+    public WebhookConcurrencyException(string message, Exception innerException)
+        : base(message, innerException)
+    {
+        TenantId = string.Empty;
+        DestinationId = string.Empty;
+    }
+
+    /// <summary>Gets the tenant.</summary>
+    public string TenantId { get; }
+
+    /// <summary>Gets the destination id.</summary>
+    public string DestinationId { get; }
+
+    /// <summary>Gets the version the writer read.</summary>
+    public long ExpectedVersion { get; }
+
+    /// <summary>Gets the version stored when the write was refused.</summary>
+    public long ActualVersion { get; }
+}

@@ -363,7 +363,7 @@ internal sealed class GoogleChatFormatter : JsonFormatterBase
             return null;
         }
 
-        return Templates.TemplateEngine.Render(template, Templates.TemplateValues.From(context), Templates.TemplateEscaping.None);
+        return Templates.TemplateEngine.Render(template, Templates.TemplateValues.From(context), Templates.TemplateEscaping.None, null, PayloadRenderer.MaxHeaderValueLength, "threadKey");
     }
 
     private static void Write(Utf8JsonWriter w, WebhookFormatContext context, List<KeyValuePair<string, string>> data, int fieldCount, int summaryChars, string? threadKey)

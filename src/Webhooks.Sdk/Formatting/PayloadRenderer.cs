@@ -12,7 +12,17 @@ internal static class PayloadRenderer
 {
     public const string DefaultTemplateContentType = "application/json";
 
+    /// <summary>The longest rendered URL, in characters.</summary>
+    public const int MaxUrlLength = 8192;
+
+    /// <summary>The longest rendered header value, in characters.</summary>
+    public const int MaxHeaderValueLength = 8192;
+
     public static WebhookPayload Render(IWebhookFormatter formatter, CachedEvent cached, WebhookDestination destination, string? correlationId)
+        => Render(formatter, cached, destination, correlationId, 1024 * 1024);
+
+    /// <summary>Renders; throws <see cref="TemplateRenderException"/> when the body, URL or a header value passes its limit.</summary>
+    public static WebhookPayload Render(IWebhookFormatter formatter, CachedEvent cached, WebhookDestination destination, string? correlationId, int maxBodyBytes)
     {
         var update = correlationId is not null && destination.Correlation is not null;
         var context = new WebhookFormatContext
@@ -27,14 +37,14 @@ internal static class PayloadRenderer
         var templatedHeaders = destination.Headers.Any(h => h.Value.Contains("${", StringComparison.Ordinal));
         if (bodyTemplate is null && !update && !templatedUrl && !templatedHeaders)
         {
-            return cached.Render(formatter, context);
+            return CheckBody(cached.Render(formatter, context), maxBodyBytes);
         }
 
         var values = TemplateValues.From(context);
         WebhookPayload payload;
         if (bodyTemplate is null)
         {
-            payload = cached.Render(formatter, context);
+            payload = CheckBody(cached.Render(formatter, context), maxBodyBytes);
         }
         else
         {
@@ -42,7 +52,7 @@ internal static class PayloadRenderer
             var escaping = TemplateValidation.IsJson(contentType) ? TemplateEscaping.Json : TemplateEscaping.None;
             payload = new WebhookPayload
             {
-                Body = System.Text.Encoding.UTF8.GetBytes(TemplateEngine.Render(bodyTemplate, values, escaping)),
+                Body = Encode(TemplateEngine.Render(bodyTemplate, values, escaping, null, maxBodyBytes, "body (Safety.MaxRenderedBodyBytes)"), maxBodyBytes),
                 ContentType = contentType,
             };
         }
@@ -50,11 +60,11 @@ internal static class PayloadRenderer
         var url = payload.Url;
         if (update)
         {
-            url = TemplateEngine.Render(destination.Correlation!.UpdateUrl, values, TemplateEscaping.Url);
+            url = TemplateEngine.Render(destination.Correlation!.UpdateUrl, values, TemplateEscaping.PathSegment, null, MaxUrlLength, "update URL");
         }
         else if (url is null && templatedUrl)
         {
-            url = TemplateEngine.Render(destination.Url, values, TemplateEscaping.Url);
+            url = TemplateEngine.Render(destination.Url, values, TemplateEscaping.PathSegment, null, MaxUrlLength, "URL");
         }
 
         var headers = payload.Headers;
@@ -65,7 +75,7 @@ internal static class PayloadRenderer
             {
                 if (value.Contains("${", StringComparison.Ordinal))
                 {
-                    var rendered = TemplateEngine.Render(value, values, TemplateEscaping.None).Replace('\r', ' ').Replace('\n', ' ');
+                    var rendered = TemplateEngine.Render(value, values, TemplateEscaping.Header, null, MaxHeaderValueLength, $"header '{name}'");
                     list.Add(new(name, rendered));
                 }
             }
@@ -81,5 +91,21 @@ internal static class PayloadRenderer
             Url = url,
             Headers = headers,
         };
+    }
+
+    private static WebhookPayload CheckBody(WebhookPayload payload, int maxBodyBytes)
+        => payload.Body.Length > maxBodyBytes
+            ? throw new TemplateRenderException($"The rendered body is {payload.Body.Length} bytes; the limit is {maxBodyBytes} bytes (Safety.MaxRenderedBodyBytes).")
+            : payload;
+
+    private static byte[] Encode(string text, int maxBodyBytes)
+    {
+        var count = System.Text.Encoding.UTF8.GetByteCount(text);
+        if (count > maxBodyBytes)
+        {
+            throw new TemplateRenderException($"The rendered body is {count} bytes; the limit is {maxBodyBytes} bytes (Safety.MaxRenderedBodyBytes).");
+        }
+
+        return System.Text.Encoding.UTF8.GetBytes(text);
     }
 }

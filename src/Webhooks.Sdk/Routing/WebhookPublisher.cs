@@ -99,18 +99,18 @@ internal sealed class WebhookPublisher : IWebhookPublisher
         {
             errors.Add(new("Type", "is required"));
         }
-        else if (webhookEvent.Type.Length > 200 || webhookEvent.Type.Any(char.IsWhiteSpace) || webhookEvent.Type.Contains('*', StringComparison.Ordinal))
+        else if (!Safety.WireText.IsValidType(webhookEvent.Type))
         {
-            errors.Add(new("Type", "must be at most 200 characters, without whitespace or '*'"));
+            errors.Add(new("Type", $"must be 1 to {Safety.WireText.MaxNameLength} {Safety.WireText.TypeCharacters} (it is sent in a header)"));
         }
         else if (_core.Catalog is WebhookEventCatalog catalog && catalog.CheckEventType(webhookEvent.Type) is { } problem)
         {
             errors.Add(new("Type", problem));
         }
 
-        if (webhookEvent.Id is { } id && (id.Length is 0 or > 200 || id.Contains('.', StringComparison.Ordinal) || id.Any(char.IsWhiteSpace)))
+        if (webhookEvent.Id is { } id && !Safety.WireText.IsValidId(id))
         {
-            errors.Add(new("Id", "must be 1 to 200 characters without '.' or whitespace (it is signed as part of 'id.timestamp.body')"));
+            errors.Add(new("Id", $"must be 1 to {Safety.WireText.MaxNameLength} {Safety.WireText.IdCharacters} (it is sent in a header and signed as part of 'id.timestamp.body')"));
         }
 
         if (errors.Count > 0)
@@ -147,7 +147,7 @@ internal sealed class WebhookPublisher : IWebhookPublisher
                 EventId = evt.Id!,
                 EventType = evt.Type,
                 DestinationId = route.Id,
-                Status = DeliveryStatus.Pending,
+                Status = WebhookDeliveryStatus.Pending,
                 MaxAttempts = 1 + route.RetryCount,
                 CreatedAt = now,
                 DueAt = now,
@@ -165,13 +165,13 @@ internal sealed class WebhookPublisher : IWebhookPublisher
                 Type = evt.Type,
                 OccurredAt = evt.OccurredAt!.Value,
                 Json = EventSerialization.Serialize(evt),
-                Instance = evt,
+                TraceContext = System.Diagnostics.Activity.Current?.Id,
             };
             await _core.Store.EnqueueAsync(new EnqueueBatch { Event = stored, Deliveries = deliveries, Transaction = transaction }, cancellationToken).ConfigureAwait(false);
             _core.Events.Add(TenantId, evt, envelope);
             _core.Metrics.RecordQueued(deliveries.Length);
             _core.Signal.Notify();
-            WarnIfNothingWillSend();
+            await WarnIfNothingWillSendAsync(cancellationToken).ConfigureAwait(false);
         }
         else
         {
@@ -184,10 +184,11 @@ internal sealed class WebhookPublisher : IWebhookPublisher
 
     /// <summary>
     /// Warns once when deliveries were queued that nothing will send: no dispatcher runs in this process (the host was
-    /// never started, or the dispatcher is switched off) and no other process can see the store (in-memory), or this
-    /// process was meant to send (<c>Dispatcher.Enabled</c>) but its host is not running.
+    /// never started, or <c>Dispatcher.Enabled</c> is false) and no other instance is known: the in-memory store is
+    /// private to the process, and a shared store's instance registry has no live instance. Costs nothing once a
+    /// dispatcher runs; the registry is asked at most until the warning is given.
     /// </summary>
-    private void WarnIfNothingWillSend()
+    private async Task WarnIfNothingWillSendAsync(CancellationToken cancellationToken)
     {
         if (Volatile.Read(ref _shared.Warned) != 0)
         {
@@ -196,16 +197,24 @@ internal sealed class WebhookPublisher : IWebhookPublisher
 
         var dispatcher = _shared.Dispatcher ??= _shared.Services.GetServices<IHostedService>().OfType<WebhookDispatcher>().FirstOrDefault() ?? (object)"none";
         var enabled = _core.Options.Dispatcher.Enabled;
-        var running = enabled && dispatcher is WebhookDispatcher { ExecuteTask: { IsCompleted: false } };
-        if (running || (!enabled && _core.Store is not InMemoryWebhookStore))
+        if (enabled && dispatcher is WebhookDispatcher { ExecuteTask: { IsCompleted: false } })
         {
             return;
+        }
+
+        if (_core.Store is not InMemoryWebhookStore)
+        {
+            var since = _core.Time.GetUtcNow() - _core.Options.Dispatcher.LeaseDuration;
+            if (await _core.Store.CountLiveInstancesAsync(since, cancellationToken).ConfigureAwait(false) > 0)
+            {
+                return;
+            }
         }
 
         if (Interlocked.Exchange(ref _shared.Warned, 1) == 0)
         {
             var why = !enabled
-                ? "Dispatcher.Enabled is false and the in-memory store is private to this process"
+                ? "Dispatcher.Enabled is false"
                 : dispatcher is WebhookDispatcher { ExecuteTask: not null } ? "the host has stopped" : "the host was not started";
             Log.NothingWillSend(_core.Logger, why);
         }

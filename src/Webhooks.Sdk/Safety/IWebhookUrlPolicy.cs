@@ -52,6 +52,9 @@ public sealed record WebhookUrlVerdict(bool Allowed, string? Rule = null, string
             _ => string.Empty,
         };
     }
+
+    /// <summary>Gets the operator-facing explanation (for logs only), which may name the resolved address; <see cref="Reason"/> never does.</summary>
+    internal string? Detail { get; init; }
 }
 
 /// <summary>Thrown when a URL is refused by the <see cref="IWebhookUrlPolicy"/>.</summary>

@@ -122,7 +122,7 @@ internal sealed class OutboundConnector
 
     private WebhookUrlRefusedException Refuse(DnsEndPoint target, WebhookUrlVerdict verdict)
     {
-        Log.ConnectionRefused(_logger, target.Host, target.Port, verdict.Rule, verdict.Reason);
+        Log.ConnectionRefused(_logger, target.Host, target.Port, verdict.Rule, verdict.Detail ?? verdict.Reason);
         return new WebhookUrlRefusedException(verdict);
     }
 

@@ -142,7 +142,11 @@ internal sealed class OutboundGuard
         {
             if (Classify(address, out var shown) is { } found)
             {
-                return Refused(WebhookUrlRules.DnsPrivate, $"'{name}' resolves to {shown}, which is {found.Description} (rule '{found.Rule}'); every address of a name must be public");
+                // Tenants see the rule and the host; the address (an internal DNS answer) goes to the logs only.
+                return new HostJudgement(
+                    WebhookUrlVerdict.Refuse(WebhookUrlRules.DnsPrivate, $"'{name}' resolves to an address that is {found.Description} (rule '{found.Rule}'); every address of a name must be public")
+                        with { Detail = $"'{name}' resolves to {shown}, which is {found.Description} (rule '{found.Rule}')" },
+                    []);
             }
         }
 

@@ -23,6 +23,16 @@ internal sealed class SafetyOptionsValidator : IValidateOptions<WebhooksOptions>
             errors.Add("Safety.Proxy must be an http:// URI of a forward proxy that supports CONNECT, for example http://proxy.internal:3128.");
         }
 
+        if (safety.MaxRenderedBodyBytes < 1024)
+        {
+            errors.Add($"Safety.MaxRenderedBodyBytes must be at least 1024, not {safety.MaxRenderedBodyBytes}.");
+        }
+
+        if (safety.MaxTemplateLength < 256)
+        {
+            errors.Add($"Safety.MaxTemplateLength must be at least 256, not {safety.MaxTemplateLength}.");
+        }
+
         return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);
     }
 }

@@ -49,6 +49,21 @@ public sealed class WebhookSafetyOptions
     /// <value>The default value is 262144 (256 KB).</value>
     public int MaxPayloadBytes { get; set; } = 256 * 1024;
 
+    /// <summary>
+    /// Gets or sets the largest rendered request body in bytes (a formatter's output or a body template's rendering). A
+    /// larger body makes the attempt fail with an error naming this limit; a template rendering stops as soon as it
+    /// passes the limit, so the oversized body is never built.
+    /// </summary>
+    /// <value>The default value is 1048576 (1 MiB).</value>
+    public int MaxRenderedBodyBytes { get; set; } = 1024 * 1024;
+
+    /// <summary>
+    /// Gets or sets the longest template (body template, update body template, templated URL or header value) a
+    /// destination may save, in characters.
+    /// </summary>
+    /// <value>The default value is 65536 (64 KB).</value>
+    public int MaxTemplateLength { get; set; } = 64 * 1024;
+
     /// <summary>Gets or sets how many bytes of a response body are read and kept in history.</summary>
     /// <value>The default value is 4096.</value>
     public int ResponseExcerptBytes { get; set; } = 4096;

@@ -8,8 +8,13 @@ namespace Webhooks.Sdk.Safety;
 internal sealed class WebhookUrlPolicy : IWebhookUrlPolicy
 {
     private readonly OutboundGuard _guard;
+    private readonly Microsoft.Extensions.Logging.ILogger _logger;
 
-    public WebhookUrlPolicy(OutboundGuard guard) => _guard = guard;
+    public WebhookUrlPolicy(OutboundGuard guard, Microsoft.Extensions.Logging.ILogger<WebhookUrlPolicy> logger)
+    {
+        _guard = guard;
+        _logger = logger;
+    }
 
     public async ValueTask<WebhookUrlVerdict> EvaluateAsync(Uri url, CancellationToken cancellationToken)
     {
@@ -38,6 +43,11 @@ internal sealed class WebhookUrlPolicy : IWebhookUrlPolicy
         }
 
         var judgement = await _guard.JudgeHostAsync(url.IdnHost, cancellationToken).ConfigureAwait(false);
+        if (judgement.Verdict.Detail is { } detail)
+        {
+            Log.UrlRefused(_logger, url.IdnHost, judgement.Verdict.Rule, detail);
+        }
+
         return judgement.Verdict;
     }
 }

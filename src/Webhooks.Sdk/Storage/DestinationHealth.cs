@@ -1,6 +1,6 @@
 namespace Webhooks.Sdk.Storage;
 
-/// <summary>The health rule every store applies in <see cref="IWebhookStore.RecordDestinationOutcomeAsync"/>; stores that compute it in SQL follow the same rule.</summary>
+/// <summary>The health rule every store applies in <see cref="IDestinationStore.RecordDestinationOutcomeAsync"/>; stores that compute it in SQL follow the same rule.</summary>
 public static class DestinationHealth
 {
     /// <summary>Applies an outcome to a destination.</summary>
@@ -26,7 +26,7 @@ public static class DestinationHealth
 
         if (reason is not null && current.Enabled)
         {
-            return (updated with { Enabled = false, DisabledReason = reason, UpdatedAt = outcome.At }, true);
+            return (updated with { Enabled = false, DisabledReason = reason }, true);
         }
 
         return (updated, false);
@@ -37,4 +37,34 @@ public static class DestinationHealth
     /// <returns>The reason.</returns>
     public static string DisabledReasonForFailures(int failures)
         => $"Disabled automatically after {failures} consecutive failed attempts.";
+
+    /// <summary>Applies a configuration change to a destination: the fields it sets, the updated time and the next version; checks the expected version.</summary>
+    /// <param name="current">The destination before.</param>
+    /// <param name="change">The change.</param>
+    /// <returns>The destination after.</returns>
+    /// <exception cref="WebhookConcurrencyException">The change expects another version.</exception>
+    public static DestinationRecord ApplyChange(DestinationRecord current, DestinationChange change)
+    {
+        ArgumentNullException.ThrowIfNull(current);
+        ArgumentNullException.ThrowIfNull(change);
+        if (change.ExpectedVersion is { } expected && expected != current.Version)
+        {
+            throw new WebhookConcurrencyException(current.TenantId, current.Id, expected, current.Version);
+        }
+
+        var updated = current with
+        {
+            Name = change.Name ?? current.Name,
+            ConfigJson = change.ConfigJson ?? current.ConfigJson,
+            ProtectedAuth = change.ReplaceAuth ? change.ProtectedAuth : current.ProtectedAuth,
+            UpdatedAt = change.At,
+            Version = current.Version + 1,
+        };
+        return change.Enabled switch
+        {
+            true => updated with { Enabled = true, ConsecutiveFailures = 0, DisabledReason = null },
+            false => updated with { Enabled = false, DisabledReason = change.DisabledReason },
+            null => updated,
+        };
+    }
 }

@@ -14,22 +14,29 @@ public sealed class InMemoryWebhookStore : IWebhookStore
     private readonly Dictionary<(string Tenant, string Id), Entry> _leased = [];
     private readonly Dictionary<(string Tenant, string Destination, string Key), LinkedList<Entry>> _ordered = [];
     private readonly Dictionary<(string Tenant, string Destination, string Key), string> _correlation = [];
+    private readonly Dictionary<string, DateTimeOffset> _instances = new(StringComparer.Ordinal);
     private long _sequence;
     private long _leaseCounter;
 
     /// <inheritdoc />
-    public Task InsertDestinationAsync(DestinationRecord destination, CancellationToken cancellationToken)
+    public Task<DestinationInsertResult> InsertDestinationAsync(DestinationRecord destination, int maxPerTenant, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(destination);
         lock (_lock)
         {
-            if (!_destinations.TryAdd((destination.TenantId, destination.Id), destination))
+            if (_destinations.ContainsKey((destination.TenantId, destination.Id)))
             {
-                throw new InvalidOperationException($"A destination with id '{destination.Id}' already exists in tenant '{destination.TenantId}'.");
+                return Task.FromResult(DestinationInsertResult.AlreadyExists);
             }
-        }
 
-        return Task.CompletedTask;
+            if (_destinations.Keys.Count(k => k.Tenant == destination.TenantId) >= maxPerTenant)
+            {
+                return Task.FromResult(DestinationInsertResult.LimitReached);
+            }
+
+            _destinations.Add((destination.TenantId, destination.Id), destination with { Version = 1 });
+            return Task.FromResult(DestinationInsertResult.Inserted);
+        }
     }
 
     /// <inheritdoc />
@@ -42,18 +49,20 @@ public sealed class InMemoryWebhookStore : IWebhookStore
     }
 
     /// <inheritdoc />
-    public Task<IReadOnlyList<DestinationRecord>> ListDestinationsAsync(string tenantId, int skip, int take, CancellationToken cancellationToken)
+    public Task<WebhookCursorPage<DestinationRecord>> ListDestinationsAsync(DestinationListQuery query, CancellationToken cancellationToken)
     {
+        ArgumentNullException.ThrowIfNull(query);
+        var after = StoreCursor.DecodeDestination(query.Cursor);
         lock (_lock)
         {
-            IReadOnlyList<DestinationRecord> page = _destinations.Values
-                .Where(d => d.TenantId == tenantId)
+            var page = _destinations.Values
+                .Where(d => d.TenantId == query.TenantId
+                    && (after is not { } a || d.CreatedAt.UtcTicks < a.Ticks || (d.CreatedAt.UtcTicks == a.Ticks && string.CompareOrdinal(d.Id, a.Id) < 0)))
                 .OrderByDescending(d => d.CreatedAt)
                 .ThenByDescending(d => d.Id, StringComparer.Ordinal)
-                .Skip(skip)
-                .Take(take)
-                .ToArray();
-            return Task.FromResult(page);
+                .Take(query.Limit + 1)
+                .ToList();
+            return Task.FromResult(StoreCursor.DestinationPage(page, query.Limit));
         }
     }
 
@@ -77,24 +86,20 @@ public sealed class InMemoryWebhookStore : IWebhookStore
     }
 
     /// <inheritdoc />
-    public Task<bool> UpdateDestinationAsync(DestinationRecord destination, CancellationToken cancellationToken)
+    public Task<DestinationRecord?> UpdateDestinationAsync(DestinationChange change, CancellationToken cancellationToken)
     {
-        ArgumentNullException.ThrowIfNull(destination);
+        ArgumentNullException.ThrowIfNull(change);
         lock (_lock)
         {
-            var key = (destination.TenantId, destination.Id);
+            var key = (change.TenantId, change.Id);
             if (!_destinations.TryGetValue(key, out var current))
             {
-                return Task.FromResult(false);
+                return Task.FromResult<DestinationRecord?>(null);
             }
 
-            _destinations[key] = destination with
-            {
-                CreatedAt = current.CreatedAt,
-                LastSuccessAt = current.LastSuccessAt,
-                LastFailureAt = current.LastFailureAt,
-            };
-            return Task.FromResult(true);
+            var updated = DestinationHealth.ApplyChange(current, change);
+            _destinations[key] = updated;
+            return Task.FromResult<DestinationRecord?>(updated);
         }
     }
 
@@ -108,7 +113,7 @@ public sealed class InMemoryWebhookStore : IWebhookStore
                 return Task.FromResult(false);
             }
 
-            foreach (var entry in _deliveries.Values.Where(e => e.Record.TenantId == tenantId && e.Record.DestinationId == id && e.Record.Status == DeliveryStatus.Pending).ToArray())
+            foreach (var entry in _deliveries.Values.Where(e => e.Record.TenantId == tenantId && e.Record.DestinationId == id && e.Record.Status == WebhookDeliveryStatus.Pending).ToArray())
             {
                 Unlink(entry);
                 _deliveries.Remove((tenantId, entry.Record.Id));
@@ -213,15 +218,57 @@ public sealed class InMemoryWebhookStore : IWebhookStore
     }
 
     /// <inheritdoc />
-    public Task<bool> CompleteAsync(DeliveryCompletion completion, CancellationToken cancellationToken)
+    public Task<IReadOnlyList<LeaseHandle>> RenewLeasesAsync(LeaseRenewal renewal, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(renewal);
+        var renewed = new List<LeaseHandle>(renewal.Leases.Count);
+        lock (_lock)
+        {
+            foreach (var lease in renewal.Leases)
+            {
+                var key = (lease.TenantId, lease.DeliveryId);
+                if (_deliveries.TryGetValue(key, out var entry) && entry.LeaseToken == lease.LeaseToken && entry.Record.Status == WebhookDeliveryStatus.Pending)
+                {
+                    if (!_leased.ContainsKey(key))
+                    {
+                        // The lease expired but nobody took it: it is held again.
+                        _due.Remove(entry);
+                        _leased[key] = entry;
+                    }
+
+                    entry.LeaseExpiresAt = renewal.Now + renewal.Duration;
+                    renewed.Add(lease);
+                }
+            }
+        }
+
+        return Task.FromResult<IReadOnlyList<LeaseHandle>>(renewed);
+    }
+
+    /// <inheritdoc />
+    public Task<IReadOnlyList<bool>> CompleteAsync(IReadOnlyList<DeliveryCompletion> completions, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(completions);
+        var results = new bool[completions.Count];
+        lock (_lock)
+        {
+            for (var i = 0; i < results.Length; i++)
+            {
+                results[i] = Complete(completions[i]);
+            }
+        }
+
+        return Task.FromResult<IReadOnlyList<bool>>(results);
+    }
+
+    private bool Complete(DeliveryCompletion completion)
     {
         ArgumentNullException.ThrowIfNull(completion);
-        lock (_lock)
         {
             var key = (completion.TenantId, completion.DeliveryId);
             if (!_deliveries.TryGetValue(key, out var entry))
             {
-                return Task.FromResult(false);
+                return false;
             }
 
             if (completion.Attempt is { } attempt)
@@ -229,24 +276,30 @@ public sealed class InMemoryWebhookStore : IWebhookStore
                 entry.Attempts.Add(attempt);
             }
 
-            if (entry.LeaseToken != completion.LeaseToken || !_leased.Remove(key))
+            if (entry.LeaseToken != completion.LeaseToken || entry.Record.Status != WebhookDeliveryStatus.Pending)
             {
-                return Task.FromResult(false);
+                return false;
+            }
+
+            if (!_leased.Remove(key))
+            {
+                // The lease expired but nobody took it since: completing still counts.
+                _due.Remove(entry);
             }
 
             entry.LeaseToken = null;
             var record = entry.Record with
             {
                 Status = completion.Status,
-                DueAt = completion.Status == DeliveryStatus.Pending ? completion.DueAt : entry.Record.DueAt,
-                CompletedAt = completion.Status == DeliveryStatus.Pending ? null : completion.CompletedAt,
+                DueAt = completion.Status == WebhookDeliveryStatus.Pending ? completion.DueAt : entry.Record.DueAt,
+                CompletedAt = completion.Status == WebhookDeliveryStatus.Pending ? null : completion.CompletedAt,
             };
             if (completion.Attempt is { } a)
             {
                 record = record with { AttemptCount = Math.Max(record.AttemptCount, a.Number), LastStatusCode = a.StatusCode, LastError = a.Error };
             }
 
-            if (record.Status == DeliveryStatus.Pending)
+            if (record.Status == WebhookDeliveryStatus.Pending)
             {
                 entry.Record = record;
                 _due.Add(entry);
@@ -257,7 +310,7 @@ public sealed class InMemoryWebhookStore : IWebhookStore
                 entry.Record = record;
             }
 
-            return Task.FromResult(true);
+            return true;
         }
     }
 
@@ -305,21 +358,78 @@ public sealed class InMemoryWebhookStore : IWebhookStore
     }
 
     /// <inheritdoc />
-    public Task<IReadOnlyList<DeliveryRecord>> ListDeliveriesAsync(DeliveryQuery query, CancellationToken cancellationToken)
+    public Task<WebhookCursorPage<DeliveryRecord>> QueryDeliveriesAsync(DeliveryQuery query, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(query);
+        var before = StoreCursor.DecodeSequence(query.Cursor);
         lock (_lock)
         {
-            IReadOnlyList<DeliveryRecord> list = _deliveries.Values
+            var list = _deliveries.Values
                 .Select(e => e.Record)
                 .Where(r => r.TenantId == query.TenantId
                     && (query.DestinationId is null || r.DestinationId == query.DestinationId)
                     && (query.Status is null || r.Status == query.Status)
-                    && (query.BeforeSequence is null || r.Sequence < query.BeforeSequence))
+                    && (query.EventType is null || r.EventType == query.EventType)
+                    && (query.Since is null || r.CreatedAt >= query.Since)
+                    && (query.Until is null || r.CreatedAt < query.Until)
+                    && (query.StatusCodeClass is null || StoreCursor.StatusCodeClassOf(r.LastStatusCode) == query.StatusCodeClass)
+                    && (before is null || r.Sequence < before))
                 .OrderByDescending(r => r.Sequence)
-                .Take(query.Limit)
-                .ToArray();
-            return Task.FromResult(list);
+                .Take(query.Limit + 1)
+                .ToList();
+            return Task.FromResult(StoreCursor.DeliveryPage(list, query.Limit));
+        }
+    }
+
+    /// <inheritdoc />
+    public Task<DeliveryCounts> CountDeliveriesAsync(DeliveryCountQuery query, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(query);
+        lock (_lock)
+        {
+            long pending = 0, succeeded = 0, failed = 0;
+            foreach (var entry in _deliveries.Values)
+            {
+                var r = entry.Record;
+                if (r.TenantId != query.TenantId
+                    || (query.DestinationId is not null && r.DestinationId != query.DestinationId)
+                    || (query.Since is not null && r.CreatedAt < query.Since)
+                    || (query.Until is not null && r.CreatedAt >= query.Until))
+                {
+                    continue;
+                }
+
+                switch (r.Status)
+                {
+                    case WebhookDeliveryStatus.Pending: pending++; break;
+                    case WebhookDeliveryStatus.Succeeded: succeeded++; break;
+                    default: failed++; break;
+                }
+            }
+
+            return Task.FromResult(new DeliveryCounts(pending, succeeded, failed));
+        }
+    }
+
+    /// <inheritdoc />
+    public Task<DateTimeOffset?> GetOldestDueTimeAsync(string? tenantId, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        lock (_lock)
+        {
+            DateTimeOffset? oldest = null;
+            foreach (var entry in _deliveries.Values)
+            {
+                var r = entry.Record;
+                var waiting = r.Status == WebhookDeliveryStatus.Pending && r.DueAt <= now
+                    && (entry.LeaseToken is null || entry.LeaseExpiresAt <= now)
+                    && (tenantId is null || r.TenantId == tenantId);
+                if (waiting && (oldest is null || r.DueAt < oldest))
+                {
+                    oldest = r.DueAt;
+                }
+            }
+
+            return Task.FromResult(oldest);
         }
     }
 
@@ -351,7 +461,7 @@ public sealed class InMemoryWebhookStore : IWebhookStore
         {
             var count = 0;
             foreach (var entry in _deliveries.Values
-                .Where(e => e.Record.TenantId == tenantId && e.Record.DestinationId == destinationId && e.Record.Status == DeliveryStatus.Failed && !e.Record.IsTest && e.Record.CompletedAt >= since)
+                .Where(e => e.Record.TenantId == tenantId && e.Record.DestinationId == destinationId && e.Record.Status == WebhookDeliveryStatus.Failed && !e.Record.IsTest && e.Record.CompletedAt >= since)
                 .OrderBy(e => e.Record.Sequence)
                 .ToArray())
             {
@@ -386,12 +496,53 @@ public sealed class InMemoryWebhookStore : IWebhookStore
     }
 
     /// <inheritdoc />
+    public Task<bool> ClearCorrelationIdAsync(string tenantId, string destinationId, string correlationKey, CancellationToken cancellationToken)
+    {
+        lock (_lock)
+        {
+            return Task.FromResult(_correlation.Remove((tenantId, destinationId, correlationKey)));
+        }
+    }
+
+    /// <inheritdoc />
+    public Task HeartbeatAsync(string instanceId, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(instanceId);
+        lock (_lock)
+        {
+            _instances[instanceId] = now;
+        }
+
+        return Task.CompletedTask;
+    }
+
+    /// <inheritdoc />
+    public Task<int> CountLiveInstancesAsync(DateTimeOffset since, CancellationToken cancellationToken)
+    {
+        lock (_lock)
+        {
+            return Task.FromResult(_instances.Values.Count(at => at >= since));
+        }
+    }
+
+    /// <inheritdoc />
+    public Task RemoveInstanceAsync(string instanceId, CancellationToken cancellationToken)
+    {
+        lock (_lock)
+        {
+            _instances.Remove(instanceId);
+        }
+
+        return Task.CompletedTask;
+    }
+
+    /// <inheritdoc />
     public Task<int> PurgeHistoryAsync(DateTimeOffset olderThan, int batchSize, CancellationToken cancellationToken)
     {
         lock (_lock)
         {
             var victims = _deliveries.Values
-                .Where(e => e.Record.Status != DeliveryStatus.Pending && e.Record.CompletedAt < olderThan)
+                .Where(e => e.Record.Status != WebhookDeliveryStatus.Pending && e.Record.CompletedAt < olderThan)
                 .OrderBy(e => e.Record.Sequence)
                 .Take(batchSize)
                 .ToArray();
@@ -415,14 +566,14 @@ public sealed class InMemoryWebhookStore : IWebhookStore
 
     private bool Requeue(Entry entry, DateTimeOffset now)
     {
-        if (entry.Record.Status == DeliveryStatus.Pending)
+        if (entry.Record.Status == WebhookDeliveryStatus.Pending)
         {
             return false;
         }
 
         entry.Record = entry.Record with
         {
-            Status = DeliveryStatus.Pending,
+            Status = WebhookDeliveryStatus.Pending,
             DueAt = now,
             CompletedAt = null,
             MaxAttempts = entry.Record.AttemptCount + 1,

@@ -38,6 +38,9 @@ public sealed record DestinationRecord
 
     /// <summary>Gets why the destination is disabled.</summary>
     public string? DisabledReason { get; init; }
+
+    /// <summary>Gets the configuration version: 1 when inserted, incremented by every configuration write (not by health writes).</summary>
+    public long Version { get; init; }
 }
 
 /// <summary>An event as a store keeps it, once per publish, shared by its deliveries.</summary>
@@ -58,21 +61,8 @@ public sealed record StoredEvent
     /// <summary>Gets the whole event serialized as JSON (opaque to stores; the library reads it back).</summary>
     public required ReadOnlyMemory<byte> Json { get; init; }
 
-    /// <summary>Gets the event object itself; set by stores that keep objects in memory, <see langword="null"/> otherwise.</summary>
-    public WebhookEvent? Instance { get; init; }
-}
-
-/// <summary>The state of a delivery.</summary>
-public enum DeliveryStatus
-{
-    /// <summary>Waiting for its due time or in flight under a lease.</summary>
-    Pending = 0,
-
-    /// <summary>Delivered (final).</summary>
-    Succeeded = 1,
-
-    /// <summary>Retries exhausted, destination gone, deleted or refused: dead-lettered (final, can be redelivered).</summary>
-    Failed = 2,
+    /// <summary>Gets the trace context of the publish (an opaque string such as a W3C <c>traceparent</c>), or <see langword="null"/>; stored with the event so a retry can be linked to its publish.</summary>
+    public string? TraceContext { get; init; }
 }
 
 /// <summary>One event to one destination.</summary>
@@ -94,7 +84,7 @@ public sealed record DeliveryRecord
     public required string DestinationId { get; init; }
 
     /// <summary>Gets the status.</summary>
-    public required DeliveryStatus Status { get; init; }
+    public required WebhookDeliveryStatus Status { get; init; }
 
     /// <summary>Gets the number of attempts made so far.</summary>
     public int AttemptCount { get; init; }
@@ -193,7 +183,7 @@ public sealed record DeliveryCompletion
     public AttemptRecord? Attempt { get; init; }
 
     /// <summary>Gets the new status.</summary>
-    public required DeliveryStatus Status { get; init; }
+    public required WebhookDeliveryStatus Status { get; init; }
 
     /// <summary>Gets the next due time (when it stays pending).</summary>
     public DateTimeOffset DueAt { get; init; }
@@ -224,26 +214,7 @@ public sealed record DestinationOutcome
     public string? DisableNowReason { get; init; }
 }
 
-/// <summary>The result of <see cref="IWebhookStore.RecordDestinationOutcomeAsync"/>.</summary>
+/// <summary>The result of <see cref="IDestinationStore.RecordDestinationOutcomeAsync"/>.</summary>
 /// <param name="Destination">The destination after the change.</param>
 /// <param name="JustDisabled">Whether this change disabled it.</param>
 public sealed record DestinationOutcomeResult(DestinationRecord Destination, bool JustDisabled);
-
-/// <summary>A page of deliveries to list, newest first.</summary>
-public sealed record DeliveryQuery
-{
-    /// <summary>Gets the tenant.</summary>
-    public required string TenantId { get; init; }
-
-    /// <summary>Gets the destination to list, or <see langword="null"/> for every destination.</summary>
-    public string? DestinationId { get; init; }
-
-    /// <summary>Gets the status to list, or <see langword="null"/> for all.</summary>
-    public DeliveryStatus? Status { get; init; }
-
-    /// <summary>Gets the maximum number of deliveries to return.</summary>
-    public int Limit { get; init; } = 50;
-
-    /// <summary>Gets the enqueue sequence to page before (exclusive), or <see langword="null"/> to start at the newest.</summary>
-    public long? BeforeSequence { get; init; }
-}

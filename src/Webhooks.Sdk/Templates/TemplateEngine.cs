@@ -16,6 +16,24 @@ internal enum TemplateEscaping
 
     /// <summary>Values are percent-encoded (URL paths and query values).</summary>
     Url,
+
+    /// <summary>
+    /// HTTP header values: characters outside visible ASCII and space, and <c>%</c>, are written as <c>%XX</c> escapes of
+    /// their UTF-8 bytes; literal text is kept.
+    /// </summary>
+    Header,
+
+    /// <summary>
+    /// One URL path segment: like <see cref="Url"/> (so <c>/</c>, <c>?</c> and <c>#</c> are encoded), and a value that is
+    /// only dots (<c>.</c>, <c>..</c>) is refused, because no encoding stops URL normalization from reading it as a
+    /// dot segment.
+    /// </summary>
+    PathSegment,
+}
+
+/// <summary>Thrown when a rendering would exceed its size limit (raised before the oversized text is built) or a URL field would change the path.</summary>
+internal sealed class TemplateRenderException(string message) : Exception(message)
+{
 }
 
 /// <summary>A template syntax error, with its 1-based line and column.</summary>
@@ -44,17 +62,26 @@ internal static class TemplateEngine
 
     /// <summary>Renders; when <paramref name="map"/> is given, records (output offset, template offset, length) of each literal run.</summary>
     public static string Render(string template, TemplateValues values, TemplateEscaping escaping, List<(int Out, int In, int Length)>? map)
+        => Render(template, values, escaping, map, int.MaxValue, null);
+
+    /// <summary>
+    /// Renders, failing with <see cref="TemplateRenderException"/> as soon as the output would pass
+    /// <paramref name="maxChars"/> characters (before that text is appended, so an oversized rendering is never built).
+    /// A field used many times is resolved and escaped once. <paramref name="what"/> names the output in the error.
+    /// </summary>
+    public static string Render(string template, TemplateValues values, TemplateEscaping escaping, List<(int Out, int In, int Length)>? map, int maxChars, string? what)
     {
         var segments = Parse(template);
-        var sb = new StringBuilder(template.Length + 64);
+        var sb = new StringBuilder(Math.Min(template.Length + 64, maxChars));
         var inString = false;
         var escaped = false;
+        Dictionary<(string Path, string? Default, bool InString), string>? memo = null;
         foreach (var segment in segments)
         {
             if (segment.Path is null)
             {
-                map?.Add((sb.Length, segment.Offset, segment.Text.Length));
-                sb.Append(segment.Text);
+                Append(sb, segment.Text, maxChars, what);
+                map?.Add((sb.Length - segment.Text.Length, segment.Offset, segment.Text.Length));
                 if (escaping == TemplateEscaping.Json)
                 {
                     foreach (var c in segment.Text)
@@ -77,38 +104,66 @@ internal static class TemplateEngine
                 continue;
             }
 
-            var found = values.TryGet(segment.Path, out var value);
-            if (found && value.ValueKind == JsonValueKind.String && value.GetString()!.Length == 0 && segment.Default is not null)
+            memo ??= new();
+            var key = (segment.Path, segment.Default, inString);
+            if (!memo.TryGetValue(key, out var piece))
             {
-                found = false;
+                piece = Substitute(segment, values, escaping, inString);
+                memo[key] = piece;
             }
 
-            switch (escaping)
-            {
-                case TemplateEscaping.Json when inString:
-                    sb.Append(JsonEscape(found ? Text(value) : segment.Default ?? Missing));
-                    break;
-                case TemplateEscaping.Json:
-                    if (!found)
-                    {
-                        sb.Append(segment.Default ?? "\"" + Missing + "\"");
-                    }
-                    else
-                    {
-                        sb.Append(value.ValueKind == JsonValueKind.String ? "\"" + JsonEscape(value.GetString()!) + "\"" : value.GetRawText());
-                    }
-
-                    break;
-                case TemplateEscaping.Url:
-                    sb.Append(Uri.EscapeDataString(found ? Text(value) : segment.Default ?? Missing));
-                    break;
-                default:
-                    sb.Append(found ? Text(value) : segment.Default ?? Missing);
-                    break;
-            }
+            Append(sb, piece, maxChars, what);
         }
 
         return sb.ToString();
+    }
+
+    private static void Append(StringBuilder sb, string piece, int maxChars, string? what)
+    {
+        if (piece.Length > maxChars - sb.Length)
+        {
+            throw new TemplateRenderException($"The rendered {what ?? "text"} is larger than its limit of {maxChars} bytes.");
+        }
+
+        sb.Append(piece);
+    }
+
+    private static string Substitute(Segment segment, TemplateValues values, TemplateEscaping escaping, bool inString)
+    {
+        var found = values.TryGet(segment.Path!, out var value);
+        if (found && value.ValueKind == JsonValueKind.String && value.GetString()!.Length == 0 && segment.Default is not null)
+        {
+            found = false;
+        }
+
+        switch (escaping)
+        {
+            case TemplateEscaping.Json when inString:
+                return JsonEscape(found ? Text(value) : segment.Default ?? Missing);
+            case TemplateEscaping.Json:
+                if (!found)
+                {
+                    return segment.Default ?? "\"" + Missing + "\"";
+                }
+
+                return value.ValueKind == JsonValueKind.String ? "\"" + JsonEscape(value.GetString()!) + "\"" : value.GetRawText();
+            case TemplateEscaping.Url:
+                return Uri.EscapeDataString(found ? Text(value) : segment.Default ?? Missing);
+            case TemplateEscaping.PathSegment:
+                var text = found ? Text(value) : segment.Default ?? Missing;
+                if (text.Length > 0 && text.AsSpan().Trim('.').IsEmpty)
+                {
+                    // '%2E' is the same as '.' to URL normalization (RFC 3986 6.2.2.2), so no encoding keeps '.' or '..'
+                    // from climbing the path: such a value is refused.
+                    throw new TemplateRenderException($"The field '{segment.Path}' rendered '{text}', which would change the URL's path; a URL field must not be only dots.");
+                }
+
+                return Uri.EscapeDataString(text);
+            case TemplateEscaping.Header:
+                return Safety.WireText.EncodeHeaderValue(found ? Text(value) : segment.Default ?? Missing);
+            default:
+                return found ? Text(value) : segment.Default ?? Missing;
+        }
     }
 
     /// <summary>Checks the syntax; throws <see cref="TemplateSyntaxException"/>.</summary>

@@ -21,22 +21,49 @@ internal static class TemplateValidation
     };
 
     public static void Validate(WebhookDestinationDefinition d, IList<WebhookValidationError> errors)
+        => Validate(d, errors, 64 * 1024);
+
+    /// <summary>Checks every template of the definition; <paramref name="maxLength"/> is <c>Safety.MaxTemplateLength</c>.</summary>
+    public static void Validate(WebhookDestinationDefinition d, IList<WebhookValidationError> errors, int maxLength)
     {
         var contentType = Formatting.FormatKit.Setting(d, "contentType") ?? "application/json";
         var json = IsJson(contentType);
-        Check(d.BodyTemplate, "BodyTemplate", json, errors);
+        Check(d.BodyTemplate, "BodyTemplate", json, maxLength, errors);
+        CheckUrlTemplate(d.Url, "Url", errors);
         if (d.Correlation is { } correlation)
         {
-            Check(correlation.UpdateBodyTemplate, "Correlation.UpdateBodyTemplate", json, errors);
-            Check(correlation.UpdateUrl, "Correlation.UpdateUrl", false, errors);
+            Check(correlation.UpdateBodyTemplate, "Correlation.UpdateBodyTemplate", json, maxLength, errors);
+            Check(correlation.UpdateUrl, "Correlation.UpdateUrl", false, Math.Min(maxLength, Formatting.PayloadRenderer.MaxUrlLength), errors);
+            CheckUrlTemplate(correlation.UpdateUrl, "Correlation.UpdateUrl", errors);
         }
 
         foreach (var (name, value) in d.Headers ?? new Dictionary<string, string>())
         {
             if (value is not null && value.Contains("${", StringComparison.Ordinal))
             {
-                Check(value, $"Headers[{name}]", false, errors);
+                Check(value, $"Headers[{name}]", false, Math.Min(maxLength, Formatting.PayloadRenderer.MaxHeaderValueLength), errors);
             }
+        }
+    }
+
+    /// <summary>
+    /// A URL template may use fields only after its host: the scheme, user-info, host and port are literal, so event
+    /// data never chooses where the destination's credentials and signature are sent.
+    /// </summary>
+    private static void CheckUrlTemplate(string? url, string field, IList<WebhookValidationError> errors)
+    {
+        if (url is null || !url.Contains('$', StringComparison.Ordinal))
+        {
+            return;
+        }
+
+        var scheme = url.IndexOf("://", StringComparison.Ordinal);
+        var start = scheme < 0 ? 0 : scheme + 3;
+        var end = url.IndexOfAny(['/', '?', '#'], start);
+        var authority = url[..(end < 0 ? url.Length : end)];
+        if (authority.Contains('$', StringComparison.Ordinal))
+        {
+            errors.Add(new(field, "must not use template fields in its scheme, host or port; fields may appear only in the path and query"));
         }
     }
 
@@ -46,10 +73,16 @@ internal static class TemplateValidation
         return media.EndsWith("/json", StringComparison.OrdinalIgnoreCase) || media.EndsWith("+json", StringComparison.OrdinalIgnoreCase);
     }
 
-    private static void Check(string? template, string field, bool json, IList<WebhookValidationError> errors)
+    private static void Check(string? template, string field, bool json, int maxLength, IList<WebhookValidationError> errors)
     {
         if (template is null)
         {
+            return;
+        }
+
+        if (template.Length > maxLength)
+        {
+            errors.Add(new(field, $"is {template.Length} characters long; the limit is {maxLength} (Safety.MaxTemplateLength)"));
             return;
         }
 

@@ -304,7 +304,7 @@ public class WebhookDispatcherTests
             delivery.AttemptCount.Should().Be(0, "an attempt cut short by shutdown is not a failure");
             var store = host.Services.GetRequiredService<IWebhookStore>();
             var leased = await store.LeaseDueAsync(
-                new LeaseRequest { Owner = "next-instance", MaxCount = 10, Now = DateTimeOffset.UtcNow, Duration = TimeSpan.FromMinutes(1) },
+                new LeaseRequest { MaxCount = 10, Now = DateTimeOffset.UtcNow, Duration = TimeSpan.FromMinutes(1) },
                 CancellationToken.None);
             leased.Select(l => l.Delivery.Id).Should().Equal(deliveryId);
         }

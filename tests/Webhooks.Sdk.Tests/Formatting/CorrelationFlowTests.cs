@@ -98,7 +98,7 @@ public class CorrelationFlowTests
     }
 
     [Test]
-    public async Task Publish_CreateFailsForGood_UpdatesUseTheFallback()
+    public async Task Publish_CreateFailsForGood_NextEventsCreateAgainNeverUpdateTheFallback()
     {
         await using var receiver = await LocalWebhookReceiver.StartAsync();
         receiver.Responder = r => r.Method == "POST" ? ReceiverResponse.Status(400, "bad") : ReceiverResponse.Ok();
@@ -109,14 +109,13 @@ public class CorrelationFlowTests
 
         receiver.Requests.Select(r => (r.Method, r.Path)).Should().Equal(
             ("POST", "/api/tickets"),
-            ("PUT", "/api/tickets/none"),
-            ("PUT", "/api/tickets/none"),
-            ("PUT", "/api/tickets/none"));
-        receiver.Requests[1].BodyText.Should().Be("{\"seq\":2,\"ticket\":\"none\"}");
+            ("POST", "/api/tickets"),
+            ("POST", "/api/tickets"),
+            ("POST", "/api/tickets"));
     }
 
     [Test]
-    public async Task Publish_SqliteStoreCreateFailsThenSucceedsForAnotherKey_FallbackAndIdKeptPerKey()
+    public async Task Publish_SqliteStoreCreateFailsThenSucceedsForAnotherKey_IdKeptPerKey()
     {
         var path = Path.Combine(Path.GetTempPath(), "correlation-" + Guid.NewGuid().ToString("N") + ".db");
         try
@@ -138,11 +137,11 @@ public class CorrelationFlowTests
                 await host.WaitForFinalAsync(b2.Deliveries[0].DeliveryId);
             }
 
-            receiver.Requests.Select(r => (r.Method, r.Path)).Should().Equal(
-                ("POST", "/api/tickets"),
-                ("POST", "/api/tickets"),
-                ("PUT", "/api/tickets/none"),
-                ("PUT", "/api/tickets/7"));
+            receiver.Requests.Select(r => (r.Method, r.Path, Seq(r))).Should().Equal(
+                ("POST", "/api/tickets", 1),
+                ("POST", "/api/tickets", 2),
+                ("POST", "/api/tickets", 3),
+                ("PUT", "/api/tickets/7", 4));
         }
         finally
         {

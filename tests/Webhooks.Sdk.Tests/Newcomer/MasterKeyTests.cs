@@ -27,6 +27,10 @@ public class MasterKeyTests
         }
     }
 
+    /// <summary>Replaces a destination's protected auth with a value no configured key can read.</summary>
+    private static DestinationChange Corrupt(string id, string protectedAuth)
+        => new() { TenantId = WebhookTenant.Default, Id = id, At = DateTimeOffset.UtcNow, ReplaceAuth = true, ProtectedAuth = protectedAuth };
+
     private static string NewKey() => Convert.ToBase64String(RandomNumberGenerator.GetBytes(32));
 
     private Task<WebhookTestHost> StartAsync(string key, params string[] previous)
@@ -126,8 +130,7 @@ public class MasterKeyTests
         var brokenId = (await host.Destinations.CreateAsync(broken)).Id;
         var healthyId = (await host.Destinations.CreateAsync(WebhookTestHost.Destination(receiver, "/healthy", "healthy"))).Id;
         var store = host.Services.GetRequiredService<IWebhookStore>();
-        var record = (await store.GetDestinationAsync("default", brokenId, CancellationToken.None))!;
-        (await store.UpdateDestinationAsync(record with { ProtectedAuth = "v2:0123456789abcdef:" + Convert.ToBase64String(new byte[40]) }, CancellationToken.None)).Should().BeTrue();
+        (await store.UpdateDestinationAsync(Corrupt(brokenId, "v2:0123456789abcdef:" + Convert.ToBase64String(new byte[40])), CancellationToken.None)).Should().NotBeNull();
 
         var result = await host.Publisher.PublishAsync(WebhookEvent.Create("scan.completed", new { n = 1 }));
 
@@ -142,8 +145,7 @@ public class MasterKeyTests
         var definition = new WebhookDestinationDefinition { Name = "n", Url = "https://93.184.216.34/hook", Auth = new BearerTokenWebhookAuth { Token = "t" } };
         var id = (await host.Destinations.CreateAsync(definition)).Id;
         var store = host.Services.GetRequiredService<IWebhookStore>();
-        var record = (await store.GetDestinationAsync("default", id, CancellationToken.None))!;
-        await store.UpdateDestinationAsync(record with { ProtectedAuth = "v1:" + Convert.ToBase64String(new byte[40]) }, CancellationToken.None);
+        await store.UpdateDestinationAsync(Corrupt(id, "v1:" + Convert.ToBase64String(new byte[40])), CancellationToken.None);
 
         var result = await host.Publisher.EnqueueToAsync(WebhookEvent.Create("scan.completed", new { n = 1 }), [id]);
 

@@ -1,6 +1,7 @@
 using FluentAssertions;
 using Microsoft.Extensions.DependencyInjection;
 using NUnit.Framework;
+using Webhooks.Sdk.Storage;
 using Webhooks.Sdk.Testing;
 using Webhooks.Sdk.Tests.Support;
 
@@ -81,7 +82,8 @@ public class WebhookDestinationManagerTests
 
         var refused = (await act.Should().ThrowAsync<WebhookUrlRefusedException>()).Which;
         refused.Verdict!.Rule.Should().Be(WebhookUrlRules.DnsPrivate);
-        refused.Message.Should().Contain("192.168.10.10");
+        refused.Message.Should().Contain("moving.example.test").And.NotContain("192.168.10.10");
+        host.Logs.AllText.Should().Contain("192.168.10.10");
     }
 
     [Test]
@@ -108,5 +110,68 @@ public class WebhookDestinationManagerTests
         var stored = await host.DeliveryLog.GetAsync(test.DeliveryId!);
         stored.IsTest.Should().BeTrue();
         stored.LastError.Should().Contain(WebhookUrlRules.DnsPrivate);
+    }
+
+    [Test]
+    public async Task CreateAsync_NameResolvingToPrivateAddress_ErrorNamesRuleAndHostNotTheAddressLogsKeepIt()
+    {
+        await using var host = await StartHostAsync(SafetyTestServices.Resolver());
+
+        var act = () => host.Destinations.CreateAsync(new WebhookDestinationDefinition { Name = "x", Url = "https://private.example.test/hook" });
+
+        var error = (await act.Should().ThrowAsync<WebhookValidationException>()).Which.Errors.Should().ContainSingle().Subject;
+        error.Message.Should().Contain(WebhookUrlRules.DnsPrivate).And.Contain("private.example.test").And.NotContain("10.0.0.5");
+        host.Logs.AllText.Should().Contain("10.0.0.5");
+    }
+
+    [Test]
+    public async Task TestAsync_RebindingToInternalAddressAtConnect_AttemptErrorOmitsTheAddressLogsKeepIt()
+    {
+        await using var receiver = await LocalWebhookReceiver.StartAsync();
+        var resolver = new ScriptedDnsResolver().AnswerInTurn("rebind.example.test", [SafetyTestServices.PublicV4], [SafetyTestServices.PublicV4], ["10.20.30.40"]);
+        await using var host = await WebhookTestHost.StartAsync(
+            o =>
+            {
+                o.Safety.DangerouslyAllowedNetworks.Clear();
+                o.Safety.DangerouslyAllowHttp = true;
+            },
+            (s, _) => s.AddSingleton<IWebhookDnsResolver>(resolver));
+        var created = await host.Destinations.CreateAsync(new WebhookDestinationDefinition { Name = "x", Url = $"http://rebind.example.test:{receiver.BaseUrl.Port}/hook" });
+
+        var test = await host.Destinations.TestAsync(created.Id);
+
+        test.Error.Should().Contain(WebhookUrlRules.DnsPrivate).And.Contain("rebind.example.test").And.NotContain("10.20.30.40");
+        (await host.DeliveryLog.GetAsync(test.DeliveryId!)).LastError.Should().NotContain("10.20.30.40");
+        host.Logs.AllText.Should().Contain("10.20.30.40");
+    }
+
+    [Test]
+    public async Task TestAsync_DraftWithAnotherDestinationsProtectedSetting_SentAsGivenNeverDecrypted()
+    {
+        await using var receiver = await LocalWebhookReceiver.StartAsync();
+        await using var host = await WebhookTestHost.StartAsync(o => o.Secrets.Key = Convert.ToBase64String(new byte[32]));
+        var victim = await host.Destinations.CreateAsync(new WebhookDestinationDefinition
+        {
+            Name = "victim",
+            Url = receiver.Url("/victim").ToString(),
+            Format = WebhookFormats.PagerDuty,
+            FormatSettings = { ["routingKey"] = "R0UTINGKEYOFTHEVICTIM00000000000" },
+        });
+        var record = await host.Services.GetRequiredService<IWebhookStore>().GetDestinationAsync(WebhookTenant.Default, victim.Id, CancellationToken.None);
+        var stolen = System.Text.Json.JsonDocument.Parse(record!.ConfigJson).RootElement.GetProperty("formatSettings").GetProperty("routingKey").GetString()!;
+        stolen.Should().StartWith("protected:");
+
+        var test = await host.Destinations.TestAsync(new WebhookDestinationDefinition
+        {
+            Name = "attacker",
+            Url = receiver.Url("/attacker").ToString(),
+            Format = WebhookFormats.PagerDuty,
+            FormatSettings = { ["routingKey"] = stolen },
+        });
+
+        test.Reached.Should().BeTrue();
+        var sent = receiver.Requests.Should().ContainSingle(r => r.Path == "/attacker").Subject;
+        sent.BodyText.Should().NotContain("R0UTINGKEYOFTHEVICTIM");
+        System.Text.Json.JsonDocument.Parse(sent.Body).RootElement.GetProperty("routing_key").GetString().Should().Be(stolen);
     }
 }

@@ -4,19 +4,34 @@ using Webhooks.Sdk.Testing.StoreContract;
 
 namespace Webhooks.Sdk.Tests.Storage;
 
-public class PostgreSqlWebhookStoreContractTests : WebhookStoreContractTests
+public sealed class PostgreSqlStoreFactory : IStoreContractFactory
 {
-    private string? _schema;
+    private readonly Dictionary<IWebhookStore, string> _schemas = [];
 
-    protected override Task<IWebhookStore> CreateStoreAsync()
+    public Task<IWebhookStore> CreateAsync()
     {
-        _schema = PostgresTestServer.NewSchema();
-        return Task.FromResult<IWebhookStore>(new PostgreSqlWebhookStore(new PostgreSqlWebhookStoreOptions { ConnectionString = PostgresTestServer.ConnectionString, Schema = _schema }));
+        var schema = PostgresTestServer.NewSchema();
+        var store = new PostgreSqlWebhookStore(new PostgreSqlWebhookStoreOptions { ConnectionString = PostgresTestServer.ConnectionString, Schema = schema });
+        _schemas[store] = schema;
+        return Task.FromResult<IWebhookStore>(store);
     }
 
-    protected override async Task DisposeStoreAsync(IWebhookStore store)
+    public async Task DisposeAsync(IWebhookStore store)
     {
         await ((PostgreSqlWebhookStore)store).DisposeAsync();
-        await PostgresTestServer.DropSchemaAsync(_schema!);
+        if (_schemas.Remove(store, out var schema))
+        {
+            await PostgresTestServer.DropSchemaAsync(schema);
+        }
     }
 }
+
+public sealed class PostgreSqlDestinationStoreContractTests : DestinationStoreContractTests<PostgreSqlStoreFactory>;
+
+public sealed class PostgreSqlDeliveryQueueStoreContractTests : DeliveryQueueStoreContractTests<PostgreSqlStoreFactory>;
+
+public sealed class PostgreSqlDeliveryHistoryContractTests : DeliveryHistoryContractTests<PostgreSqlStoreFactory>;
+
+public sealed class PostgreSqlCorrelationStoreContractTests : CorrelationStoreContractTests<PostgreSqlStoreFactory>;
+
+public sealed class PostgreSqlInstanceRegistryContractTests : InstanceRegistryContractTests<PostgreSqlStoreFactory>;

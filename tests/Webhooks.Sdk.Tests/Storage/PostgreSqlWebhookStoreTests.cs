@@ -44,7 +44,7 @@ public class PostgreSqlWebhookStoreTests
         }
 
         var store = host.Services.GetRequiredService<IWebhookStore>();
-        (await store.ListDeliveriesAsync(new DeliveryQuery { TenantId = WebhookTenant.Default }, default)).Should().BeEmpty();
+        (await store.QueryDeliveriesAsync(new DeliveryQuery { TenantId = WebhookTenant.Default }, default)).Items.Should().BeEmpty();
         (await store.GetNextDueTimeAsync(default)).Should().BeNull();
     }
 
@@ -184,7 +184,7 @@ public class PostgreSqlWebhookStoreTests
         await using var newer = NewStore();
         var act = () => newer.InitializeAsync();
 
-        (await act.Should().ThrowAsync<InvalidOperationException>()).Which.Message.Should().Contain("schema version 99, newer than this version of Webhooks.Sdk.PostgreSql supports (1)");
+        (await act.Should().ThrowAsync<InvalidOperationException>()).Which.Message.Should().Contain("schema version 99, newer than this version of Webhooks.Sdk.PostgreSql supports (2)");
     }
 
     [Test]
@@ -204,8 +204,8 @@ public class PostgreSqlWebhookStoreTests
         }
 
         await using var dataSource = NpgsqlDataSource.Create(PostgresTestServer.ConnectionString);
-        await using var cmd = dataSource.CreateCommand($"SELECT string_agg(version::text, ',') FROM \"{_schema}\".schema_version;");
-        (await cmd.ExecuteScalarAsync()).Should().Be("1");
+        await using var cmd = dataSource.CreateCommand($"SELECT string_agg(version::text, ',' ORDER BY version) FROM \"{_schema}\".schema_version;");
+        (await cmd.ExecuteScalarAsync()).Should().Be("1,2");
     }
 
     private PostgreSqlWebhookStore NewStore() => new(new PostgreSqlWebhookStoreOptions { ConnectionString = PostgresTestServer.ConnectionString, Schema = _schema });

@@ -4,18 +4,29 @@ using Webhooks.Sdk.Testing.StoreContract;
 
 namespace Webhooks.Sdk.Tests.Storage;
 
-public class SqliteWebhookStoreContractTests : WebhookStoreContractTests
+public sealed class SqliteStoreFactory : IStoreContractFactory
 {
     private readonly TempDatabase _file = new();
 
-    protected override Task<IWebhookStore> CreateStoreAsync() => Task.FromResult<IWebhookStore>(new SqliteWebhookStore(new SqliteWebhookStoreOptions { ConnectionString = _file.NewPath() }));
+    public Task<IWebhookStore> CreateAsync() => Task.FromResult<IWebhookStore>(new SqliteWebhookStore(new SqliteWebhookStoreOptions { ConnectionString = _file.NewPath() }));
 
-    protected override async Task DisposeStoreAsync(IWebhookStore store)
+    public Task DisposeAsync(IWebhookStore store)
     {
-        await base.DisposeStoreAsync(store);
+        ((SqliteWebhookStore)store).Dispose();
         _file.DeleteAll();
+        return Task.CompletedTask;
     }
 }
+
+public sealed class SqliteDestinationStoreContractTests : DestinationStoreContractTests<SqliteStoreFactory>;
+
+public sealed class SqliteDeliveryQueueStoreContractTests : DeliveryQueueStoreContractTests<SqliteStoreFactory>;
+
+public sealed class SqliteDeliveryHistoryContractTests : DeliveryHistoryContractTests<SqliteStoreFactory>;
+
+public sealed class SqliteCorrelationStoreContractTests : CorrelationStoreContractTests<SqliteStoreFactory>;
+
+public sealed class SqliteInstanceRegistryContractTests : InstanceRegistryContractTests<SqliteStoreFactory>;
 
 /// <summary>SQLite files in a temporary directory, deleted after the test.</summary>
 public sealed class TempDatabase

@@ -38,7 +38,7 @@ public class SqliteWebhookStoreTests
         }
 
         var store = host.Services.GetRequiredService<IWebhookStore>();
-        (await store.ListDeliveriesAsync(new DeliveryQuery { TenantId = WebhookTenant.Default }, default)).Should().BeEmpty();
+        (await store.QueryDeliveriesAsync(new DeliveryQuery { TenantId = WebhookTenant.Default }, default)).Items.Should().BeEmpty();
         (await store.GetNextDueTimeAsync(default)).Should().BeNull();
     }
 
@@ -116,7 +116,7 @@ public class SqliteWebhookStoreTests
         using var newer = new SqliteWebhookStore(new SqliteWebhookStoreOptions { ConnectionString = path });
         var act = () => newer.InitializeAsync();
 
-        (await act.Should().ThrowAsync<InvalidOperationException>()).Which.Message.Should().Contain("schema version 99, newer than this version of Webhooks.Sdk.Sqlite supports (1)");
+        (await act.Should().ThrowAsync<InvalidOperationException>()).Which.Message.Should().Contain("schema version 99, newer than this version of Webhooks.Sdk.Sqlite supports (2)");
     }
 
     [Test]
@@ -131,7 +131,7 @@ public class SqliteWebhookStoreTests
         await using var connection = new SqliteConnection("Data Source=" + path);
         await connection.OpenAsync();
         (await ScalarAsync(connection, "PRAGMA journal_mode;")).Should().Be("wal");
-        (await ScalarAsync(connection, "SELECT group_concat(version) FROM webhooks_schema_version;")).Should().Be("1");
+        (await ScalarAsync(connection, "SELECT group_concat(version) FROM webhooks_schema_version;")).Should().Be("1,2");
     }
 
     [Test]
@@ -146,7 +146,7 @@ public class SqliteWebhookStoreTests
             EventId = "e",
             EventType = "x",
             DestinationId = "dest" + i,
-            Status = DeliveryStatus.Pending,
+            Status = WebhookDeliveryStatus.Pending,
             MaxAttempts = 1,
             CreatedAt = now,
             DueAt = now,
@@ -154,7 +154,7 @@ public class SqliteWebhookStoreTests
 
         await store.EnqueueAsync(new EnqueueBatch { Event = new StoredEvent { TenantId = "t", Id = "e", Type = "x", OccurredAt = now, Json = "{}"u8.ToArray() }, Deliveries = deliveries }, default);
 
-        var leased = await store.LeaseDueAsync(new LeaseRequest { Owner = "t", MaxCount = 20_000, Now = now, Duration = TimeSpan.FromMinutes(1) }, default);
+        var leased = await store.LeaseDueAsync(new LeaseRequest { MaxCount = 20_000, Now = now, Duration = TimeSpan.FromMinutes(1) }, default);
         leased.Should().HaveCount(10_000);
         leased.Select(l => l.Delivery.Sequence).Should().BeInAscendingOrder();
     }

@@ -1,0 +1,178 @@
+using System.Data.Common;
+using System.Globalization;
+using System.Text;
+using Webhooks.Sdk.Storage;
+
+namespace Webhooks.Sdk.Relational;
+
+/// <summary>
+/// The parts of the relational stores' SQL that do not depend on the dialect: history filters, cursors and paging.
+/// Compiled into each SQL store package (linked source), so no extra assembly ships. The dialect supplies table names
+/// and how a time is bound.
+/// </summary>
+internal static class RelationalQueries
+{
+    /// <summary>Appends the WHERE conditions of a history query (after <c>d.tenant_id = @t</c>) and binds their values.</summary>
+    public static void AppendDeliveryFilters(StringBuilder sql, DbCommand cmd, DeliveryQuery query, Func<DateTimeOffset, object> time)
+    {
+        Bind(cmd, "@t", query.TenantId);
+        if (query.DestinationId is not null)
+        {
+            sql.Append(" AND d.destination_id = @dest");
+            Bind(cmd, "@dest", query.DestinationId);
+        }
+
+        if (query.Status is { } status)
+        {
+            sql.Append(" AND d.status = @status");
+            Bind(cmd, "@status", (short)status);
+        }
+
+        if (query.EventType is not null)
+        {
+            sql.Append(" AND d.event_type = @etype");
+            Bind(cmd, "@etype", query.EventType);
+        }
+
+        if (query.Since is { } since)
+        {
+            sql.Append(" AND d.created_at >= @since");
+            Bind(cmd, "@since", time(since));
+        }
+
+        if (query.Until is { } until)
+        {
+            sql.Append(" AND d.created_at < @until");
+            Bind(cmd, "@until", time(until));
+        }
+
+        sql.Append(query.StatusCodeClass switch
+        {
+            null => string.Empty,
+            WebhookStatusCodeClass.None => " AND d.last_status_code IS NULL",
+            WebhookStatusCodeClass.Success => " AND d.last_status_code BETWEEN 200 AND 299",
+            WebhookStatusCodeClass.ClientError => " AND d.last_status_code BETWEEN 400 AND 499",
+            WebhookStatusCodeClass.ServerError => " AND d.last_status_code BETWEEN 500 AND 599",
+            _ => throw new ArgumentException($"DeliveryQuery.StatusCodeClass {query.StatusCodeClass} is not a known class.", nameof(query)),
+        });
+
+        if (DecodeSequence(query.Cursor) is { } before)
+        {
+            sql.Append(" AND d.seq < @before");
+            Bind(cmd, "@before", before);
+        }
+
+        sql.Append(" ORDER BY d.seq DESC LIMIT @limit");
+        Bind(cmd, "@limit", CheckLimit(query.Limit, nameof(DeliveryQuery)) + 1);
+    }
+
+    /// <summary>Appends the conditions of a destination page (after <c>tenant_id = @t</c>), its order and limit.</summary>
+    public static void AppendDestinationPage(StringBuilder sql, DbCommand cmd, DestinationListQuery query, Func<DateTimeOffset, object> time)
+    {
+        Bind(cmd, "@t", query.TenantId);
+        if (DecodeDestination(query.Cursor) is { } after)
+        {
+            sql.Append(" AND (created_at < @act OR (created_at = @act AND id < @aid))");
+            Bind(cmd, "@act", time(new DateTimeOffset(after.Ticks, TimeSpan.Zero)));
+            Bind(cmd, "@aid", after.Id);
+        }
+
+        sql.Append(" ORDER BY created_at DESC, id DESC LIMIT @limit");
+        Bind(cmd, "@limit", CheckLimit(query.Limit, nameof(DestinationListQuery)) + 1);
+    }
+
+    /// <summary>Appends the conditions of a count query (after <c>tenant_id = @t</c>) and groups by status.</summary>
+    public static void AppendCountFilters(StringBuilder sql, DbCommand cmd, DeliveryCountQuery query, Func<DateTimeOffset, object> time)
+    {
+        Bind(cmd, "@t", query.TenantId);
+        if (query.DestinationId is not null)
+        {
+            sql.Append(" AND destination_id = @dest");
+            Bind(cmd, "@dest", query.DestinationId);
+        }
+
+        if (query.Since is { } since)
+        {
+            sql.Append(" AND created_at >= @since");
+            Bind(cmd, "@since", time(since));
+        }
+
+        if (query.Until is { } until)
+        {
+            sql.Append(" AND created_at < @until");
+            Bind(cmd, "@until", time(until));
+        }
+
+        sql.Append(" GROUP BY status");
+    }
+
+    /// <summary>Adds one status's count read from a <c>SELECT status, COUNT(*)</c> row.</summary>
+    public static DeliveryCounts AddCount(DeliveryCounts counts, int status, long count) => (WebhookDeliveryStatus)status switch
+    {
+        WebhookDeliveryStatus.Pending => counts with { Pending = counts.Pending + count },
+        WebhookDeliveryStatus.Succeeded => counts with { Succeeded = counts.Succeeded + count },
+        _ => counts with { Failed = counts.Failed + count },
+    };
+
+    /// <summary>Trims the one extra row a page query reads and makes the cursor of the next page from the last row kept.</summary>
+    public static WebhookCursorPage<DeliveryRecord> DeliveryPage(List<DeliveryRecord> rows, int limit)
+    {
+        if (rows.Count <= limit)
+        {
+            return new(rows, null);
+        }
+
+        rows.RemoveRange(limit, rows.Count - limit);
+        return new(rows, rows[^1].Sequence.ToString(CultureInfo.InvariantCulture));
+    }
+
+    /// <summary>Trims the one extra row a page query reads and makes the cursor of the next page from the last row kept.</summary>
+    public static WebhookCursorPage<DestinationRecord> DestinationPage(List<DestinationRecord> rows, int limit)
+    {
+        if (rows.Count <= limit)
+        {
+            return new(rows, null);
+        }
+
+        rows.RemoveRange(limit, rows.Count - limit);
+        var last = rows[^1];
+        return new(rows, string.Create(CultureInfo.InvariantCulture, $"{last.CreatedAt.UtcTicks}:{last.Id}"));
+    }
+
+    /// <summary>Adds a parameter to a command (a <see langword="null"/> value is bound as <see cref="DBNull"/>).</summary>
+    public static void Bind(DbCommand cmd, string name, object? value)
+    {
+        var p = cmd.CreateParameter();
+        p.ParameterName = name;
+        p.Value = value ?? DBNull.Value;
+        cmd.Parameters.Add(p);
+    }
+
+    private static int CheckLimit(int limit, string query)
+        => limit is >= 1 and <= 10_000 ? limit : throw new ArgumentOutOfRangeException(nameof(limit), limit, $"{query}.Limit must be between 1 and 10000.");
+
+    private static long? DecodeSequence(string? cursor)
+    {
+        if (cursor is null)
+        {
+            return null;
+        }
+
+        return long.TryParse(cursor, NumberStyles.None, CultureInfo.InvariantCulture, out var seq)
+            ? seq
+            : throw new ArgumentException($"The cursor '{cursor}' is not one this store returned.", nameof(cursor));
+    }
+
+    private static (long Ticks, string Id)? DecodeDestination(string? cursor)
+    {
+        if (cursor is null)
+        {
+            return null;
+        }
+
+        var colon = cursor.IndexOf(':', StringComparison.Ordinal);
+        return colon > 0 && long.TryParse(cursor.AsSpan(0, colon), NumberStyles.None, CultureInfo.InvariantCulture, out var ticks)
+            ? (ticks, cursor[(colon + 1)..])
+            : throw new ArgumentException($"The cursor '{cursor}' is not one this store returned.", nameof(cursor));
+    }
+}
