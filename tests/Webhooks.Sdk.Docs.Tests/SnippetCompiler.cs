@@ -23,7 +23,7 @@ public static partial class SnippetCompiler
     private static readonly string[] FragmentUsings =
     [
         "Webhooks.Sdk", "Webhooks.Sdk.Testing", "Webhooks.Sdk.Testing.StoreContract", "Webhooks.Sdk.Storage",
-        "Webhooks.Sdk.Sqlite", "Webhooks.Sdk.PostgreSql", "Microsoft.Data.Sqlite", "Npgsql", "System.Text.Json",
+        "Webhooks.Sdk.Sqlite", "Webhooks.Sdk.PostgreSql", "Webhooks.Sdk.AspNetCore", "Microsoft.Data.Sqlite", "Npgsql", "System.Text.Json",
     ];
 
     /// <summary>The variables every fragment may use without declaring them.</summary>
