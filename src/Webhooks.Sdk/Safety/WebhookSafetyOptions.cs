@@ -75,7 +75,6 @@ public sealed class WebhookSafetyOptions
     /// <returns>These options.</returns>
     public WebhookSafetyOptions DangerouslyAllowLoopbackForDevelopment()
     {
-        AllowLoopbackForDevelopment = true;
         DangerouslyAllowHttp = true;
         AddNetworks("127.0.0.0/8", "::1/128");
         return this;
@@ -89,7 +88,6 @@ public sealed class WebhookSafetyOptions
     /// <returns>These options.</returns>
     public WebhookSafetyOptions DangerouslyAllowPrivateNetworksForDevelopment()
     {
-        AllowPrivateNetworksForDevelopment = true;
         DangerouslyAllowHttp = true;
         AddNetworks("127.0.0.0/8", "::1/128", "10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "fc00::/7");
         return this;
