@@ -36,10 +36,20 @@ internal sealed partial class WebhooksKeyCheck : IHostedService, IWebhookSecretK
             return;
         }
 
-        var stored = await keyChecks.GetKeyCheckAsync(cancellationToken).ConfigureAwait(false);
-        if (stored is null)
+        string? stored;
+        try
         {
-            await keyChecks.SetKeyCheckAsync(protector.CurrentKeyCheck, cancellationToken).ConfigureAwait(false);
+            stored = await keyChecks.GetKeyCheckAsync(cancellationToken).ConfigureAwait(false);
+            if (stored is null)
+            {
+                await keyChecks.SetKeyCheckAsync(protector.CurrentKeyCheck, cancellationToken).ConfigureAwait(false);
+                return;
+            }
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            // The store is unreachable now (the host keeps running and the dispatcher retries): check at the next start.
+            LogCheckSkipped(_logger, ex);
             return;
         }
 
@@ -181,6 +191,9 @@ internal sealed partial class WebhooksKeyCheck : IHostedService, IWebhookSecretK
 
     [LoggerMessage(1501, LogLevel.Warning, "Secrets are still encrypted with the previous key id '{StoredKeyId}' (current key id '{CurrentKeyId}'): run IWebhookSecretKeyRotation.ReencryptAsync, then remove the old key from Secrets.PreviousKeys")]
     private static partial void LogRotationPending(ILogger logger, string storedKeyId, string currentKeyId);
+
+    [LoggerMessage(1503, LogLevel.Warning, "The master key could not be checked against the store, which is unreachable; it is checked at the next start")]
+    private static partial void LogCheckSkipped(ILogger logger, Exception exception);
 
     [LoggerMessage(1502, LogLevel.Information, "Re-encryption: {Examined} destinations examined, {Reencrypted} moved to the current key, {Failed} failed")]
     private static partial void LogReencrypted(ILogger logger, int examined, int reencrypted, int failed);
