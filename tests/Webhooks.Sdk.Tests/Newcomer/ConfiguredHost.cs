@@ -2,6 +2,7 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Testing;
 using Webhooks.Sdk.Tests.Support;
 
 namespace Webhooks.Sdk.Tests.Newcomer;
@@ -9,15 +10,15 @@ namespace Webhooks.Sdk.Tests.Newcomer;
 /// <summary>A host configured the way an application is: the library's options come from a "Webhooks" configuration section.</summary>
 internal static class ConfiguredHost
 {
-    public static (IHost Host, CapturingLoggerProvider Logs) Build(IDictionary<string, string?> settings, Action<IWebhooksBuilder>? webhooks = null)
+    public static (IHost Host, CapturedLogs Logs) Build(IDictionary<string, string?> settings, Action<IWebhooksBuilder>? webhooks = null)
     {
         var builder = Host.CreateEmptyApplicationBuilder(new HostApplicationBuilderSettings());
         builder.Configuration.AddInMemoryCollection(settings);
-        var logs = new CapturingLoggerProvider();
         builder.Logging.SetMinimumLevel(LogLevel.Trace);
-        builder.Logging.AddProvider(logs);
+        builder.Logging.AddFakeLogging();
         var added = builder.Services.AddWebhooks(builder.Configuration.GetSection("Webhooks"));
         webhooks?.Invoke(added);
-        return (builder.Build(), logs);
+        var host = builder.Build();
+        return (host, new CapturedLogs(host.Services.GetService<FakeLogCollector>()));
     }
 }
