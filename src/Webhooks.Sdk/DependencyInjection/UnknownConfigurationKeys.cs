@@ -54,11 +54,16 @@ internal sealed class UnknownConfigurationKeys : IValidateOptions<WebhooksOption
         }
     }
 
-    /// <summary>The key an option is bound from; <c>Auth</c> is read by the library itself under its own name.</summary>
+    /// <summary>
+    /// The key an option is bound from; <c>Auth</c> and <c>Filter</c> (renamed away from the binder) are read by the
+    /// library itself under their own names.
+    /// </summary>
     private static string KeyOf(PropertyInfo property)
-        => property.PropertyType == typeof(WebhookAuth)
-            ? property.Name
-            : property.GetCustomAttribute<ConfigurationKeyNameAttribute>()?.Name ?? property.Name;
+        => property.GetCustomAttribute<ConfigurationKeyNameAttribute>()?.Name is { } renamed
+           && !renamed.Contains("NotTheBinder", StringComparison.Ordinal)
+           && property.PropertyType != typeof(WebhookAuth)
+            ? renamed
+            : property.Name;
 
     private static bool IsLeaf(Type type)
         => type.IsPrimitive || type.IsEnum || type == typeof(string) || type == typeof(TimeSpan) || type == typeof(Uri) || type == typeof(decimal)
