@@ -15,7 +15,8 @@ public interface IWebhookPublisher
     /// Fans the event out to every enabled destination whose subscriptions match its type. Returns once the store has
     /// accepted the deliveries (not when they are delivered; the dispatcher of a started host sends them); throws when it
     /// could not make them durable. The event type is matched case-sensitively; in <c>Catalog.Mode</c> <c>Strict</c> an
-    /// unregistered type is refused. No destination's secret is decrypted here.
+    /// unregistered type is refused. A destination whose secret cannot be decrypted is routed from its plain settings: its
+    /// delivery is queued and then fails with the reason, and the others are not affected.
     /// </summary>
     /// <param name="webhookEvent">The event.</param>
     /// <param name="cancellationToken">The cancellation token.</param>

@@ -128,22 +128,48 @@ internal sealed class WebhookPublisher : IWebhookPublisher
             ArgumentException.ThrowIfNullOrWhiteSpace(id, nameof(destinationIds));
             var record = await _store.GetDestinationAsync(TenantId, id, cancellationToken).ConfigureAwait(false)
                 ?? throw WebhookNotFoundException.Destination(TenantId, id);
-            var destination = _mapper.ToRuntime(record);
-            if (!destination.Record.Enabled)
+            if (!record.Enabled)
             {
-                throw new InvalidOperationException($"Webhook destination '{id}' is disabled ({destination.Record.DisabledReason ?? "by hand"}); enable it before sending to it.");
+                throw new InvalidOperationException($"Webhook destination '{id}' is disabled ({record.DisabledReason ?? "by hand"}); enable it before sending to it.");
             }
 
-            var verdict = await _urlPolicy.EvaluateAsync(destination.Url, cancellationToken).ConfigureAwait(false);
-            if (!verdict.Allowed)
+            DestinationRuntime destination;
+            try
             {
-                throw new WebhookUrlRefusedException(verdict);
+                destination = _mapper.ToRuntime(record);
+            }
+            catch (System.Security.Cryptography.CryptographicException ex)
+            {
+                // As in PublishAsync: queue it from the plain settings; the dispatcher fails it with the reason.
+                Delivery.Log.DestinationUnreadable(_logger, ex, record.Id, TenantId);
+                if (_mapper.RouteWithoutSecrets(record) is not { } route)
+                {
+                    throw;
+                }
+
+                if (Uri.TryCreate(DestinationConfig.Parse(record.ConfigJson).Url, UriKind.Absolute, out var url))
+                {
+                    await EnsureAllowedAsync(url, cancellationToken).ConfigureAwait(false);
+                }
+
+                targets.Add(new Target(record.Id, route.Ordered, route.RetryCount));
+                continue;
             }
 
+            await EnsureAllowedAsync(destination.Url, cancellationToken).ConfigureAwait(false);
             targets.Add(Target.Of(destination));
         }
 
         return await EnqueueAsync(evt, envelope, targets, transaction: null, cancellationToken).ConfigureAwait(false);
+    }
+
+    private async Task EnsureAllowedAsync(Uri url, CancellationToken cancellationToken)
+    {
+        var verdict = await _urlPolicy.EvaluateAsync(url, cancellationToken).ConfigureAwait(false);
+        if (!verdict.Allowed)
+        {
+            throw new WebhookUrlRefusedException(verdict);
+        }
     }
 
     private void CheckTransaction(object transaction)
