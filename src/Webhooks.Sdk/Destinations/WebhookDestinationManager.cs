@@ -211,10 +211,12 @@ internal sealed class WebhookDestinationManager : IWebhookDestinationManager
             throw WebhookNotFoundException.Destination(TenantId, id);
         }
 
+        // Read what the operational event shows before forgetting the engine state: reading builds the state again.
+        var masked = before is null ? null : _mapper.ToRuntime(before).Masked;
         _mapper.Forget(TenantId, id);
-        if (before is not null)
+        if (masked is not null)
         {
-            await _operational.DestinationDeletedAsync(_mapper.ToRuntime(before).Masked, cancellationToken).ConfigureAwait(false);
+            await _operational.DestinationDeletedAsync(masked, cancellationToken).ConfigureAwait(false);
         }
     }
 
