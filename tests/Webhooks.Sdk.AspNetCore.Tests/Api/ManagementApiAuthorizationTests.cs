@@ -24,6 +24,7 @@ public class ManagementApiAuthorizationTests
         ("POST", "destinations/{id}/disable", true),
         ("POST", "destinations/{id}/test", true),
         ("POST", "destinations/test", true),
+        ("POST", "destinations/filter/test", false),
         ("POST", "destinations/{id}/secret/rotate", true),
         ("GET", "destinations/{id}/deliveries", false),
         ("GET", "destinations/{id}/stats", false),
@@ -175,6 +176,7 @@ public class ManagementApiAuthorizationTests
             {
                 "destinations" or "destinations/test" or "destinations/{id}" => new { name = "x", url = _receiver.Url().ToString() },
                 "destinations/{id}/replay" => new { since = DateTimeOffset.UtcNow.AddDays(-1) },
+                "destinations/filter/test" => new { filter = new { }, @event = new { type = "order.created" } },
                 "events" => new { type = "order.created" },
                 _ => new { },
             };
