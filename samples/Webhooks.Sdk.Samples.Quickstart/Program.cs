@@ -4,8 +4,11 @@
 //       publishes events and prints every delivery and attempt.
 //   dotnet run --project samples/Webhooks.Sdk.Samples.Quickstart -- --url URL [--secret SECRET] [--format NAME]
 //       [--count N] [--event-type TYPE] [--setting KEY=VALUE] [--allow-private-network] [--store sqlite:PATH]
-//       [--timeout SECONDS]
-//       sends to a real endpoint; exits 0 when every delivery succeeded, 1 when any failed, 2 on bad arguments.
+//       [--timeout SECONDS] [--key BASE64]
+//       sends to a real endpoint; exits 0 when every delivery succeeded, 1 when any failed, 2 on bad arguments or a
+//       start-up error (a refused URL, a master key that does not match the store).
+//   dotnet run --project samples/Webhooks.Sdk.Samples.Quickstart -- --serve [--port N]
+//       only runs a local receiver that prints what it gets, until Ctrl+C or SIGTERM.
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
@@ -22,6 +25,19 @@ catch (ArgumentException ex)
 {
     Console.Error.WriteLine("error: " + ex.Message);
     return 2;
+}
+
+if (arguments.Serve)
+{
+    await using var listening = await LocalWebhookReceiver.StartAsync(new LocalWebhookReceiverOptions { Port = arguments.Port });
+    listening.Responder = request =>
+    {
+        Console.WriteLine($"{request.Method} {request.Path} {request.Header("webhook-event-type")} {request.Body.Length} bytes");
+        return null;
+    };
+    Console.WriteLine($"Listening on {listening.BaseUrl} (Ctrl+C or SIGTERM stops)");
+    await Task.Delay(Timeout.Infinite);
+    return 0;
 }
 
 using var metrics = new MetricsSummary(); // the last line of output comes from the library's meter
@@ -41,7 +57,17 @@ QuickstartSetup.ConfigureStore(webhooks, arguments);
 webhooks.AddEmailTransport().AddRabbitMqTransport().AddNatsTransport(); // --url smtp(s)://, amqp(s)://, nats:// or tls:// too
 
 using var host = builder.Build();
-await host.StartAsync();
+try
+{
+    await host.StartAsync();
+}
+catch (Microsoft.Extensions.Options.OptionsValidationException ex)
+{
+    // For example a master key that does not match the store: nothing was published.
+    Console.Error.WriteLine("error: " + ex.Message);
+    return 2;
+}
+
 var destinations = host.Services.GetRequiredService<IWebhookDestinationManager>();
 var publisher = host.Services.GetRequiredService<IWebhookPublisher>();
 var log = host.Services.GetRequiredService<IWebhookDeliveryLog>();
@@ -53,9 +79,22 @@ try
     {
         // One failing destination that recovers: 503 twice, then the receiver's default 200.
         receiver.Enqueue("/flaky", ReceiverResponse.Status(503), ReceiverResponse.Status(503));
-        await destinations.CreateAsync(new() { Name = "orders", Url = receiver.Url("/orders").ToString(), Subscriptions = ["order.*"] });
-        await destinations.CreateAsync(new() { Name = "audit", Url = receiver.Url("/audit").ToString() });
-        await destinations.CreateAsync(new() { Name = "flaky", Url = receiver.Url("/flaky").ToString(), Subscriptions = ["order.created"] });
+
+        // Fixed ids: a durable store keeps the destinations of an earlier run, whose receiver (and port) is gone.
+        foreach (var id in new[] { "quickstart-orders", "quickstart-audit", "quickstart-flaky" })
+        {
+            try
+            {
+                await destinations.DeleteAsync(id);
+            }
+            catch (WebhookNotFoundException)
+            {
+            }
+        }
+
+        await destinations.CreateAsync(new() { Id = "quickstart-orders", Name = "orders", Url = receiver.Url("/orders").ToString(), Subscriptions = ["order.*"] });
+        await destinations.CreateAsync(new() { Id = "quickstart-audit", Name = "audit", Url = receiver.Url("/audit").ToString() });
+        await destinations.CreateAsync(new() { Id = "quickstart-flaky", Name = "flaky", Url = receiver.Url("/flaky").ToString(), Subscriptions = ["order.created"] });
 
         foreach (var evt in new[]
         {
@@ -78,7 +117,7 @@ try
                 Summary = "Sent by the Webhooks.Sdk quickstart sample.",
                 Severity = WebhookSeverity.Info,
             };
-            deliveryIds.AddRange((await publisher.SendAsync(evt, [destination.Id])).DeliveryIds);
+            deliveryIds.AddRange((await publisher.EnqueueToAsync(evt, [destination.Id])).DeliveryIds);
         }
     }
 }

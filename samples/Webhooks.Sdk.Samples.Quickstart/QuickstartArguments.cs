@@ -19,6 +19,12 @@ internal sealed record QuickstartArguments
 
     public string? Store { get; init; }
 
+    public string? Key { get; init; }
+
+    public bool Serve { get; init; }
+
+    public int Port { get; init; }
+
     public IReadOnlyDictionary<string, string> Settings { get; init; } = new Dictionary<string, string>();
 
     public TimeSpan Timeout { get; init; } = TimeSpan.FromSeconds(60);
@@ -38,9 +44,12 @@ internal sealed record QuickstartArguments
                 "--event-type" => result with { EventType = Value() },
                 "--allow-private-network" => result with { AllowPrivateNetwork = true },
                 "--store" => result with { Store = Value() },
+                "--key" => result with { Key = Value() },
+                "--serve" => result with { Serve = true },
+                "--port" => result with { Port = ParsePort(Value()) },
                 "--setting" => result with { Settings = WithSetting(result.Settings, Value()) },
                 "--timeout" => result with { Timeout = TimeSpan.FromSeconds(PositiveInt(Value(), "--timeout")) },
-                _ => throw new ArgumentException($"unknown argument '{args[i]}'; usage: [--url URL [--secret SECRET] [--format NAME] [--count N] [--event-type TYPE] [--allow-private-network] [--setting KEY=VALUE] [--store sqlite:PATH] [--timeout SECONDS]]"),
+                _ => throw new ArgumentException($"unknown argument '{args[i]}'; usage: [--url URL [--secret SECRET] [--format NAME] [--count N] [--event-type TYPE] [--allow-private-network] [--setting KEY=VALUE] [--store sqlite:PATH [--key BASE64]] [--timeout SECONDS]] | --serve [--port N]"),
             };
         }
 
@@ -49,8 +58,23 @@ internal sealed record QuickstartArguments
             throw new ArgumentException("--secret, --format, --setting and --count need --url");
         }
 
+        if (result.Key is not null && result.Store is null)
+        {
+            throw new ArgumentException("--key needs --store sqlite:PATH");
+        }
+
+        if (result.Port != 0 && !result.Serve)
+        {
+            throw new ArgumentException("--port needs --serve");
+        }
+
         return result;
     }
+
+    private static int ParsePort(string value)
+        => int.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out var n) && n is > 0 and <= 65535
+            ? n
+            : throw new ArgumentException($"--port must be a whole number from 1 to 65535, not '{value}'");
 
     private static Dictionary<string, string> WithSetting(IReadOnlyDictionary<string, string> settings, string pair)
     {

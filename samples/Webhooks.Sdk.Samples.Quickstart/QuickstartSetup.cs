@@ -18,7 +18,13 @@ internal static class QuickstartSetup
             var path = arguments.Store["sqlite:".Length..];
             webhooks.UseSqliteStore(path);
 
-            // A durable store needs a key for the secrets it keeps; the sample keeps one beside the database.
+            // A durable store needs a key for the secrets it keeps; the sample keeps one beside the database unless --key is given.
+            if (arguments.Key is not null)
+            {
+                webhooks.Services.Configure<WebhooksOptions>(o => o.Secrets.Key = arguments.Key);
+                return;
+            }
+
             var keyFile = path + ".key";
             if (!File.Exists(keyFile))
             {

@@ -12,7 +12,7 @@ namespace Webhooks.Sdk.PostgreSql;
 /// concurrent enqueues; inside the caller's transaction for an outbox publish) wakes the dispatchers of all instances. The schema is created and migrated on first use under an advisory lock. Enqueue can
 /// join the caller's <see cref="NpgsqlTransaction"/> (outbox). Passes the store contract suite in <c>Webhooks.Sdk.Testing</c>.
 /// </summary>
-public sealed class PostgreSqlWebhookStore : IWebhookStore, IAsyncDisposable, IDisposable
+public sealed partial class PostgreSqlWebhookStore : IWebhookStore, IAsyncDisposable, IDisposable
 {
     private const string DeliveryColumns = "d.tenant_id, d.id, d.event_id, d.event_type, d.destination_id, d.status, d.attempt_count, d.max_attempts, d.created_at, d.due_at, d.completed_at, d.ordering_key, d.seq, d.last_status_code, d.last_error, d.is_test";
     private const string DestinationColumns = "tenant_id, id, name, enabled, config_json, protected_auth, created_at, updated_at, last_success_at, last_failure_at, consecutive_failures, disabled_reason, version";

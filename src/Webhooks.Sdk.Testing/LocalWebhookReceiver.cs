@@ -9,6 +9,7 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.AspNetCore.Server.Kestrel.Https;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 
 namespace Webhooks.Sdk.Testing;
@@ -56,13 +57,19 @@ public sealed class LocalWebhookReceiver : IAsyncDisposable
     public static async Task<LocalWebhookReceiver> StartAsync(LocalWebhookReceiverOptions? options = null, CancellationToken cancellationToken = default)
     {
         options ??= new LocalWebhookReceiverOptions();
+        ArgumentOutOfRangeException.ThrowIfNegative(options.Port, "options.Port");
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(options.Port, 65535, "options.Port");
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();
+
+        // The receiver is a guest in its host process: it must not take over SIGTERM / Ctrl+C (the default console
+        // lifetime would swallow the signal to stop only the receiver, and the process would not end).
+        builder.Services.AddSingleton<IHostLifetime, GuestLifetime>();
         LocalWebhookReceiver? receiver = null;
         builder.WebHost.ConfigureKestrel(kestrel =>
         {
             kestrel.Limits.MaxRequestBodySize = options.MaxRequestBodyBytes;
-            kestrel.Listen(options.Address, 0, listen =>
+            kestrel.Listen(options.Address, options.Port, listen =>
             {
                 listen.Use(next => async context =>
                 {
@@ -234,6 +241,10 @@ public sealed class LocalWebhookReceiverOptions
     /// <value>The default value is <see cref="TimeProvider.System"/>.</value>
     public TimeProvider TimeProvider { get; set; } = TimeProvider.System;
 
+    /// <summary>Gets or sets the port, 1 to 65535 for a fixed one (for example to match a URL in a sample's settings); 0 picks a free port.</summary>
+    /// <value>The default value is 0 (a free port chosen by the system).</value>
+    public int Port { get; set; }
+
     /// <summary>Gets or sets the largest request body accepted.</summary>
     /// <value>The default value is 32 MB.</value>
     public long MaxRequestBodyBytes { get; set; } = 32 * 1024 * 1024;
@@ -316,4 +327,12 @@ public sealed record ReceiverResponse
     /// <summary>An aborted connection (no HTTP answer).</summary>
     /// <returns>The answer.</returns>
     public static ReceiverResponse AbortConnection() => new() { Abort = true };
+}
+
+/// <summary>A host lifetime that leaves process signals to the hosting application.</summary>
+internal sealed class GuestLifetime : IHostLifetime
+{
+    public Task WaitForStartAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+    public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 }

@@ -438,7 +438,7 @@ public static class WebhooksApiEndpointRouteBuilderExtensions
             try
             {
                 result = request.DestinationIds is { } ids
-                    ? await backend.Publisher.SendAsync(request.ToEvent(), ids, http.RequestAborted).ConfigureAwait(false)
+                    ? await backend.Publisher.EnqueueToAsync(request.ToEvent(), ids, http.RequestAborted).ConfigureAwait(false)
                     : await backend.Publisher.PublishAsync(request.ToEvent(), http.RequestAborted).ConfigureAwait(false);
             }
             catch (InvalidOperationException exception) when (request.DestinationIds is not null && exception is not WebhookConcurrencyException)

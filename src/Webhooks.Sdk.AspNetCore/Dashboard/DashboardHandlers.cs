@@ -699,7 +699,7 @@ internal sealed class DashboardHandlers
             try
             {
                 var evt = new WebhookEvent { Type = values.Type, Data = data, Title = values.Title.Length > 0 ? values.Title : null };
-                result = await publisher.SendAsync(evt, values.DestinationIds, ct).ConfigureAwait(false);
+                result = await publisher.EnqueueToAsync(evt, values.DestinationIds, ct).ConfigureAwait(false);
                 Log.Sent(context, result, evt.Type, manager.TenantId);
             }
             catch (WebhookValidationException ex)

@@ -21,7 +21,7 @@ internal static class ConfiguredAuth
             var section = declared[i].GetSection(nameof(WebhookDestinationDefinition.Auth));
             if (section.GetChildren().Any())
             {
-                options.Destinations[i].Auth = Read(section, $"Destinations:{declared[i].Key}:Auth");
+                options.Destinations[i].Auth = Read(section, $"{Where(i, options.Destinations[i].Id)}: Auth");
             }
 
             var filter = declared[i].GetSection(nameof(WebhookDestinationDefinition.Filter));
@@ -53,15 +53,32 @@ internal static class ConfiguredAuth
 
         return JsonSerializer.SerializeToElement(ToNode(section, numbers: true));
     }
+    /// <summary>How errors name a destination declared in configuration: <c>Destinations[1] (id 'r99')</c>.</summary>
+    public static string Where(int index, string? id)
+        => string.IsNullOrWhiteSpace(id)
+            ? string.Create(CultureInfo.InvariantCulture, $"Destinations[{index}]")
+            : string.Create(CultureInfo.InvariantCulture, $"Destinations[{index}] (id '{id}')");
+
+    /// <summary>The auth kinds a configuration may name, from the polymorphic JSON contract of <see cref="WebhookAuth"/>.</summary>
+    public static IReadOnlyList<string> Kinds { get; } = typeof(WebhookAuth)
+        .GetCustomAttributes(typeof(System.Text.Json.Serialization.JsonDerivedTypeAttribute), inherit: false)
+        .Cast<System.Text.Json.Serialization.JsonDerivedTypeAttribute>()
+        .Select(a => a.TypeDiscriminator as string)
+        .OfType<string>()
+        .ToArray();
 
     private static WebhookAuth Read(IConfigurationSection section, string path)
     {
         var node = ToNode(section) as JsonObject
             ?? throw new InvalidOperationException($"Webhooks configuration: {path} must be an object with a Kind.");
         var kindKey = node.Select(p => p.Key).FirstOrDefault(k => string.Equals(k, "kind", StringComparison.OrdinalIgnoreCase))
-            ?? throw new InvalidOperationException($"Webhooks configuration: {path} needs a Kind (for example \"bearer\" or \"hmac\").");
+            ?? throw new InvalidOperationException($"Webhooks configuration: {path} needs a Kind, one of: {string.Join(", ", Kinds)}.");
         var kind = node[kindKey]!.GetValue<string>().Trim().ToLowerInvariant();
         node.Remove(kindKey);
+        if (!Kinds.Contains(kind, StringComparer.Ordinal))
+        {
+            throw new InvalidOperationException($"Webhooks configuration: {path}: '{kind}' is not an auth kind; valid kinds: {string.Join(", ", Kinds)}.");
+        }
 
         // The type discriminator must come first.
         var ordered = new JsonObject { ["kind"] = kind };

@@ -6,6 +6,9 @@ public sealed class WebhooksOptions
     /// <summary>Gets or sets the event-type catalogue.</summary>
     public IList<EventTypeDefinition> EventTypes { get; set; } = new List<EventTypeDefinition>();
 
+    /// <summary>Gets the catalogue settings: <c>Open</c> (any type) or <c>Strict</c> (registered types only).</summary>
+    public WebhookCatalogOptions Catalog { get; set; } = new();
+
     /// <summary>Gets or sets the subscriptions of a destination that has none.</summary>
     /// <value>The default value is <c>["*"]</c>: every event.</value>
     public IList<string> DefaultSubscriptions { get; set; } = new List<string> { "*" };
@@ -165,4 +168,12 @@ public sealed class WebhookSecretOptions
 
     /// <summary>Gets or sets a file holding the key (base64 of 32 bytes, or the 32 raw bytes).</summary>
     public string? KeyFile { get; set; }
+
+    /// <summary>
+    /// Gets or sets keys used before the current one (base64 of 32 bytes each), for rotation: values protected with any
+    /// of them can still be read, new values use the current key, and
+    /// <see cref="IWebhookSecretKeyRotation.ReencryptAsync"/> moves everything to the current key.
+    /// </summary>
+    /// <value>The default value is an empty list.</value>
+    public IList<string> PreviousKeys { get; set; } = new List<string>();
 }

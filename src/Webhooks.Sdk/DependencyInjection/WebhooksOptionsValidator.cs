@@ -56,6 +56,32 @@ internal sealed class WebhooksOptionsValidator : IValidateOptions<WebhooksOption
             }
         }
 
+        var seen = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
+        foreach (var type in options.EventTypes)
+        {
+            if (string.IsNullOrWhiteSpace(type?.Name))
+            {
+                errors.Add("EventTypes: an event type has no name.");
+            }
+            else if (seen.TryGetValue(type.Name, out var other) && !string.Equals(other, type.Name, StringComparison.Ordinal))
+            {
+                errors.Add($"EventTypes: the event type '{type.Name}' differs only in case from '{other}'; event types are case-sensitive, register one spelling.");
+            }
+            else
+            {
+                seen.TryAdd(type.Name, type.Name);
+            }
+        }
+
+        if (!Enum.IsDefined(options.Catalog.Mode))
+        {
+            errors.Add($"Catalog.Mode must be Open or Strict, not '{options.Catalog.Mode}'.");
+        }
+        else if (options.Catalog.Mode == WebhookCatalogMode.Strict && options.EventTypes.Count == 0)
+        {
+            errors.Add("Catalog.Mode is Strict but no event type is registered: register them with AddEventTypes(...) or EventTypes.");
+        }
+
         if (string.IsNullOrWhiteSpace(options.EventTypeHeader) || string.IsNullOrWhiteSpace(options.AttemptHeader))
         {
             errors.Add("EventTypeHeader and AttemptHeader must not be empty.");

@@ -40,6 +40,18 @@ public static class WebhooksServiceCollectionExtensions
         services.AddLogging();
         services.AddMetrics();
         services.AddOptions<WebhooksOptions>().ValidateOnStart();
+        services.PostConfigure<WebhooksOptions>(o =>
+        {
+            // The configuration forms of the development opt-ins.
+            if (o.Safety.AllowPrivateNetworksForDevelopment)
+            {
+                o.Safety.DangerouslyAllowPrivateNetworksForDevelopment();
+            }
+            else if (o.Safety.AllowLoopbackForDevelopment)
+            {
+                o.Safety.DangerouslyAllowLoopbackForDevelopment();
+            }
+        });
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<WebhooksOptions>, WebhooksOptionsValidator>());
 
         services.TryAddSingleton(TimeProvider.System);
@@ -81,6 +93,10 @@ public static class WebhooksServiceCollectionExtensions
             .ConfigurePrimaryHttpMessageHandler(WebhookHttpHandlers.CreatePrimaryHandler)
             .RemoveAllLoggers();
 
+        // The key check runs first: nothing of the library reads a secret before the master key is known to match the store.
+        services.TryAddSingleton<WebhooksKeyCheck>();
+        services.TryAddSingleton<IWebhookSecretKeyRotation>(sp => sp.GetRequiredService<WebhooksKeyCheck>());
+        services.AddSingleton<IHostedService>(sp => sp.GetRequiredService<WebhooksKeyCheck>());
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IHostedService, WebhooksStartup>());
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IHostedService, WebhookDispatcher>());
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IHostedService, HistoryPurger>());
@@ -108,7 +124,11 @@ public static class WebhooksServiceCollectionExtensions
     {
         ArgumentNullException.ThrowIfNull(configuration);
         var builder = services.AddWebhooks();
+
         services.Configure<WebhooksOptions>(configuration);
+
+        // A key the options do not have (a typo such as MaxConcurency) is an error at start, naming the key.
+        services.AddSingleton<IValidateOptions<WebhooksOptions>>(new UnknownConfigurationKeys(configuration));
         services.Configure<WebhooksOptions>(o => ConfiguredAuth.Apply(configuration, o));
         return builder;
     }

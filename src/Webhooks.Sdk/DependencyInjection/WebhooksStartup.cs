@@ -32,28 +32,48 @@ internal sealed class WebhooksStartup : IHostedService
             Log.UnsafeSetting(_logger, "Safety.DangerouslyAllowedNetworks = " + string.Join(", ", options.Safety.DangerouslyAllowedNetworks));
         }
 
-        foreach (var definition in options.Destinations)
+        if (options.Safety.AllowLoopbackForDevelopment || options.Safety.AllowPrivateNetworksForDevelopment)
         {
+            Log.UnsafeSetting(_logger, options.Safety.AllowPrivateNetworksForDevelopment
+                ? "Safety.AllowPrivateNetworksForDevelopment (plain http, loopback and private networks are allowed)"
+                : "Safety.AllowLoopbackForDevelopment (plain http and loopback are allowed)");
+        }
+
+        for (var i = 0; i < options.Destinations.Count; i++)
+        {
+            var definition = options.Destinations[i];
             if (string.IsNullOrWhiteSpace(definition.Id))
             {
-                throw new OptionsValidationException(nameof(WebhooksOptions), typeof(WebhooksOptions), [$"Destinations: the destination '{definition.Name}' declared in configuration needs an Id."]);
+                throw new OptionsValidationException(nameof(WebhooksOptions), typeof(WebhooksOptions), [$"{ConfiguredAuth.Where(i, null)}: the destination '{definition.Name}' declared in configuration needs an Id."]);
             }
 
             try
             {
-                var existing = await _destinations.GetAsync(definition.Id, cancellationToken).ConfigureAwait(false);
-                await _destinations.UpdateAsync(definition.Id, ToUpdate(definition), cancellationToken).ConfigureAwait(false);
-                if (existing.Enabled != definition.Enabled)
-                {
-                    _ = definition.Enabled
-                        ? await _destinations.EnableAsync(definition.Id, cancellationToken).ConfigureAwait(false)
-                        : await _destinations.DisableAsync(definition.Id, "Disabled in configuration.", cancellationToken).ConfigureAwait(false);
-                }
+                await ApplyAsync(definition, cancellationToken).ConfigureAwait(false);
             }
-            catch (WebhookNotFoundException)
+            catch (Exception ex) when (ex is WebhookValidationException or WebhookUrlRefusedException)
             {
-                await _destinations.CreateAsync(definition, cancellationToken).ConfigureAwait(false);
+                throw new OptionsValidationException(nameof(WebhooksOptions), typeof(WebhooksOptions), [$"{ConfiguredAuth.Where(i, definition.Id)}: {ex.Message}"]);
             }
+        }
+    }
+
+    private async Task ApplyAsync(WebhookDestinationDefinition definition, CancellationToken cancellationToken)
+    {
+        try
+        {
+            var existing = await _destinations.GetAsync(definition.Id!, cancellationToken).ConfigureAwait(false);
+            await _destinations.UpdateAsync(definition.Id!, ToUpdate(definition), cancellationToken).ConfigureAwait(false);
+            if (existing.Enabled != definition.Enabled)
+            {
+                _ = definition.Enabled
+                    ? await _destinations.EnableAsync(definition.Id!, cancellationToken).ConfigureAwait(false)
+                    : await _destinations.DisableAsync(definition.Id!, "Disabled in configuration.", cancellationToken).ConfigureAwait(false);
+            }
+        }
+        catch (WebhookNotFoundException)
+        {
+            await _destinations.CreateAsync(definition, cancellationToken).ConfigureAwait(false);
         }
     }
 

@@ -12,9 +12,11 @@ internal sealed partial class DestinationValidator
     private readonly IWebhookUrlPolicy _urlPolicy;
     private readonly IOptions<WebhooksOptions> _options;
     private readonly TransportRegistry _transports;
+    private readonly WebhookEventCatalog? _catalog;
 
-    public DestinationValidator(FormatterRegistry formatters, AuthenticatorRegistry authenticators, IWebhookUrlPolicy urlPolicy, IOptions<WebhooksOptions> options, TransportRegistry transports)
+    public DestinationValidator(FormatterRegistry formatters, AuthenticatorRegistry authenticators, IWebhookUrlPolicy urlPolicy, IOptions<WebhooksOptions> options, TransportRegistry transports, IWebhookEventCatalog? catalog = null)
     {
+        _catalog = catalog as WebhookEventCatalog;
         _formatters = formatters;
         _authenticators = authenticators;
         _urlPolicy = urlPolicy;
@@ -74,6 +76,10 @@ internal sealed partial class DestinationValidator
             if (SubscriptionSet.Validate(pattern) is { } problem)
             {
                 errors.Add(new("Subscriptions", problem));
+            }
+            else if (_catalog?.CheckSubscription(pattern) is { } unknown)
+            {
+                errors.Add(new("Subscriptions", unknown));
             }
         }
 

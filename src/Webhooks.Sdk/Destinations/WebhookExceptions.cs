@@ -15,7 +15,13 @@ public sealed class WebhookValidationException : ArgumentException
     /// <summary>Initializes a new instance of the <see cref="WebhookValidationException"/> class.</summary>
     /// <param name="errors">The invalid fields.</param>
     public WebhookValidationException(IReadOnlyList<WebhookValidationError> errors)
-        : base(BuildMessage(errors))
+        : base(BuildMessage(errors, "destination"))
+    {
+        Errors = errors;
+    }
+
+    private WebhookValidationException(IReadOnlyList<WebhookValidationError> errors, string subject)
+        : base(BuildMessage(errors, subject))
     {
         Errors = errors;
     }
@@ -46,10 +52,13 @@ public sealed class WebhookValidationException : ArgumentException
     /// <summary>Gets every invalid field and why.</summary>
     public IReadOnlyList<WebhookValidationError> Errors { get; }
 
-    private static string BuildMessage(IReadOnlyList<WebhookValidationError> errors)
+    /// <summary>An invalid event (the message says "event").</summary>
+    internal static WebhookValidationException ForEvent(IReadOnlyList<WebhookValidationError> errors) => new(errors, "event");
+
+    private static string BuildMessage(IReadOnlyList<WebhookValidationError> errors, string subject)
         => errors.Count == 0
-            ? "The webhook definition is invalid."
-            : $"The webhook definition is invalid ({errors.Count} problem{(errors.Count == 1 ? string.Empty : "s")}): " + string.Join("; ", errors);
+            ? $"The webhook {subject} is invalid."
+            : $"The webhook {subject} is invalid ({errors.Count} problem{(errors.Count == 1 ? string.Empty : "s")}): " + string.Join("; ", errors);
 }
 
 /// <summary>Thrown when a destination or delivery id does not exist in the tenant.</summary>

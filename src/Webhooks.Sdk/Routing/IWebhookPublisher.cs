@@ -13,7 +13,10 @@ public interface IWebhookPublisher
 
     /// <summary>
     /// Fans the event out to every enabled destination whose subscriptions match its type. Returns once the store has
-    /// accepted the deliveries (not when they are delivered); throws when it could not make them durable.
+    /// accepted the deliveries (not when they are delivered; the dispatcher of a started host sends them); throws when it
+    /// could not make them durable. The event type is matched case-sensitively; in <c>Catalog.Mode</c> <c>Strict</c> an
+    /// unregistered type is refused. A destination whose secret cannot be decrypted is routed from its plain settings: its
+    /// delivery is queued and then fails with the reason, and the others are not affected.
     /// </summary>
     /// <param name="webhookEvent">The event.</param>
     /// <param name="cancellationToken">The cancellation token.</param>
@@ -27,18 +30,36 @@ public interface IWebhookPublisher
     /// <returns>The event id and the queued deliveries.</returns>
     Task<PublishResult> PublishAsync(WebhookEvent webhookEvent, WebhookPublishOptions options, CancellationToken cancellationToken = default);
 
-    /// <summary>Queues the event for the chosen destinations whatever their subscriptions (they must exist and be enabled).</summary>
+    /// <summary>
+    /// Queues the event for the chosen destinations whatever their subscriptions (they must exist and be enabled). Like
+    /// <see cref="PublishAsync(WebhookEvent, CancellationToken)"/> it returns once the deliveries are queued; the
+    /// dispatcher sends them. To send now and see the answer, use <c>IWebhookDestinationManager.TestAsync</c>.
+    /// </summary>
     /// <param name="webhookEvent">The event.</param>
     /// <param name="destinationIds">The destination ids.</param>
     /// <param name="cancellationToken">The cancellation token.</param>
     /// <returns>The event id and the queued deliveries.</returns>
-    Task<PublishResult> SendAsync(WebhookEvent webhookEvent, IEnumerable<string> destinationIds, CancellationToken cancellationToken = default);
+    Task<PublishResult> EnqueueToAsync(WebhookEvent webhookEvent, IEnumerable<string> destinationIds, CancellationToken cancellationToken = default);
+
+    /// <summary>Queues the event for the chosen destinations: the former name of <see cref="EnqueueToAsync"/>, which it calls.</summary>
+    /// <param name="webhookEvent">The event.</param>
+    /// <param name="destinationIds">The destination ids.</param>
+    /// <param name="cancellationToken">The cancellation token.</param>
+    /// <returns>The event id and the queued deliveries.</returns>
+    [Obsolete("SendAsync only queues; it is renamed EnqueueToAsync and will be removed in the next release.")]
+    Task<PublishResult> SendAsync(WebhookEvent webhookEvent, IEnumerable<string> destinationIds, CancellationToken cancellationToken = default)
+        => EnqueueToAsync(webhookEvent, destinationIds, cancellationToken);
 }
 
 /// <summary>Options of one publish.</summary>
 public sealed class WebhookPublishOptions
 {
-    /// <summary>Gets or sets the caller's open transaction to enqueue in (for example a <c>SqliteTransaction</c>): the deliveries exist if and only if it commits.</summary>
+    /// <summary>
+    /// Gets or sets the caller's open transaction to enqueue in: a <c>SqliteTransaction</c> on the SQLite store's database
+    /// or an <c>NpgsqlTransaction</c> on the PostgreSQL store's database. The deliveries exist if and only if it commits.
+    /// Anything else (another type, another database, the in-memory store) is refused, whether or not a destination matches.
+    /// </summary>
+    /// <value>The default value is <see langword="null"/> (the store commits on its own).</value>
     public object? Transaction { get; set; }
 
     /// <summary>Gets the destination an operational event is about; it never receives the event.</summary>
@@ -52,6 +73,18 @@ public sealed record PublishResult(string EventId, IReadOnlyList<QueuedDelivery>
 {
     /// <summary>Gets the ids of the queued deliveries.</summary>
     public IEnumerable<string> DeliveryIds => Deliveries.Select(d => d.DeliveryId);
+
+    /// <summary>
+    /// Gets a value indicating whether the deliveries were written inside the caller's transaction: they exist only if that
+    /// transaction commits; after a rollback these ids name nothing.
+    /// </summary>
+    public bool PendingCommit { get; init; }
+
+    /// <inheritdoc />
+    public override string ToString()
+        => PendingCommit
+            ? $"Event {EventId}: {Deliveries.Count} deliveries queued in the caller's transaction; they exist only if it commits."
+            : $"Event {EventId}: {Deliveries.Count} deliveries queued.";
 }
 
 /// <summary>One queued delivery.</summary>

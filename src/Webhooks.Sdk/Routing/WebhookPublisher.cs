@@ -1,3 +1,5 @@
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
 using Webhooks.Sdk.Delivery;
 using Webhooks.Sdk.Destinations;
 using Webhooks.Sdk.Diagnostics;
@@ -21,6 +23,8 @@ internal sealed class WebhookPublisher : IWebhookPublisher
     private readonly TimeProvider _time;
     private readonly WebhooksOptions _options;
     private readonly ILogger _logger;
+    private readonly IWebhookEventCatalog _catalog;
+    private readonly Shared _shared;
 
     public WebhookPublisher(
         IWebhookStore store,
@@ -31,7 +35,9 @@ internal sealed class WebhookPublisher : IWebhookPublisher
         WebhookMetrics metrics,
         TimeProvider time,
         IOptions<WebhooksOptions> options,
-        ILogger<WebhookPublisher> logger)
+        ILogger<WebhookPublisher> logger,
+        IWebhookEventCatalog catalog,
+        IServiceProvider services)
     {
         _store = store;
         _mapper = mapper;
@@ -42,6 +48,8 @@ internal sealed class WebhookPublisher : IWebhookPublisher
         _time = time;
         _options = options.Value;
         _logger = logger;
+        _catalog = catalog;
+        _shared = new Shared(services);
         TenantId = WebhookTenant.Default;
     }
 
@@ -56,6 +64,8 @@ internal sealed class WebhookPublisher : IWebhookPublisher
         _time = other._time;
         _options = other._options;
         _logger = other._logger;
+        _catalog = other._catalog;
+        _shared = other._shared;
         TenantId = tenantId;
     }
 
@@ -70,6 +80,11 @@ internal sealed class WebhookPublisher : IWebhookPublisher
     {
         ArgumentNullException.ThrowIfNull(options);
         var (evt, envelope) = Prepare(webhookEvent);
+        if (options.Transaction is { } transaction)
+        {
+            CheckTransaction(transaction);
+        }
+
         var records = await _store.GetEnabledDestinationsAsync(TenantId, cancellationToken).ConfigureAwait(false);
         var targets = new List<Target>();
         foreach (var record in records)
@@ -103,32 +118,71 @@ internal sealed class WebhookPublisher : IWebhookPublisher
         return await EnqueueAsync(evt, envelope, targets, options.Transaction, cancellationToken).ConfigureAwait(false);
     }
 
-    public async Task<PublishResult> SendAsync(WebhookEvent webhookEvent, IEnumerable<string> destinationIds, CancellationToken cancellationToken = default)
+    public async Task<PublishResult> EnqueueToAsync(WebhookEvent webhookEvent, IEnumerable<string> destinationIds, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(destinationIds);
         var (evt, envelope) = Prepare(webhookEvent);
         var targets = new List<Target>();
         foreach (var id in destinationIds.Distinct(StringComparer.Ordinal))
         {
-            ArgumentException.ThrowIfNullOrWhiteSpace(id);
+            ArgumentException.ThrowIfNullOrWhiteSpace(id, nameof(destinationIds));
             var record = await _store.GetDestinationAsync(TenantId, id, cancellationToken).ConfigureAwait(false)
                 ?? throw WebhookNotFoundException.Destination(TenantId, id);
-            var destination = _mapper.ToRuntime(record);
-            if (!destination.Record.Enabled)
+            if (!record.Enabled)
             {
-                throw new InvalidOperationException($"Webhook destination '{id}' is disabled ({destination.Record.DisabledReason ?? "by hand"}); enable it before sending to it.");
+                throw new InvalidOperationException($"Webhook destination '{id}' is disabled ({record.DisabledReason ?? "by hand"}); enable it before sending to it.");
             }
 
-            var verdict = await _urlPolicy.EvaluateAsync(destination.Url, cancellationToken).ConfigureAwait(false);
-            if (!verdict.Allowed)
+            DestinationRuntime destination;
+            try
             {
-                throw new WebhookUrlRefusedException(verdict);
+                destination = _mapper.ToRuntime(record);
+            }
+            catch (System.Security.Cryptography.CryptographicException ex)
+            {
+                // As in PublishAsync: queue it from the plain settings; the dispatcher fails it with the reason.
+                Delivery.Log.DestinationUnreadable(_logger, ex, record.Id, TenantId);
+                if (_mapper.RouteWithoutSecrets(record) is not { } route)
+                {
+                    throw;
+                }
+
+                if (Uri.TryCreate(DestinationConfig.Parse(record.ConfigJson).Url, UriKind.Absolute, out var url))
+                {
+                    await EnsureAllowedAsync(url, cancellationToken).ConfigureAwait(false);
+                }
+
+                targets.Add(new Target(record.Id, route.Ordered, route.RetryCount));
+                continue;
             }
 
+            await EnsureAllowedAsync(destination.Url, cancellationToken).ConfigureAwait(false);
             targets.Add(Target.Of(destination));
         }
 
         return await EnqueueAsync(evt, envelope, targets, transaction: null, cancellationToken).ConfigureAwait(false);
+    }
+
+    private async Task EnsureAllowedAsync(Uri url, CancellationToken cancellationToken)
+    {
+        var verdict = await _urlPolicy.EvaluateAsync(url, cancellationToken).ConfigureAwait(false);
+        if (!verdict.Allowed)
+        {
+            throw new WebhookUrlRefusedException(verdict);
+        }
+    }
+
+    private void CheckTransaction(object transaction)
+    {
+        if (_store is IWebhookOutboxStore outbox)
+        {
+            outbox.ValidateTransaction(transaction);
+            return;
+        }
+
+        throw new ArgumentException(
+            $"WebhookPublishOptions.Transaction: the {_store.GetType().Name} cannot enqueue inside your transaction, so the outbox guarantee would not hold. "
+            + "Use the SQLite or PostgreSQL store (UseSqliteStore / UsePostgreSqlStore) on your application's database, or publish without a transaction.");
     }
 
     private (WebhookEvent Event, byte[] Envelope) Prepare(WebhookEvent webhookEvent)
@@ -143,6 +197,10 @@ internal sealed class WebhookPublisher : IWebhookPublisher
         {
             errors.Add(new("Type", $"must be 1 to {Safety.WireText.MaxNameLength} {Safety.WireText.TypeCharacters} (it is sent in a header)"));
         }
+        else if (_catalog is WebhookEventCatalog catalog && catalog.CheckEventType(webhookEvent.Type) is { } problem)
+        {
+            errors.Add(new("Type", problem));
+        }
 
         if (webhookEvent.Id is { } id && !Safety.WireText.IsValidId(id))
         {
@@ -151,7 +209,7 @@ internal sealed class WebhookPublisher : IWebhookPublisher
 
         if (errors.Count > 0)
         {
-            throw new WebhookValidationException(errors);
+            throw WebhookValidationException.ForEvent(errors);
         }
 
         var evt = webhookEvent with
@@ -162,7 +220,7 @@ internal sealed class WebhookPublisher : IWebhookPublisher
         var envelope = EnvelopeSerializer.Serialize(evt);
         if (envelope.Length > _options.Safety.MaxPayloadBytes)
         {
-            throw new WebhookValidationException([new("Data", $"the event is {envelope.Length} bytes serialized; the limit is {_options.Safety.MaxPayloadBytes} bytes (Safety.MaxPayloadBytes). Send a thin event and let the receiver fetch details.")]);
+            throw WebhookValidationException.ForEvent([new("Data", $"the event is {envelope.Length} bytes serialized; the limit is {_options.Safety.MaxPayloadBytes} bytes (Safety.MaxPayloadBytes). Send a thin event and let the receiver fetch details.")]);
         }
 
         return (evt, envelope);
@@ -210,10 +268,65 @@ internal sealed class WebhookPublisher : IWebhookPublisher
             WebhookTelemetry.SetPublished(activity, deliveries.Length);
             targets.ForEach(d => _metrics.RecordPublished(d.Format, d.Id));
             _signal.Notify();
+            await WarnIfNothingWillSendAsync(cancellationToken).ConfigureAwait(false);
+        }
+        else
+        {
+            Log.NoDestinationMatched(_logger, evt.Id!, evt.Type, TenantId);
         }
 
         Delivery.Log.Published(_logger, evt.Id!, evt.Type, deliveries.Length, TenantId);
-        return new PublishResult(evt.Id!, queued);
+        return new PublishResult(evt.Id!, queued) { PendingCommit = transaction is not null };
+    }
+
+    /// <summary>
+    /// Warns once when deliveries were queued that nothing will send: no dispatcher runs in this process (the host was
+    /// never started, or <c>Dispatcher.Enabled</c> is false) and no other instance is known: the in-memory store is
+    /// private to the process, and a shared store's instance registry has no live instance. Costs nothing once a
+    /// dispatcher runs; the registry is asked at most until the warning is given.
+    /// </summary>
+    private async Task WarnIfNothingWillSendAsync(CancellationToken cancellationToken)
+    {
+        if (Volatile.Read(ref _shared.Warned) != 0)
+        {
+            return;
+        }
+
+        var dispatcher = _shared.Dispatcher ??= _shared.Services.GetServices<IHostedService>().OfType<WebhookDispatcher>().FirstOrDefault() ?? (object)"none";
+        var enabled = _options.Dispatcher.Enabled;
+        if (enabled && dispatcher is WebhookDispatcher { ExecuteTask: { IsCompleted: false } })
+        {
+            return;
+        }
+
+        if (_store is not InMemoryWebhookStore)
+        {
+            var since = _time.GetUtcNow() - _options.Dispatcher.LeaseDuration;
+            if (await _store.CountLiveInstancesAsync(since, cancellationToken).ConfigureAwait(false) > 0)
+            {
+                return;
+            }
+        }
+
+        if (Interlocked.Exchange(ref _shared.Warned, 1) == 0)
+        {
+            var why = !enabled
+                ? "Dispatcher.Enabled is false"
+                : dispatcher is WebhookDispatcher { ExecuteTask: not null } ? "the host has stopped" : "the host was not started";
+            Log.NothingWillSend(_logger, why);
+        }
+    }
+
+    /// <summary>State shared by the publisher and its tenant-scoped copies.</summary>
+    private sealed class Shared(IServiceProvider services)
+    {
+        public IServiceProvider Services { get; } = services;
+
+        public object? Dispatcher { get; set; }
+
+#pragma warning disable SA1401, CA1051 // A field so Interlocked can use it.
+        public int Warned;
+#pragma warning restore SA1401, CA1051
     }
 
     /// <summary>What enqueuing needs of a destination.</summary>

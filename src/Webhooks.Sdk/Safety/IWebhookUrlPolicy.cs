@@ -4,7 +4,7 @@ namespace Webhooks.Sdk;
 
 /// <summary>
 /// Judges whether the library may send to a URL (the SSRF guard). Applied when a destination is saved, before a test
-/// delivery and in <c>SendAsync</c>. Replacing it changes those checks only: the connect-time check of the library's HTTP
+/// delivery and in <c>EnqueueToAsync</c>. Replacing it changes those checks only: the connect-time check of the library's HTTP
 /// handler always applies the built-in address rules (see <see cref="WebhookUrlRules"/>).
 /// </summary>
 public interface IWebhookUrlPolicy
@@ -29,7 +29,29 @@ public sealed record WebhookUrlVerdict(bool Allowed, string? Rule = null, string
     /// <param name="rule">The rule name.</param>
     /// <param name="reason">The explanation.</param>
     /// <returns>The verdict.</returns>
-    public static WebhookUrlVerdict Refuse(string rule, string reason) => new(false, rule, reason);
+    /// <remarks>A refusal that a development opt-in would lift names that opt-in, in its code and configuration forms.</remarks>
+    public static WebhookUrlVerdict Refuse(string rule, string reason) => new(false, rule, reason + DevelopmentHint(rule, reason));
+
+    private static string DevelopmentHint(string rule, string reason)
+    {
+        const string Loopback = "; for a local receiver during development, opt in with options.Safety.DangerouslyAllowLoopbackForDevelopment() "
+            + "or the configuration value Webhooks:Safety:AllowLoopbackForDevelopment = true (logged as a warning at start)";
+        const string Private = "; for a receiver on your local network during development, opt in with options.Safety.DangerouslyAllowPrivateNetworksForDevelopment() "
+            + "or the configuration value Webhooks:Safety:AllowPrivateNetworksForDevelopment = true (logged as a warning at start)";
+        if (reason.Contains("Safety.", StringComparison.Ordinal))
+        {
+            return string.Empty; // already names the setting
+        }
+
+        return rule switch
+        {
+            WebhookUrlRules.HttpsOnly or WebhookUrlRules.Localhost or WebhookUrlRules.Loopback => Loopback,
+            WebhookUrlRules.Private or WebhookUrlRules.SingleLabel => Private,
+            WebhookUrlRules.DnsPrivate when reason.Contains("(rule 'loopback')", StringComparison.Ordinal) => Loopback,
+            WebhookUrlRules.DnsPrivate when reason.Contains("(rule 'private')", StringComparison.Ordinal) => Private,
+            _ => string.Empty,
+        };
+    }
 
     /// <summary>Gets the operator-facing explanation (for logs only), which may name the resolved address; <see cref="Reason"/> never does.</summary>
     internal string? Detail { get; init; }

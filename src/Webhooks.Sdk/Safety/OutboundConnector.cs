@@ -35,7 +35,7 @@ internal sealed class OutboundConnector : IWebhookOutboundConnector
         var target = context.DnsEndPoint;
         if (context.InitialRequestMessage.RequestUri is { Scheme: "http" } && !_guard.AllowHttp)
         {
-            throw Refuse(target, WebhookUrlVerdict.Refuse(WebhookUrlRules.HttpsOnly, "plain http is refused; use https (or set Safety.DangerouslyAllowHttp for local development)"));
+            throw Refuse(target, WebhookUrlVerdict.Refuse(WebhookUrlRules.HttpsOnly, "plain http is refused; use https"));
         }
 
         var addresses = await JudgeAsync(target, cancellationToken).ConfigureAwait(false);

@@ -11,6 +11,22 @@ public sealed class WebhookSafetyOptions
     public bool DangerouslyAllowHttp { get; set; }
 
     /// <summary>
+    /// Gets or sets a value indicating whether plain http and the loopback networks are allowed: the configuration form of
+    /// <see cref="DangerouslyAllowLoopbackForDevelopment"/> (<c>Webhooks:Safety:AllowLoopbackForDevelopment</c>). For local
+    /// development only; a warning is logged at start when on.
+    /// </summary>
+    /// <value>The default value is <see langword="false"/>.</value>
+    public bool AllowLoopbackForDevelopment { get; set; }
+
+    /// <summary>
+    /// Gets or sets a value indicating whether plain http, loopback and the private networks are allowed: the configuration
+    /// form of <see cref="DangerouslyAllowPrivateNetworksForDevelopment"/> (<c>Webhooks:Safety:AllowPrivateNetworksForDevelopment</c>).
+    /// For local development only; a warning is logged at start when on.
+    /// </summary>
+    /// <value>The default value is <see langword="false"/>.</value>
+    public bool AllowPrivateNetworksForDevelopment { get; set; }
+
+    /// <summary>
     /// Gets or sets networks (CIDR, for example <c>127.0.0.0/8</c> or <c>::1/128</c>) that are allowed although they are
     /// private or reserved. For local development only; a warning is logged at start when any is set. An address inside
     /// one of these networks is allowed both at save time and at connect time; when a loopback network is listed the

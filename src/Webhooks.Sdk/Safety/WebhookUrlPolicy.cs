@@ -27,7 +27,7 @@ internal sealed class WebhookUrlPolicy : IWebhookUrlPolicy
         var isHttp = url.Scheme is "http" or "https";
         if (url.Scheme == Uri.UriSchemeHttp && !_guard.AllowHttp)
         {
-            return WebhookUrlVerdict.Refuse(WebhookUrlRules.HttpsOnly, "plain http is refused; use https (or set Safety.DangerouslyAllowHttp for local development)");
+            return WebhookUrlVerdict.Refuse(WebhookUrlRules.HttpsOnly, "plain http is refused; use https");
         }
 
         if (!string.IsNullOrEmpty(url.UserInfo))

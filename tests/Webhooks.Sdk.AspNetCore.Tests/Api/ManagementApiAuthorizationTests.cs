@@ -176,6 +176,7 @@ public class ManagementApiAuthorizationTests
             {
                 "destinations" or "destinations/test" or "destinations/{id}" => new { name = "x", url = _receiver.Url().ToString() },
                 "destinations/{id}/replay" => new { since = DateTimeOffset.UtcNow.AddDays(-1) },
+                "destinations/filter/test" => new { filter = new { }, @event = new { type = "order.created" } },
                 "events" => new { type = "order.created" },
                 "destinations/filter/test" => new { filter = new { type = "order.created" }, @event = new { type = "order.created", data = new { } } },
                 _ => new { },

@@ -23,7 +23,7 @@ public class AesGcmSecretProtectorTests
 
         var protectedText = protector.Protect("{\"token\":\"very-secret-value\"}");
 
-        protectedText.Should().StartWith("v1:").And.NotContain("very-secret-value");
+        protectedText.Should().MatchRegex("^v2:[0-9a-f]{16}:").And.NotContain("very-secret-value");
         protector.Protect("{\"token\":\"very-secret-value\"}").Should().NotBe(protectedText, "every value gets a fresh nonce");
         protector.Unprotect(protectedText).Should().Be("{\"token\":\"very-secret-value\"}");
     }
@@ -32,12 +32,14 @@ public class AesGcmSecretProtectorTests
     public void Unprotect_TamperedValue_ThrowsCryptographicException()
     {
         using var protector = Create(Key);
-        var bytes = Convert.FromBase64String(protector.Protect("secret")[3..]);
+        var text = protector.Protect("secret");
+        var prefix = text[..20]; // "v2:" + key id + ":"
+        var bytes = Convert.FromBase64String(text[20..]);
         bytes[^1] ^= 1;
 
-        var act = () => protector.Unprotect("v1:" + Convert.ToBase64String(bytes));
+        var act = () => protector.Unprotect(prefix + Convert.ToBase64String(bytes));
 
-        act.Should().Throw<CryptographicException>().WithMessage("*changed or protected with another key*");
+        act.Should().Throw<CryptographicException>().WithMessage("*cannot be decrypted with key id*it was changed*");
     }
 
     [Test]
@@ -102,7 +104,7 @@ public class AesGcmSecretProtectorTests
 
         var record = await host.Services.GetRequiredService<IWebhookStore>().GetDestinationAsync(WebhookTenant.Default, created.Id, CancellationToken.None);
 
-        record!.ProtectedAuth.Should().StartWith("v1:").And.NotContain("stored-password-123");
+        record!.ProtectedAuth.Should().MatchRegex("^v2:[0-9a-f]{16}:").And.NotContain("stored-password-123");
         JsonSerializer.Serialize(record).Should().NotContain("stored-password-123");
         Create(Key).Unprotect(record.ProtectedAuth!).Should().Contain("stored-password-123");
     }

@@ -68,12 +68,12 @@ public class WebhookDeliveryLogTests
         var ids = new List<string>();
         for (var i = 0; i < 4; i++)
         {
-            var result = await host.Publisher.SendAsync(Event(), [destination.Id]);
+            var result = await host.Publisher.EnqueueToAsync(Event(), [destination.Id]);
             ids.Add(result.Deliveries[0].DeliveryId);
             await host.WaitForFinalAsync(ids[^1]);
         }
 
-        await host.Publisher.SendAsync(Event(), [other.Id]);
+        await host.Publisher.EnqueueToAsync(Event(), [other.Id]);
 
         (await host.DeliveryLog.ListAsync(destination.Id)).Select(d => d.Id).Should().Equal(ids[3], ids[2], ids[1], ids[0]);
         (await host.DeliveryLog.ListAsync(destination.Id, limit: 2)).Select(d => d.Id).Should().Equal(ids[3], ids[2]);

@@ -75,7 +75,7 @@ public class WebhookPublisherTests
         await FluentActions.Awaiting(() => host.DeliveryLog.ForTenant("globex").GetAsync(published.Deliveries[0].DeliveryId)).Should().ThrowAsync<WebhookNotFoundException>();
         await FluentActions.Awaiting(() => globex.GetAsync(acmeDestination.Id)).Should().ThrowAsync<WebhookNotFoundException>();
         (await globex.ListAsync()).Items.Should().ContainSingle().Which.Url.Should().EndWith("/globex");
-        await FluentActions.Awaiting(() => host.Publisher.ForTenant("globex").SendAsync(Event(), [acmeDestination.Id])).Should().ThrowAsync<WebhookNotFoundException>();
+        await FluentActions.Awaiting(() => host.Publisher.ForTenant("globex").EnqueueToAsync(Event(), [acmeDestination.Id])).Should().ThrowAsync<WebhookNotFoundException>();
 
         await WebhookTestHost.WaitUntilAsync(
             async () => (await acmeLog.GetAsync(published.Deliveries[0].DeliveryId)).Status == WebhookDeliveryStatus.Succeeded,
@@ -90,7 +90,7 @@ public class WebhookPublisherTests
         await using var host = await WebhookTestHost.StartAsync();
         var destination = await host.Destinations.CreateAsync(new() { Name = "users", Url = receiver.Url().ToString(), Subscriptions = ["user.*"] });
 
-        var result = await host.Publisher.SendAsync(Event("scan.completed"), [destination.Id]);
+        var result = await host.Publisher.EnqueueToAsync(Event("scan.completed"), [destination.Id]);
 
         result.Deliveries.Should().ContainSingle().Which.DestinationId.Should().Be(destination.Id);
         (await host.WaitForFinalAsync(result.Deliveries[0].DeliveryId)).Status.Should().Be(WebhookDeliveryStatus.Succeeded);
@@ -102,7 +102,7 @@ public class WebhookPublisherTests
     {
         await using var host = await WebhookTestHost.StartAsync();
 
-        var act = () => host.Publisher.SendAsync(Event(), ["nope-123"]);
+        var act = () => host.Publisher.EnqueueToAsync(Event(), ["nope-123"]);
 
         (await act.Should().ThrowAsync<WebhookNotFoundException>()).Which.Message.Should().Contain("nope-123");
     }
@@ -115,7 +115,7 @@ public class WebhookPublisherTests
         var destination = await host.Destinations.CreateAsync(WebhookTestHost.Destination(receiver));
         await host.Destinations.DisableAsync(destination.Id, "maintenance");
 
-        var act = () => host.Publisher.SendAsync(Event(), [destination.Id]);
+        var act = () => host.Publisher.EnqueueToAsync(Event(), [destination.Id]);
 
         (await act.Should().ThrowAsync<InvalidOperationException>()).Which.Message.Should().Contain(destination.Id).And.Contain("disabled").And.Contain("maintenance");
         (await host.DeliveryLog.ListAsync(destination.Id)).Should().BeEmpty();

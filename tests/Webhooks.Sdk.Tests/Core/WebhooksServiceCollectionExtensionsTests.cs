@@ -144,7 +144,7 @@ public class WebhooksServiceCollectionExtensionsTests
         var act = () => host.StartAsync();
 
         var error = (await act.Should().ThrowAsync<InvalidOperationException>()).Which;
-        error.Message.Should().Contain("Destinations:0:Auth needs a Kind").And.NotContain("t-secret-1");
+        error.Message.Should().Contain("Destinations[0] (id 'x'): Auth needs a Kind").And.NotContain("t-secret-1");
     }
 
     [Test]

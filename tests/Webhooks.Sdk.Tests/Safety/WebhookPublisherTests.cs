@@ -19,7 +19,7 @@ public class WebhookPublisherTests
         var created = await host.Destinations.CreateAsync(new WebhookDestinationDefinition { Name = "x", Url = "https://moving.example.test/hook" });
         resolver.Answer("moving.example.test", "169.254.169.254");
 
-        var act = () => host.Publisher.SendAsync(WebhookEvent.Create("scan.completed", new { n = 1 }), [created.Id]);
+        var act = () => host.Publisher.EnqueueToAsync(WebhookEvent.Create("scan.completed", new { n = 1 }), [created.Id]);
 
         var refused = (await act.Should().ThrowAsync<WebhookUrlRefusedException>()).Which;
         refused.Verdict!.Rule.Should().Be(WebhookUrlRules.DnsPrivate);
@@ -34,7 +34,7 @@ public class WebhookPublisherTests
         await using var host = await WebhookTestHost.StartAsync();
         var created = await host.Destinations.CreateAsync(WebhookTestHost.Destination(receiver));
 
-        var result = await host.Publisher.SendAsync(WebhookEvent.Create("scan.completed", new { n = 1 }), [created.Id]);
+        var result = await host.Publisher.EnqueueToAsync(WebhookEvent.Create("scan.completed", new { n = 1 }), [created.Id]);
 
         (await host.WaitForFinalAsync(result.Deliveries[0].DeliveryId)).Status.Should().Be(WebhookDeliveryStatus.Succeeded);
     }
