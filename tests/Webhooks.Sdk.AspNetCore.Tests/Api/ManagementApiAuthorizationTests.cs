@@ -178,7 +178,6 @@ public class ManagementApiAuthorizationTests
                 "destinations/{id}/replay" => new { since = DateTimeOffset.UtcNow.AddDays(-1) },
                 "destinations/filter/test" => new { filter = new { }, @event = new { type = "order.created" } },
                 "events" => new { type = "order.created" },
-                "destinations/filter/test" => new { filter = new { type = "order.created" }, @event = new { type = "order.created", data = new { } } },
                 _ => new { },
             };
             request.Content = ApiHttp.Json(body, route.Method == "PATCH" ? "application/merge-patch+json" : "application/json");
