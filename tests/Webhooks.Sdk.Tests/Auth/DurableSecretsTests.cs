@@ -49,7 +49,17 @@ public class DurableSecretsTests
         files.Should().NotBeEmpty();
         foreach (var file in files)
         {
-            File.ReadAllBytes(file).AsSpan().IndexOf("durable-token-123"u8).Should().Be(-1, "the database files hold only the encrypted auth");
+            byte[] bytes;
+            try
+            {
+                bytes = File.ReadAllBytes(file);
+            }
+            catch (FileNotFoundException)
+            {
+                continue; // SQLite removed its WAL file after the last connection closed: nothing left to hold a secret.
+            }
+
+            bytes.AsSpan().IndexOf("durable-token-123"u8).Should().Be(-1, "the database files hold only the encrypted auth");
         }
         await using (var second = await WebhookTestHost.StartAsync(o => o.Secrets.Key = key, (_, webhooks) => webhooks.UseSqliteStore(_path)))
         {
