@@ -56,7 +56,7 @@ internal static class RelationalQueries
             _ => throw new ArgumentException($"DeliveryQuery.StatusCodeClass {query.StatusCodeClass} is not a known class.", nameof(query)),
         });
 
-        if (DecodeSequence(query.Cursor) is { } before)
+        if (StoreCursor.DecodeSequence(query.Cursor) is { } before)
         {
             sql.Append(" AND d.seq < @before");
             Bind(cmd, "@before", before);
@@ -70,7 +70,7 @@ internal static class RelationalQueries
     public static void AppendDestinationPage(StringBuilder sql, DbCommand cmd, DestinationListQuery query, Func<DateTimeOffset, object> time)
     {
         Bind(cmd, "@t", query.TenantId);
-        if (DecodeDestination(query.Cursor) is { } after)
+        if (StoreCursor.DecodeDestination(query.Cursor) is { } after)
         {
             sql.Append(" AND (created_at < @act OR (created_at = @act AND id < @aid))");
             Bind(cmd, "@act", time(new DateTimeOffset(after.Ticks, TimeSpan.Zero)));
@@ -150,29 +150,4 @@ internal static class RelationalQueries
 
     private static int CheckLimit(int limit, string query)
         => limit is >= 1 and <= 10_000 ? limit : throw new ArgumentOutOfRangeException(nameof(limit), limit, $"{query}.Limit must be between 1 and 10000.");
-
-    private static long? DecodeSequence(string? cursor)
-    {
-        if (cursor is null)
-        {
-            return null;
-        }
-
-        return long.TryParse(cursor, NumberStyles.None, CultureInfo.InvariantCulture, out var seq)
-            ? seq
-            : throw new ArgumentException($"The cursor '{cursor}' is not one this store returned.", nameof(cursor));
-    }
-
-    private static (long Ticks, string Id)? DecodeDestination(string? cursor)
-    {
-        if (cursor is null)
-        {
-            return null;
-        }
-
-        var colon = cursor.IndexOf(':', StringComparison.Ordinal);
-        return colon > 0 && long.TryParse(cursor.AsSpan(0, colon), NumberStyles.None, CultureInfo.InvariantCulture, out var ticks)
-            ? (ticks, cursor[(colon + 1)..])
-            : throw new ArgumentException($"The cursor '{cursor}' is not one this store returned.", nameof(cursor));
-    }
 }
