@@ -12,7 +12,7 @@ namespace Webhooks.Sdk.PostgreSql;
 /// concurrent enqueues; inside the caller's transaction for an outbox publish) wakes the dispatchers of all instances. The schema is created and migrated on first use under an advisory lock. Enqueue can
 /// join the caller's <see cref="NpgsqlTransaction"/> (outbox). Passes the store contract suite in <c>Webhooks.Sdk.Testing</c>.
 /// </summary>
-public sealed partial class PostgreSqlWebhookStore : IWebhookStore, IAsyncDisposable, IDisposable
+public sealed partial class PostgreSqlWebhookStore : IWebhookStore, IWebhookQueueStatisticsStore, IAsyncDisposable, IDisposable
 {
     private const string DeliveryColumns = "d.tenant_id, d.id, d.event_id, d.event_type, d.destination_id, d.status, d.attempt_count, d.max_attempts, d.created_at, d.due_at, d.completed_at, d.ordering_key, d.seq, d.last_status_code, d.last_error, d.is_test";
     private const string DestinationColumns = "tenant_id, id, name, enabled, config_json, protected_auth, created_at, updated_at, last_success_at, last_failure_at, consecutive_failures, disabled_reason, version";
@@ -501,6 +501,16 @@ public sealed partial class PostgreSqlWebhookStore : IWebhookStore, IAsyncDispos
             },
             r => r.IsDBNull(0) ? (DateTimeOffset?)null : ReadTime(r, 0),
             cancellationToken).ConfigureAwait(false))[0];
+
+    /// <inheritdoc />
+    public Task<WebhookQueueCounts> GetQueueCountsAsync(DateTimeOffset now, CancellationToken cancellationToken)
+        => RunAsync(
+            async c =>
+            {
+                await using var cmd = Command(c, null, string.Empty);
+                return await RelationalQueries.QueueCountsAsync(cmd, _s + ".deliveries", TimeValue(now), static (r, i) => r.GetFieldValue<DateTimeOffset>(i), cancellationToken).ConfigureAwait(false);
+            },
+            cancellationToken);
 
     /// <inheritdoc />
     public async Task<IReadOnlyList<AttemptRecord>> ListAttemptsAsync(string tenantId, string deliveryId, CancellationToken cancellationToken)

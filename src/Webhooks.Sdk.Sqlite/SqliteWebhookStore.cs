@@ -12,7 +12,7 @@ namespace Webhooks.Sdk.Sqlite;
 /// writer at a time); readers never wait. Enqueue can join the
 /// caller's <see cref="SqliteTransaction"/> (outbox). Passes the store contract suite in <c>Webhooks.Sdk.Testing</c>.
 /// </summary>
-public sealed partial class SqliteWebhookStore : IWebhookStore, IDisposable
+public sealed partial class SqliteWebhookStore : IWebhookStore, IWebhookQueueStatisticsStore, IDisposable
 {
     private const string DeliveryColumns = "d.tenant_id, d.id, d.event_id, d.event_type, d.destination_id, d.status, d.attempt_count, d.max_attempts, d.created_at, d.due_at, d.completed_at, d.ordering_key, d.seq, d.last_status_code, d.last_error, d.is_test";
     private const string DestinationColumns = "tenant_id, id, name, enabled, config_json, protected_auth, created_at, updated_at, last_success_at, last_failure_at, consecutive_failures, disabled_reason, version";
@@ -516,6 +516,17 @@ public sealed partial class SqliteWebhookStore : IWebhookStore, IDisposable
                 return cmd.ExecuteScalar() is long ticks ? FromTicks(ticks) : (DateTimeOffset?)null;
             },
             cancellationToken);
+
+    /// <inheritdoc />
+    public async Task<WebhookQueueCounts> GetQueueCountsAsync(DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        var connection = await OpenAsync(cancellationToken).ConfigureAwait(false);
+        await using (connection.ConfigureAwait(false))
+        {
+            using var cmd = connection.CreateCommand();
+            return await RelationalQueries.QueueCountsAsync(cmd, "webhooks_deliveries", TimeValue(now), static (r, i) => FromTicks(r.GetInt64(i)), cancellationToken).ConfigureAwait(false);
+        }
+    }
 
     /// <inheritdoc />
     public Task<IReadOnlyList<AttemptRecord>> ListAttemptsAsync(string tenantId, string deliveryId, CancellationToken cancellationToken)
