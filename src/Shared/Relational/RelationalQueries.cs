@@ -120,19 +120,18 @@ internal static class RelationalQueries
     /// and not leased). Succeeded history is not read.
     /// </summary>
     /// <param name="cmd">A command on an open connection; its text and parameters are set here.</param>
-    /// <param name="deliveries">The deliveries table (schema-qualified where the dialect has schemas).</param>
-    /// <param name="now">The current time, as the dialect binds a time.</param>
-    /// <param name="readTime">Reads a time column in the dialect's representation.</param>
+    /// <param name="dialect">The dialect.</param>
+    /// <param name="now">The current time.</param>
     /// <param name="cancellationToken">The cancellation token.</param>
     /// <returns>The counts.</returns>
-    public static async Task<WebhookQueueCounts> QueueCountsAsync(DbCommand cmd, string deliveries, object now, Func<DbDataReader, int, DateTimeOffset> readTime, CancellationToken cancellationToken)
+    public static async Task<WebhookQueueCounts> QueueCountsAsync(DbCommand cmd, RelationalDialect dialect, DateTimeOffset now, CancellationToken cancellationToken)
     {
         const string Retried = "CASE WHEN attempt_count = 0 THEN 0 ELSE 1 END";
 #pragma warning disable CA2100 // The table name is the store's own (quoted schema); the time is a parameter.
-        cmd.CommandText = "SELECT status, " + Retried + ", COUNT(*), MIN(CASE WHEN ready_at <= @now THEN due_at END) FROM " + deliveries
+        cmd.CommandText = "SELECT status, " + Retried + ", COUNT(*), MIN(CASE WHEN ready_at <= @now THEN due_at END) FROM " + dialect.Table("deliveries")
             + " WHERE status IN (0, 2) GROUP BY status, " + Retried + ";";
 #pragma warning restore CA2100
-        Bind(cmd, "@now", now);
+        dialect.BindTime(cmd, "@now", now);
         long pending = 0, retrying = 0, dead = 0;
         DateTimeOffset? oldest = null;
         var reader = await cmd.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
@@ -148,7 +147,7 @@ internal static class RelationalQueries
                 }
 
                 _ = Convert.ToInt32(reader.GetValue(1), CultureInfo.InvariantCulture) == 0 ? pending += count : retrying += count;
-                if (!reader.IsDBNull(3) && readTime(reader, 3) is var due && (oldest is null || due < oldest))
+                if (!reader.IsDBNull(3) && dialect.ReadTime(reader, 3) is var due && (oldest is null || due < oldest))
                 {
                     oldest = due;
                 }
@@ -188,6 +187,16 @@ internal static class RelationalQueries
     {
         var p = cmd.CreateParameter();
         p.ParameterName = name;
+        p.Value = value ?? DBNull.Value;
+        cmd.Parameters.Add(p);
+    }
+
+    /// <summary>Adds a parameter with its database type, so a <see langword="null"/> value is typed too.</summary>
+    public static void Bind(DbCommand cmd, string name, object? value, System.Data.DbType type)
+    {
+        var p = cmd.CreateParameter();
+        p.ParameterName = name;
+        p.DbType = type;
         p.Value = value ?? DBNull.Value;
         cmd.Parameters.Add(p);
     }
