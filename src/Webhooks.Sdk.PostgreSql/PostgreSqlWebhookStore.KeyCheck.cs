@@ -34,7 +34,7 @@ public sealed partial class PostgreSqlWebhookStore : IWebhookKeyCheckStore, IWeb
     }
 
     /// <inheritdoc />
-    public void ValidateTransaction(object transaction)
+    public void ValidateTransaction(System.Data.Common.DbTransaction transaction)
     {
         var connection = RelationalOutbox.Open<NpgsqlTransaction>(transaction, "PostgreSQL").Connection!; // Open checked it is not closed.
         var configured = new NpgsqlConnectionStringBuilder(_dataSource.ConnectionString);
@@ -43,7 +43,7 @@ public sealed partial class PostgreSqlWebhookStore : IWebhookKeyCheckStore, IWeb
             || connection.Port != configured.Port)
         {
             throw new ArgumentException(
-                $"WebhookPublishOptions.Transaction is on another database ('{connection.Database}' on {connection.Host}:{connection.Port}); the webhook store uses '{configured.Database}' on {configured.Host}:{configured.Port}. "
+                $"PublishAsync(event, transaction): the transaction is on another database ('{connection.Database}' on {connection.Host}:{connection.Port}); the webhook store uses '{configured.Database}' on {configured.Host}:{configured.Port}. "
                 + "The outbox needs the application's tables and the webhook tables in the same database.");
         }
     }

@@ -34,13 +34,13 @@ public sealed partial class SqliteWebhookStore : IWebhookKeyCheckStore, IWebhook
     }
 
     /// <inheritdoc />
-    public void ValidateTransaction(object transaction)
+    public void ValidateTransaction(System.Data.Common.DbTransaction transaction)
     {
         var connection = RelationalOutbox.Open<SqliteTransaction>(transaction, "SQLite").Connection!; // Open checked it is not closed.
         if (!SameDatabase(connection.DataSource, _dataSource))
         {
             throw new ArgumentException(
-                $"WebhookPublishOptions.Transaction is on another database ('{connection.DataSource}'); the webhook store is '{_dataSource}'. "
+                $"PublishAsync(event, transaction): the transaction is on another database ('{connection.DataSource}'); the webhook store is '{_dataSource}'. "
                 + "The outbox needs the application's tables and the webhook tables in the same SQLite file: open the transaction on the store's file, or use UseSqliteStore with the application's database.");
         }
     }

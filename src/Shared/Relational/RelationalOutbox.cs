@@ -32,17 +32,17 @@ internal static class RelationalOutbox
     /// <param name="transaction">The caller's transaction.</param>
     /// <param name="storeName">The store's name, for the error.</param>
     /// <returns>The transaction.</returns>
-    public static TTransaction Open<TTransaction>(object transaction, string storeName)
+    public static TTransaction Open<TTransaction>(DbTransaction transaction, string storeName)
         where TTransaction : DbTransaction
     {
         ArgumentNullException.ThrowIfNull(transaction);
         if (transaction is not TTransaction tx)
         {
             throw new ArgumentException(
-                $"WebhookPublishOptions.Transaction must be an open {typeof(TTransaction).Name} on this store's database with the {storeName} store, not a {transaction.GetType().Name}.");
+                $"PublishAsync(event, transaction): the {storeName} store enqueues only in an open {typeof(TTransaction).Name} on its database, not a {transaction.GetType().Name}.", nameof(transaction));
         }
 
-        return tx.Connection is null ? throw new ArgumentException("WebhookPublishOptions.Transaction is already committed or rolled back.") : tx;
+        return tx.Connection is null ? throw new ArgumentException("PublishAsync(event, transaction): the transaction is already committed or rolled back.", nameof(transaction)) : tx;
     }
 
     /// <summary>Publishes an event inside the caller's transaction (the typed outbox overloads of the store packages).</summary>
