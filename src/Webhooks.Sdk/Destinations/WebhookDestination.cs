@@ -71,6 +71,14 @@ public sealed record WebhookDestination
     /// <summary>Gets when the destination was last changed.</summary>
     public required DateTimeOffset UpdatedAt { get; init; }
 
+    /// <summary>
+    /// Gets the configuration version: 1 when created, one more with every configuration change (update, rotation,
+    /// enable, disable); health changes (failure counts, last success) do not move it. Pass it back as
+    /// <see cref="WebhookDestinationUpdate.ExpectedVersion"/> (or use it as an ETag) so a change based on an older
+    /// read fails with <see cref="WebhookConcurrencyException"/> instead of overwriting a newer one.
+    /// </summary>
+    public long Version { get; init; }
+
     /// <summary>Gets when a delivery last succeeded.</summary>
     public DateTimeOffset? LastSuccessAt { get; init; }
 

@@ -146,6 +146,11 @@ internal sealed class WebhookDestinationManager : IWebhookDestinationManager
     {
         ArgumentNullException.ThrowIfNull(update);
         var current = await GetRuntimeAsync(id, cancellationToken).ConfigureAwait(false);
+        if (update.ExpectedVersion is { } expected && expected != current.Record.Version)
+        {
+            throw new WebhookConcurrencyException(TenantId, id, expected, current.Record.Version);
+        }
+
         var d = current.Config.ToDefinition(current.Id, current.Record.Name, current.Record.Enabled, current.Auth);
         d.Name = update.Name ?? d.Name;
         d.Url = update.Url ?? d.Url;
