@@ -117,8 +117,10 @@ internal sealed class DestinationMapper : IDisposable
         var version = VersionOf(record);
         var fresh = new DestinationState(version, now);
         fresh.Runtime = CreateRuntime(record, UnprotectAuth(record.ProtectedAuth), fresh);
-        _states[key] = fresh;
-        return fresh;
+
+        // Workers that miss together build one state each: keep the first of this version, so they share one token
+        // bucket, gate and breaker (a state per worker would multiply the destination's rate limit).
+        return _states.AddOrUpdate(key, fresh, (_, existing) => existing.Version == version ? existing : fresh);
     }
 
     /// <summary>
