@@ -73,12 +73,12 @@ internal sealed class WebhookPublisher : IWebhookPublisher
 
     public IWebhookPublisher ForTenant(string tenantId) => new WebhookPublisher(this, WebhookTenant.Validate(tenantId));
 
-    public Task<PublishResult> PublishAsync(WebhookEvent webhookEvent, CancellationToken cancellationToken = default)
+    public Task<PublishResult> PublishAsync(WebhookEvent webhookEvent, CancellationToken cancellationToken)
         => PublishAsync(webhookEvent, NoOptions, cancellationToken);
 
-    public async Task<PublishResult> PublishAsync(WebhookEvent webhookEvent, WebhookPublishOptions options, CancellationToken cancellationToken = default)
+    public async Task<PublishResult> PublishAsync(WebhookEvent webhookEvent, WebhookPublishOptions? options = null, CancellationToken cancellationToken = default)
     {
-        ArgumentNullException.ThrowIfNull(options);
+        options ??= NoOptions;
         var (evt, envelope) = Prepare(webhookEvent);
         if (options.Transaction is { } transaction)
         {
