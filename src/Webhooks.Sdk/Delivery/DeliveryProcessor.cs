@@ -22,6 +22,7 @@ internal sealed class DeliveryProcessor
     private readonly DeliverySender _sender;
     private readonly EventCache _events;
     private readonly DestinationMapper _mapper;
+    private readonly DestinationSnapshots _snapshots;
     private readonly IWebhookObserver[] _observers;
     private readonly InstanceShare _instances;
     private readonly TimeProvider _time;
@@ -38,6 +39,7 @@ internal sealed class DeliveryProcessor
         DeliverySender sender,
         EventCache events,
         DestinationMapper mapper,
+        DestinationSnapshots snapshots,
         IEnumerable<IWebhookObserver> observers,
         InstanceShare instances,
         TimeProvider time,
@@ -50,6 +52,7 @@ internal sealed class DeliveryProcessor
         _sender = sender;
         _events = events;
         _mapper = mapper;
+        _snapshots = snapshots;
         _observers = observers.ToArray();
         _instances = instances;
         _time = time;
@@ -243,11 +246,31 @@ internal sealed class DeliveryProcessor
             await ReportAsync(delivery, destination, status, attemptNumber, result, dueAt, now, cancellationToken).ConfigureAwait(false);
         }
 
+        if (health is not null)
+        {
+            // Keep this instance's view of the destination's health current (the next attempt reads it from here).
+            RefreshHealth(health.Destination);
+        }
+
         if (health is { JustDisabled: true })
         {
+            _snapshots.Invalidate(health.Destination.TenantId);
             Log.DestinationDisabled(_logger, health.Destination.Id, health.Destination.TenantId, health.Destination.DisabledReason ?? "unknown");
             var disabled = _mapper.ToRuntime(health.Destination).Masked;
             await _operational.DestinationDisabledAsync(disabled, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    private void RefreshHealth(DestinationRecord record)
+    {
+        try
+        {
+            _mapper.ToRuntime(record);
+        }
+#pragma warning disable CA1031 // Only a cache refresh: the record is read again when needed.
+        catch (Exception)
+#pragma warning restore CA1031
+        {
         }
     }
 

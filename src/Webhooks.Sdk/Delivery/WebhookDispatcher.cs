@@ -23,6 +23,7 @@ internal sealed class WebhookDispatcher : BackgroundService
     private readonly IWebhookStore _store;
     private readonly DeliveryProcessor _processor;
     private readonly DestinationMapper _mapper;
+    private readonly DestinationSnapshots _snapshots;
     private readonly DispatchSignal _signal;
     private readonly InstanceShare _instances;
     private readonly TimeProvider _time;
@@ -37,6 +38,7 @@ internal sealed class WebhookDispatcher : BackgroundService
         IWebhookStore store,
         DeliveryProcessor processor,
         DestinationMapper mapper,
+        DestinationSnapshots snapshots,
         DispatchSignal signal,
         InstanceShare instances,
         TimeProvider time,
@@ -48,6 +50,7 @@ internal sealed class WebhookDispatcher : BackgroundService
         _store = store;
         _processor = processor;
         _mapper = mapper;
+        _snapshots = snapshots;
         _signal = signal;
         _time = time;
         _options = options.Value.Dispatcher;
@@ -324,8 +327,10 @@ internal sealed class WebhookDispatcher : BackgroundService
     }
 
     /// <summary>
-    /// Reads the batch's destinations once each. A record that cannot be read (for example a secret that no longer
-    /// decrypts) is reported and its deliveries fail with the reason; the rest of the batch goes on.
+    /// Resolves the batch's destinations once each, from the tenant's routing snapshot (no store read in steady state);
+    /// a destination missing from it (disabled, deleted, or created by another instance since the snapshot) is read from
+    /// the store. A record that cannot be read (for example a secret that no longer decrypts) is reported and its
+    /// deliveries fail with the reason; the rest of the batch goes on.
     /// </summary>
     private async Task<Dictionary<(string, string), Resolved>> ResolveDestinationsAsync(IReadOnlyList<LeasedDelivery> leased, CancellationToken cancellationToken)
     {
@@ -335,6 +340,13 @@ internal sealed class WebhookDispatcher : BackgroundService
             var key = (item.Delivery.TenantId, item.Delivery.DestinationId);
             if (result.ContainsKey(key))
             {
+                continue;
+            }
+
+            var snapshot = await _snapshots.GetAsync(key.TenantId, cancellationToken).ConfigureAwait(false);
+            if (snapshot.Find(key.DestinationId) is { Runtime: { } routed })
+            {
+                result[key] = new Resolved(_mapper.Current(routed), null);
                 continue;
             }
 

@@ -74,6 +74,7 @@ public static class WebhooksServiceCollectionExtensions
         services.TryAddSingleton<AuthenticatorRegistry>();
         services.TryAddSingleton<TransportRegistry>();
         services.TryAddSingleton<DestinationMapper>();
+        services.TryAddSingleton<DestinationSnapshots>();
         services.TryAddSingleton<DestinationValidator>();
         services.TryAddSingleton<DeliverySender>();
         services.TryAddSingleton<DeliveryProcessor>();
