@@ -24,6 +24,7 @@ internal sealed class WebhookDispatcher : BackgroundService
     private readonly DeliveryProcessor _processor;
     private readonly DestinationMapper _mapper;
     private readonly DestinationSnapshots _snapshots;
+    private readonly CompletionBatcher _completions;
     private readonly DispatchSignal _signal;
     private readonly InstanceShare _instances;
     private readonly TimeProvider _time;
@@ -39,6 +40,7 @@ internal sealed class WebhookDispatcher : BackgroundService
         DeliveryProcessor processor,
         DestinationMapper mapper,
         DestinationSnapshots snapshots,
+        CompletionBatcher completions,
         DispatchSignal signal,
         InstanceShare instances,
         TimeProvider time,
@@ -51,6 +53,7 @@ internal sealed class WebhookDispatcher : BackgroundService
         _processor = processor;
         _mapper = mapper;
         _snapshots = snapshots;
+        _completions = completions;
         _signal = signal;
         _time = time;
         _options = options.Value.Dispatcher;
@@ -134,6 +137,9 @@ internal sealed class WebhookDispatcher : BackgroundService
         finally
         {
             await Task.WhenAll(_inFlight.Keys).ConfigureAwait(false);
+
+            // Completions still waiting for their batch are written before the dispatcher stops.
+            await _completions.FlushAsync().ConfigureAwait(false);
             await renewing.ConfigureAwait(false);
             await heartbeat.ConfigureAwait(false);
         }
@@ -218,12 +224,15 @@ internal sealed class WebhookDispatcher : BackgroundService
             while (true)
             {
                 await Task.Delay(period, _time, stoppingToken).ConfigureAwait(false);
-                if (_held.IsEmpty)
+                var pending = _completions.PendingLeases();
+                if (_held.IsEmpty && pending.Count == 0)
                 {
                     continue;
                 }
 
-                var handles = _held.Values.ToArray();
+                // Also the leases of outcomes waiting for their completion batch: they stay held until written.
+                pending.AddRange(_held.Values);
+                var handles = pending.ToArray();
                 try
                 {
                     var renewed = await _store.RenewLeasesAsync(
@@ -307,7 +316,7 @@ internal sealed class WebhookDispatcher : BackgroundService
     {
         try
         {
-            await _store.CompleteAsync(
+            await _completions.CompleteAsync(
                 new DeliveryCompletion
                 {
                     TenantId = item.Delivery.TenantId,
@@ -315,8 +324,7 @@ internal sealed class WebhookDispatcher : BackgroundService
                     LeaseToken = item.LeaseToken,
                     Status = WebhookDeliveryStatus.Pending,
                     DueAt = dueAt,
-                },
-                CancellationToken.None).ConfigureAwait(false);
+                }).ConfigureAwait(false);
         }
 #pragma warning disable CA1031 // If the store is down the lease simply expires.
         catch (Exception ex)

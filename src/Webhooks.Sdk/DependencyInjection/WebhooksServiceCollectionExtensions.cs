@@ -78,6 +78,7 @@ public static class WebhooksServiceCollectionExtensions
         services.TryAddSingleton<DestinationValidator>();
         services.TryAddSingleton<DeliverySender>();
         services.TryAddSingleton<DeliveryProcessor>();
+        services.TryAddSingleton<CompletionBatcher>();
         services.TryAddSingleton<EventCache>();
         services.TryAddSingleton<InstanceShare>();
         services.TryAddSingleton<WebhookMetrics>();
