@@ -8,7 +8,7 @@ namespace Webhooks.Sdk.Benchmarks.Harness;
 /// What a store costs outside this process's CPU: for PostgreSQL the server's CPU time (every process of the server
 /// read from <c>/proc</c>, exited backends through the postmaster's reaped-children times), the WAL written
 /// (<c>pg_current_wal_lsn()</c> before and after) and the commands Npgsql sent (round trips); for SQLite the growth of
-/// the <c>-wal</c> file. The WAL and CPU figures cover the whole server: run on a quiet machine.
+/// the <c>-wal</c> file after a truncating checkpoint. The WAL and CPU figures cover the whole server: run on a quiet machine.
 /// </summary>
 internal sealed class StoreProbe : IAsyncDisposable
 {
@@ -60,6 +60,17 @@ internal sealed class StoreProbe : IAsyncDisposable
 
         if (IsSqlite && _argument is not null)
         {
+            if (before)
+            {
+                // Empty the -wal file first, so that its growth counts from zero (until the store's next automatic
+                // checkpoint starts reusing it: then the growth is a lower bound of the WAL written).
+                using var connection = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={_argument};Pooling=False");
+                connection.Open();
+                using var checkpoint = connection.CreateCommand();
+                checkpoint.CommandText = "PRAGMA wal_checkpoint(TRUNCATE);";
+                checkpoint.ExecuteNonQuery();
+            }
+
             var wal = new FileInfo(_argument + "-wal");
             return new StoreSample(TimeSpan.Zero, 0, 0, wal.Exists ? wal.Length : 0);
         }
