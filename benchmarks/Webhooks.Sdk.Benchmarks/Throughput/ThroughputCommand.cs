@@ -57,9 +57,11 @@ internal static class ThroughputCommand
                 var failuresBefore = counter.Failures;
                 var stats = await receiver.GetStatsAsync();
                 var store = await probe.SampleAsync(before: true);
+                var receiverCpu = receiver.CpuTime;
                 var before = ProcessSample.Take();
                 var elapsed = await library.PublishAndDrainAsync(events, settings.Publishers, counter);
                 var used = ProcessSample.Take() - before;
+                receiverCpu = receiver.CpuTime - receiverCpu;
                 var storeUsed = await probe.SampleAsync(before: false) - store;
                 var got = await receiver.GetStatsAsync() - stats;
                 var log = library.Host.Services.GetRequiredService<IWebhookDeliveryLog>();
@@ -68,7 +70,7 @@ internal static class ThroughputCommand
                 var failures = counter.Failures - failuresBefore;
                 var side = new Side(settings.Count / elapsed.TotalSeconds, used, storeUsed, settings.Count);
                 libraryRuns.Add(side);
-                Console.WriteLine(Invariant($"  pair {pair} library: {settings.Count} deliveries in {elapsed.TotalMilliseconds:F0} ms ({side.Rate:F0}/s); {side.CpuMicros:F1} µs CPU, {side.AllocatedBytes:F0} B allocated, {side.WriteBytes:F0} B written to storage per delivery; receiver got {got.Requests}, {got.Connections} new connections; failed attempts {failures}, not succeeded among the last {recent.Count}: {notSucceeded}"));
+                Console.WriteLine(Invariant($"  pair {pair} library: {settings.Count} deliveries in {elapsed.TotalMilliseconds:F0} ms ({side.Rate:F0}/s); {side.CpuMicros:F1} µs CPU, {side.AllocatedBytes:F0} B allocated, {side.WriteBytes:F0} B written to storage per delivery; receiver got {got.Requests} ({receiverCpu.TotalMicroseconds / settings.Count:F1} µs CPU each), {got.Connections} new connections; failed attempts {failures}, not succeeded among the last {recent.Count}: {notSucceeded}"));
                 if (probe.Describe(storeUsed, settings.Count) is { } storeText)
                 {
                     Console.WriteLine("    " + storeText);
@@ -86,13 +88,15 @@ internal static class ThroughputCommand
                 var bodies = events.Select(EnvelopeSerializer.Serialize).ToArray();
                 var failuresBefore = raw.Failures;
                 var stats = await receiver.GetStatsAsync();
+                var receiverCpu = receiver.CpuTime;
                 var before = ProcessSample.Take();
                 var elapsed = await raw.RunAsync(events, bodies);
                 var used = ProcessSample.Take() - before;
+                receiverCpu = receiver.CpuTime - receiverCpu;
                 var got = await receiver.GetStatsAsync() - stats;
                 var side = new Side(settings.Count / elapsed.TotalSeconds, used, default, settings.Count);
                 rawRuns.Add(side);
-                Console.WriteLine(Invariant($"  pair {pair} raw:     {settings.Count} requests in {elapsed.TotalMilliseconds:F0} ms ({side.Rate:F0}/s); {side.CpuMicros:F1} µs CPU, {side.AllocatedBytes:F0} B allocated per request; receiver got {got.Requests}, {got.Connections} new connections; failed {raw.Failures - failuresBefore}"));
+                Console.WriteLine(Invariant($"  pair {pair} raw:     {settings.Count} requests in {elapsed.TotalMilliseconds:F0} ms ({side.Rate:F0}/s); {side.CpuMicros:F1} µs CPU, {side.AllocatedBytes:F0} B allocated per request; receiver got {got.Requests} ({receiverCpu.TotalMicroseconds / settings.Count:F1} µs CPU each), {got.Connections} new connections; failed {raw.Failures - failuresBefore}"));
                 if (got.Requests < settings.Count || raw.Failures > failuresBefore)
                 {
                     warnings++;
@@ -144,8 +148,8 @@ internal static class ThroughputCommand
             senderOnly = await StageBreakdown.SenderOnlyAsync(library.Host.Services, library.DestinationId, warmup, events, settings.Concurrency);
         }
 
-        var (publishOnly, dispatchOnly) = await StageBreakdown.PublishThenDispatchAsync(receiver, events, settings.Concurrency, () => counter.Total);
-        Console.WriteLine(Invariant($"stage publish only (router + in-memory store, no dispatcher): {publishOnly:F0}/s, {1e6 / publishOnly:F1} µs per event"));
+        var (publishOnly, dispatchOnly) = await StageBreakdown.PublishThenDispatchAsync(settings.Store, receiver, events, settings.Concurrency, counter);
+        Console.WriteLine(Invariant($"stage publish only (router + {settings.Store.Split(':')[0]} store, {settings.Concurrency} publishers, no dispatcher): {publishOnly:F0}/s, {publishOnly / rawRate:F2} of raw"));
         Console.WriteLine(Invariant($"stage dispatch only (backlog drained: lease, process, send, complete): {dispatchOnly:F0}/s, {dispatchOnly / rawRate:F2} of raw"));
         Console.WriteLine(Invariant($"stage sender only (render, headers, Polly, client factory, HTTP; no store, no dispatcher): {senderOnly:F0}/s, {senderOnly / rawRate:F2} of raw"));
     }
