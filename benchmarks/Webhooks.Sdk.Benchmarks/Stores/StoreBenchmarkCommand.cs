@@ -286,7 +286,7 @@ internal static class StoreBenchmarkCommand
         await host.StopAsync();
         var peak = ProcStat.PeakResidentBytes();
         var lastToFirst = rates.Count > 1 ? rates[^1] / rates[0] : double.NaN;
-        Console.WriteLine(Invariant($"backlog {count}: drained in {(startup + total).TotalSeconds:F1} s with start-up ({(count - offset) / total.TotalSeconds:F0}/s after it); slices of {slice}: first {(rates.Count > 0 ? rates[0] : double.NaN):F0}/s, last {(rates.Count > 0 ? rates[^1] : double.NaN):F0}/s, last/first {lastToFirst:F2}; peak RSS (VmHWM) {peak / 1048576} MB (this process; the receiver runs in a child process)"));
+        Console.WriteLine(Invariant($"backlog {count}: drained in {(startup + total).TotalSeconds:F1} s with start-up ({(count - offset) / total.TotalSeconds:F0}/s after it); slices of {slice}: first {(rates.Count > 0 ? rates[0] : double.NaN):F0}/s, last {(rates.Count > 0 ? rates[^1] : double.NaN):F0}/s, last/first {lastToFirst:F2}, slowest {(rates.Count > 0 ? rates.Min() : double.NaN):F0}/s, median {ThroughputCommand.Median(rates):F0}/s; peak RSS (VmHWM) {peak / 1048576} MB (this process; the receiver runs in a child process)"));
         return 0;
     }
 
