@@ -92,6 +92,7 @@ internal sealed class NpgsqlCommandCounter : IDisposable
 {
     private readonly MeterListener _listener = new();
     private long _commands;
+    private long _microseconds;
 
     public NpgsqlCommandCounter()
     {
@@ -103,11 +104,18 @@ internal sealed class NpgsqlCommandCounter : IDisposable
                 listener.EnableMeasurementEvents(instrument);
             }
         };
-        _listener.SetMeasurementEventCallback<double>((_, _, _, _) => Interlocked.Increment(ref _commands));
+        _listener.SetMeasurementEventCallback<double>((_, seconds, _, _) =>
+        {
+            Interlocked.Increment(ref _commands);
+            Interlocked.Add(ref _microseconds, (long)(seconds * 1e6));
+        });
         _listener.Start();
     }
 
     public long Commands => Interlocked.Read(ref _commands);
+
+    /// <summary>Gets the summed duration of those commands, as Npgsql measured them (concurrent commands add up).</summary>
+    public TimeSpan Duration => TimeSpan.FromMicroseconds(Interlocked.Read(ref _microseconds));
 
     public void Dispose() => _listener.Dispose();
 }

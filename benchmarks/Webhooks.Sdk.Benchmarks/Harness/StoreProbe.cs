@@ -52,10 +52,12 @@ internal sealed class StoreProbe : IAsyncDisposable
         {
             // Read the client-side command count so that the probe's own query falls outside the interval.
             var commandsAfter = _commands!.Commands;
+            var durationAfter = _commands.Duration;
             await using var command = _postgres.CreateCommand("SELECT pg_wal_lsn_diff(pg_current_wal_lsn(), '0/0')::bigint");
             var wal = Convert.ToInt64(await command.ExecuteScalarAsync(), CultureInfo.InvariantCulture);
             var commands = before ? _commands.Commands : commandsAfter;
-            return new StoreSample(ServerCpu(), wal, commands, 0);
+            var duration = before ? _commands.Duration : durationAfter;
+            return new StoreSample(ServerCpu(), wal, commands, 0, duration);
         }
 
         if (IsSqlite && _argument is not null)
@@ -72,7 +74,7 @@ internal sealed class StoreProbe : IAsyncDisposable
             }
 
             var wal = new FileInfo(_argument + "-wal");
-            return new StoreSample(TimeSpan.Zero, 0, 0, wal.Exists ? wal.Length : 0);
+            return new StoreSample(TimeSpan.Zero, 0, 0, wal.Exists ? wal.Length : 0, TimeSpan.Zero);
         }
 
         return default;
@@ -84,7 +86,7 @@ internal sealed class StoreProbe : IAsyncDisposable
         if (_postgres is not null)
         {
             return FormattableString.Invariant(
-                $"PostgreSQL server {delta.ServerCpu.TotalMicroseconds / deliveries:F0} µs CPU, {(double)delta.WalBytes / deliveries:F0} B WAL, {(double)delta.Commands / deliveries:F2} round trips per delivery");
+                $"PostgreSQL server {delta.ServerCpu.TotalMicroseconds / deliveries:F0} µs CPU, {(double)delta.WalBytes / deliveries:F0} B WAL, {(double)delta.Commands / deliveries:F2} round trips per delivery; a command took {delta.CommandTime.TotalMilliseconds / Math.Max(1, delta.Commands):F2} ms on average (as Npgsql timed it, waiting included)");
         }
 
         return IsSqlite
@@ -136,8 +138,8 @@ internal sealed class StoreProbe : IAsyncDisposable
 }
 
 /// <summary>One reading of <see cref="StoreProbe"/>.</summary>
-internal readonly record struct StoreSample(TimeSpan ServerCpu, long WalBytes, long Commands, long SqliteWalBytes)
+internal readonly record struct StoreSample(TimeSpan ServerCpu, long WalBytes, long Commands, long SqliteWalBytes, TimeSpan CommandTime)
 {
     public static StoreSample operator -(StoreSample a, StoreSample b)
-        => new(a.ServerCpu - b.ServerCpu, a.WalBytes - b.WalBytes, a.Commands - b.Commands, a.SqliteWalBytes - b.SqliteWalBytes);
+        => new(a.ServerCpu - b.ServerCpu, a.WalBytes - b.WalBytes, a.Commands - b.Commands, a.SqliteWalBytes - b.SqliteWalBytes, a.CommandTime - b.CommandTime);
 }
