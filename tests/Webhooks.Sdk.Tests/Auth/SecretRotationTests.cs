@@ -91,7 +91,7 @@ public class SecretRotationTests
         last.Destination.Auth.SecretHints.Keys.Count(k => k.StartsWith("PreviousSecrets", StringComparison.Ordinal)).Should().Be(HmacSignatureWebhookAuth.MaxPreviousSecrets);
         var request = receiver.Requests.Should().ContainSingle().Subject;
         request.Header("webhook-signature")!.Split(' ').Should().HaveCount(1 + HmacSignatureWebhookAuth.MaxPreviousSecrets);
-        var verified = secrets.Select(s => new StandardWebhooksVerifier(s, time, TimeSpan.FromDays(2)).TryVerify(request.Header, request.Body, out _)).ToList();
+        var verified = secrets.Select(s => new StandardWebhooksVerifier([s], time, TimeSpan.FromDays(2)).TryVerify(request.Header, request.Body, out _)).ToList();
         verified.Should().Equal(secrets.Select((_, i) => i >= secrets.Count - 1 - HmacSignatureWebhookAuth.MaxPreviousSecrets), "the new secret and the newest previous ones sign, older ones were dropped first");
     }
 
