@@ -67,10 +67,10 @@ public sealed partial class PostgreSqlWebhookStore : IWebhookStore, IWebhookQueu
     }
 
     /// <summary>Gets the data source the store uses.</summary>
-    public NpgsqlDataSource DataSource => _dataSource;
+    internal NpgsqlDataSource DataSource => _dataSource;
 
     /// <summary>Gets the NOTIFY channel on which the store announces new work.</summary>
-    public string Channel => _channel;
+    internal string Channel => _channel;
 
     /// <summary>Creates or migrates the schema now (it otherwise happens on first use).</summary>
     /// <param name="cancellationToken">The cancellation token.</param>

@@ -62,7 +62,7 @@ public sealed partial class SqliteWebhookStore : IWebhookStore, IWebhookQueueSta
     /// <summary>Turns a bare file path into a connection string; leaves a connection string as it is.</summary>
     /// <param name="pathOrConnectionString">A path such as <c>data/webhooks.db</c> or a connection string such as <c>Data Source=webhooks.db</c>.</param>
     /// <returns>The connection string.</returns>
-    public static string NormalizeConnectionString(string pathOrConnectionString)
+    internal static string NormalizeConnectionString(string pathOrConnectionString)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(pathOrConnectionString);
         return pathOrConnectionString.Contains('=', StringComparison.Ordinal)

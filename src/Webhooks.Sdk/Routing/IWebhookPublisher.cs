@@ -21,14 +21,17 @@ public interface IWebhookPublisher
     /// <param name="webhookEvent">The event.</param>
     /// <param name="cancellationToken">The cancellation token.</param>
     /// <returns>The event id and the queued deliveries.</returns>
-    Task<PublishResult> PublishAsync(WebhookEvent webhookEvent, CancellationToken cancellationToken = default);
+    Task<PublishResult> PublishAsync(WebhookEvent webhookEvent, CancellationToken cancellationToken);
 
-    /// <summary>Publishes with options, for example inside the caller's own database transaction (outbox).</summary>
+    /// <summary>
+    /// Publishes like <see cref="PublishAsync(WebhookEvent, CancellationToken)"/>, with options, for example inside the
+    /// caller's own database transaction (outbox).
+    /// </summary>
     /// <param name="webhookEvent">The event.</param>
-    /// <param name="options">The publish options.</param>
+    /// <param name="options">The publish options, or <see langword="null"/> for none.</param>
     /// <param name="cancellationToken">The cancellation token.</param>
     /// <returns>The event id and the queued deliveries.</returns>
-    Task<PublishResult> PublishAsync(WebhookEvent webhookEvent, WebhookPublishOptions options, CancellationToken cancellationToken = default);
+    Task<PublishResult> PublishAsync(WebhookEvent webhookEvent, WebhookPublishOptions? options = null, CancellationToken cancellationToken = default);
 
     /// <summary>
     /// Queues the event for the chosen destinations whatever their subscriptions (they must exist and be enabled). Like
