@@ -136,7 +136,7 @@ internal sealed class WebhookDestinationManager : IWebhookDestinationManager
         return new WebhookPage<WebhookDestination>(items, total, skip);
     }
 
-    public async Task<WebhookCursorPage<WebhookDestination>> ListAsync(WebhookDestinationListQuery query, CancellationToken cancellationToken = default)
+    public async Task<WebhookCursorPage<WebhookDestination>> ListAsync(WebhookDestinationListQuery query, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(query);
         if (query.Limit is < 1 or > 1000)
@@ -313,7 +313,7 @@ internal sealed class WebhookDestinationManager : IWebhookDestinationManager
         return result with { DeliveryId = deliveryId };
     }
 
-    public async Task<WebhookTestResult> TestAsync(WebhookDestinationDefinition draft, WebhookTestRequest? request = null, CancellationToken cancellationToken = default)
+    public async Task<WebhookTestResult> TestDraftAsync(WebhookDestinationDefinition draft, WebhookTestRequest? request = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(draft);
         await _validator.ValidateAsync(draft, cancellationToken).ConfigureAwait(false);

@@ -77,12 +77,12 @@ internal sealed class WebhookPublisher : IWebhookPublisher
 
     public IWebhookPublisher ForTenant(string tenantId) => new WebhookPublisher(this, WebhookTenant.Validate(tenantId));
 
-    public Task<PublishResult> PublishAsync(WebhookEvent webhookEvent, CancellationToken cancellationToken = default)
+    public Task<PublishResult> PublishAsync(WebhookEvent webhookEvent, CancellationToken cancellationToken)
         => PublishAsync(webhookEvent, NoOptions, cancellationToken);
 
-    public async Task<PublishResult> PublishAsync(WebhookEvent webhookEvent, WebhookPublishOptions options, CancellationToken cancellationToken = default)
+    public async Task<PublishResult> PublishAsync(WebhookEvent webhookEvent, WebhookPublishOptions? options = null, CancellationToken cancellationToken = default)
     {
-        ArgumentNullException.ThrowIfNull(options);
+        options ??= NoOptions;
         var (evt, envelope) = Prepare(webhookEvent);
         if (options.Transaction is { } transaction)
         {
@@ -169,7 +169,7 @@ internal sealed class WebhookPublisher : IWebhookPublisher
         }
     }
 
-    private void CheckTransaction(object transaction)
+    private void CheckTransaction(System.Data.Common.DbTransaction transaction)
     {
         if (_store is IWebhookOutboxStore outbox)
         {
@@ -178,7 +178,7 @@ internal sealed class WebhookPublisher : IWebhookPublisher
         }
 
         throw new ArgumentException(
-            $"WebhookPublishOptions.Transaction: the {_store.GetType().Name} cannot enqueue inside your transaction, so the outbox guarantee would not hold. "
+            $"PublishAsync(event, transaction): the {_store.GetType().Name} cannot enqueue inside your transaction, so the outbox guarantee would not hold. "
             + "Use the SQLite or PostgreSQL store (UseSqliteStore / UsePostgreSqlStore) on your application's database, or publish without a transaction.");
     }
 
@@ -223,7 +223,7 @@ internal sealed class WebhookPublisher : IWebhookPublisher
         return (evt, envelope);
     }
 
-    private async Task<PublishResult> EnqueueAsync(WebhookEvent evt, byte[] envelope, List<Target> targets, object? transaction, CancellationToken cancellationToken)
+    private async Task<PublishResult> EnqueueAsync(WebhookEvent evt, byte[] envelope, List<Target> targets, System.Data.Common.DbTransaction? transaction, CancellationToken cancellationToken)
     {
         using var activity = WebhookTelemetry.StartPublish(TenantId, evt.Id!, evt.Type);
         var now = _time.GetUtcNow();
