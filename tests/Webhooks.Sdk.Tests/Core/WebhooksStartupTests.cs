@@ -58,7 +58,10 @@ public class WebhooksStartupTests
                 }
             },
             because: "the destination is created once the name resolves");
-        logs.Lines.Should().Contain(l => l.Contains("[1702]", StringComparison.Ordinal) && l.Contains("attempt 3", StringComparison.Ordinal));
+        // The log line follows the create (and its operational event): wait for it rather than race it.
+        await WebhookTestHost.WaitUntilAsync(
+            () => Task.FromResult(logs.Lines.Any(l => l.Contains("[1702]", StringComparison.Ordinal) && l.Contains("attempt 3", StringComparison.Ordinal))),
+            because: "the success is logged with its attempt number");
         await host.StopAsync();
     }
 
