@@ -53,8 +53,13 @@ internal sealed class OutboundConnector : IWebhookOutboundConnector
     {
         var target = new DnsEndPoint(host, port);
         var addresses = await JudgeAsync(target, cancellationToken).ConfigureAwait(false);
-        return await ConnectToAnyAsync(addresses, port, cancellationToken).ConfigureAwait(false);
+        return _options.Value.Safety.Proxy is { } proxy
+            ? await TunnelAsync(proxy, addresses, target, cancellationToken).ConfigureAwait(false)
+            : await ConnectToAnyAsync(addresses, port, cancellationToken).ConfigureAwait(false);
     }
+
+    /// <summary>Gets a value indicating whether connections go through the egress proxy (<see cref="WebhookSafetyOptions.Proxy"/>).</summary>
+    public bool UsesProxy => _options.Value.Safety.Proxy is not null;
 
     /// <inheritdoc />
     public async ValueTask<IReadOnlyList<IPAddress>> ResolveAsync(string host, CancellationToken cancellationToken)
@@ -140,7 +145,7 @@ internal sealed class OutboundConnector : IWebhookOutboundConnector
         return new WebhookUrlRefusedException(verdict);
     }
 
-    private async ValueTask<Stream> TunnelAsync(Uri proxy, IReadOnlyList<IPAddress> addresses, DnsEndPoint target, CancellationToken cancellationToken)
+    private async ValueTask<NetworkStream> TunnelAsync(Uri proxy, IReadOnlyList<IPAddress> addresses, DnsEndPoint target, CancellationToken cancellationToken)
     {
         // The proxy is the operator's own infrastructure: it is trusted and not judged by the address rules.
         var proxyHost = OutboundGuard.Normalize(proxy.IdnHost);
