@@ -49,10 +49,10 @@ internal sealed class OutboundConnector : IWebhookOutboundConnector
     /// the host is resolved and judged, and only a judged address is connected to.
     /// </summary>
     /// <exception cref="WebhookUrlRefusedException">The host or one of its addresses is refused.</exception>
-    public async ValueTask<NetworkStream> ConnectTcpAsync(string host, int port, CancellationToken cancellationToken)
+    public async ValueTask<NetworkStream> ConnectTcpAsync(string host, int port, CancellationToken cancellationToken, IReadOnlyList<IPNetwork>? destinationNetworks = null)
     {
         var target = new DnsEndPoint(host, port);
-        var addresses = await JudgeAsync(target, cancellationToken).ConfigureAwait(false);
+        var addresses = await JudgeAsync(target, cancellationToken, destinationNetworks).ConfigureAwait(false);
         return _options.Value.Safety.Proxy is { } proxy
             ? await TunnelAsync(proxy, addresses, target, cancellationToken).ConfigureAwait(false)
             : await ConnectToAnyAsync(addresses, port, cancellationToken).ConfigureAwait(false);
@@ -72,9 +72,9 @@ internal sealed class OutboundConnector : IWebhookOutboundConnector
         return await ConnectSocketAsync(addresses, port, cancellationToken).ConfigureAwait(false);
     }
 
-    private async ValueTask<IReadOnlyList<IPAddress>> JudgeAsync(DnsEndPoint target, CancellationToken cancellationToken)
+    private async ValueTask<IReadOnlyList<IPAddress>> JudgeAsync(DnsEndPoint target, CancellationToken cancellationToken, IReadOnlyList<IPNetwork>? destinationNetworks = null)
     {
-        var judgement = await _guard.JudgeHostAsync(target.Host, cancellationToken).ConfigureAwait(false);
+        var judgement = await _guard.JudgeHostAsync(target.Host, cancellationToken, destinationNetworks).ConfigureAwait(false);
         return judgement.Verdict.Allowed ? judgement.Addresses : throw Refuse(target, judgement.Verdict);
     }
 

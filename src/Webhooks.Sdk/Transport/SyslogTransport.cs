@@ -119,7 +119,8 @@ internal sealed class SyslogTransport : IWebhookTransport, IDisposable
                 }
             }
 
-            var connection = await OpenAsync(url, port, tls, certificate, cancellationToken).ConfigureAwait(false);
+            var networks = request.Destination.AllowedPrivateNetworks is { Count: > 0 } allowed ? Safety.OutboundGuard.ParseNetworks(allowed) : null;
+            var connection = await OpenAsync(url, port, tls, certificate, networks, cancellationToken).ConfigureAwait(false);
             if (connection is null)
             {
                 return Fail($"Refused by rule '{WebhookUrlRules.PlaintextTransport}': syslog+tcp:// would send event data unencrypted to {url.IdnHost}; use syslog+tls://, or add '?plaintext=allow' to this destination's URL to accept it.");
@@ -179,9 +180,9 @@ internal sealed class SyslogTransport : IWebhookTransport, IDisposable
     /// <summary>Gets how many connections were opened so far (for tests).</summary>
     internal int OpenedCount => Volatile.Read(ref _opened);
 
-    private async Task<Connection?> OpenAsync(Uri url, int port, bool tls, Auth.ClientCertificateStore.Entry? certificate, CancellationToken cancellationToken)
+    private async Task<Connection?> OpenAsync(Uri url, int port, bool tls, Auth.ClientCertificateStore.Entry? certificate, IReadOnlyList<IPNetwork>? networks, CancellationToken cancellationToken)
     {
-        var network = await _connector.ConnectTcpAsync(url.IdnHost, port, cancellationToken).ConfigureAwait(false);
+        var network = await _connector.ConnectTcpAsync(url.IdnHost, port, cancellationToken, networks).ConfigureAwait(false);
         try
         {
             var socket = network.Socket;
