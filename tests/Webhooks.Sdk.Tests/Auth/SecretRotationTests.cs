@@ -32,8 +32,8 @@ public class SecretRotationTests
         rotation.PreviousSecretExpiresAt.Should().Be(time.GetUtcNow() - TimeSpan.FromSeconds(1), "the default overlap is 24 h");
         var requests = receiver.Requests;
         requests.Should().HaveCount(3);
-        var oldVerifier = new StandardWebhooksVerifier(oldSecret, time, TimeSpan.FromDays(2));
-        var newVerifier = new StandardWebhooksVerifier(rotation.NewSecret, time, TimeSpan.FromDays(2));
+        var oldVerifier = new StandardWebhooksVerifier([oldSecret], time, TimeSpan.FromDays(2));
+        var newVerifier = new StandardWebhooksVerifier([rotation.NewSecret], time, TimeSpan.FromDays(2));
         foreach (var during in requests.Take(2))
         {
             during.Header("webhook-signature")!.Split(' ').Should().HaveCount(2);
@@ -63,8 +63,8 @@ public class SecretRotationTests
 
         var request = receiver.Requests.Should().ContainSingle().Subject;
         request.Header("Stripe-Signature")!.Split(',').Count(p => p.StartsWith("v1=", StringComparison.Ordinal)).Should().Be(2);
-        new StripeSignatureVerifier("stripe-style-secret-1", time).TryVerify(request.Header, request.Body, out _).Should().BeTrue();
-        new StripeSignatureVerifier(rotation.NewSecret, time).TryVerify(request.Header, request.Body, out _).Should().BeTrue();
+        new StripeSignatureVerifier(["stripe-style-secret-1"], time).TryVerify(request.Header, request.Body, out _).Should().BeTrue();
+        new StripeSignatureVerifier([rotation.NewSecret], time).TryVerify(request.Header, request.Body, out _).Should().BeTrue();
     }
 
     [TestCase(0)]
@@ -91,7 +91,7 @@ public class SecretRotationTests
         last.Destination.Auth.SecretHints.Keys.Count(k => k.StartsWith("PreviousSecrets", StringComparison.Ordinal)).Should().Be(HmacSignatureWebhookAuth.MaxPreviousSecrets);
         var request = receiver.Requests.Should().ContainSingle().Subject;
         request.Header("webhook-signature")!.Split(' ').Should().HaveCount(1 + HmacSignatureWebhookAuth.MaxPreviousSecrets);
-        var verified = secrets.Select(s => new StandardWebhooksVerifier(s, time, TimeSpan.FromDays(2)).TryVerify(request.Header, request.Body, out _)).ToList();
+        var verified = secrets.Select(s => new StandardWebhooksVerifier([s], time, TimeSpan.FromDays(2)).TryVerify(request.Header, request.Body, out _)).ToList();
         verified.Should().Equal(secrets.Select((_, i) => i >= secrets.Count - 1 - HmacSignatureWebhookAuth.MaxPreviousSecrets), "the new secret and the newest previous ones sign, older ones were dropped first");
     }
 
