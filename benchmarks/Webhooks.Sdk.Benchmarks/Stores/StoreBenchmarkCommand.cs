@@ -3,6 +3,7 @@ using System.Globalization;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
+using Webhooks.Sdk.Benchmarks.Harness;
 using Webhooks.Sdk.Benchmarks.Throughput;
 using Webhooks.Sdk.Storage;
 
@@ -13,10 +14,13 @@ namespace Webhooks.Sdk.Benchmarks.Stores;
 /// <list type="bullet">
 /// <item><c>stores enqueue [--count 10000] [--parallel 16]</c>: publishes N events to one destination, P publishers at
 /// once, dispatcher off; prints events/s.</item>
-/// <item><c>stores fanout [--count 10000] [--runs 5]</c>: one event to N destinations; prints each publish's time.</item>
-/// <item><c>stores backlog [--count 1000000] [--concurrency 64]</c>: fills N pending deliveries with the dispatcher off,
-/// then starts it against a loopback receiver and times the drain per 10% slice; prints µs per delivery and the
-/// process's peak working set.</item>
+/// <item><c>stores fanout [--count 10000] [--runs 5]</c>: one event to N destinations; prints each publish's time and, on
+/// SQLite, the physical floor (<see cref="SqliteFloor"/>); the last line is
+/// <c>fanout N: library X ms, floor Y ms, ratio floor/library R</c>.</item>
+/// <item><c>stores backlog [--count 1000000] [--concurrency 64] [--slice 100000]</c>: fills N pending deliveries with the
+/// dispatcher off, then starts it against the loopback receiver (a child process) and prints the drain rate per slice
+/// (100,000 deliveries, or a tenth of a smaller count), the last slice's rate against the first, and the process's peak
+/// resident set (<c>VmHWM</c>).</item>
 /// </list>
 /// </summary>
 internal static class StoreBenchmarkCommand
@@ -25,7 +29,7 @@ internal static class StoreBenchmarkCommand
     {
         if (args.Length == 0)
         {
-            Console.Error.WriteLine($"usage: stores enqueue|fanout|backlog --store {BenchmarkStores.Known} [--count N] [--parallel P] [--runs R] [--concurrency C]");
+            Console.Error.WriteLine($"usage: stores enqueue|fanout|backlog --store {BenchmarkStores.Known} [--count N] [--parallel P] [--runs R] [--concurrency C] [--slice S]");
             return 2;
         }
 
@@ -42,13 +46,14 @@ internal static class StoreBenchmarkCommand
         {
             "enqueue" => await EnqueueAsync(store, Int("count", 10_000), Int("parallel", 16)),
             "fanout" => await FanOutAsync(store, Int("count", 10_000), Int("runs", 5)),
-            "backlog" => await BacklogAsync(store, Int("count", 1_000_000), Int("concurrency", 64)),
+            "backlog" => await BacklogAsync(store, Int("count", 1_000_000), Int("concurrency", 64), Int("slice", 100_000)),
             _ => 2,
         };
     }
 
     private static async Task<int> EnqueueAsync(string store, int count, int parallel)
     {
+        await BenchmarkStores.ResetAsync(store);
         using var host = BuildHost(store, dispatcher: false, concurrency: 1);
         await host.StartAsync();
         await CreateDestinationAsync(host, "http://127.0.0.1:9/enqueue");
@@ -72,6 +77,7 @@ internal static class StoreBenchmarkCommand
 
     private static async Task<int> FanOutAsync(string store, int count, int runs)
     {
+        await BenchmarkStores.ResetAsync(store);
         using var host = BuildHost(store, dispatcher: false, concurrency: 1, maxDestinations: count + 1);
         await host.StartAsync();
         var stopwatch = Stopwatch.StartNew();
@@ -86,8 +92,17 @@ internal static class StoreBenchmarkCommand
         Console.WriteLine(Invariant($"  created {count} destinations in {stopwatch.ElapsedMilliseconds} ms"));
         var publisher = host.Services.GetRequiredService<IWebhookPublisher>();
         var times = new List<double>();
+        var (kind, path) = BenchmarkStores.Split(store);
+        var sqlite = kind is "sqlite" or "sqlite-normal" && path is not null;
+        Dictionary<string, TableState>? rowsBefore = null;
+        List<FloorTable>? floorRows = null;
         for (var run = 0; run <= runs; run++)
         {
+            if (sqlite && run == 1)
+            {
+                rowsBefore = SqliteFloor.Snapshot(path!);
+            }
+
             stopwatch.Restart();
             var result = await publisher.PublishAsync(Event("fan", run));
             var ms = stopwatch.Elapsed.TotalMilliseconds;
@@ -100,6 +115,11 @@ internal static class StoreBenchmarkCommand
             if (run > 0)
             {
                 times.Add(ms);
+            }
+
+            if (sqlite && run == 1)
+            {
+                floorRows = SqliteFloor.RowsAfter(path!, rowsBefore!);
             }
         }
 
@@ -137,12 +157,31 @@ internal static class StoreBenchmarkCommand
         enqueueTimes.Sort();
         Console.WriteLine(Invariant($"  store only: read {count} destinations median {readTimes[readTimes.Count / 2]:F1} ms; enqueue {count} deliveries in one transaction median {enqueueTimes[enqueueTimes.Count / 2]:F1} ms"));
         await host.StopAsync();
+        if (sqlite && floorRows is not null)
+        {
+            // The physical floor: the rows one publish wrote, inserted by plain Microsoft.Data.Sqlite into a copy of the
+            // same schema and data (as it was before that publish), one prepared statement per table, one transaction.
+            var floorTimes = new List<double>();
+            for (var run = 0; run < runs; run++)
+            {
+                var ms = SqliteFloor.Insert(path!, path + ".floor", rowsBefore!, floorRows, synchronousFull: kind == "sqlite");
+                Console.WriteLine(Invariant($"  floor {run + 1}: {ms:F1} ms"));
+                floorTimes.Add(ms);
+            }
+
+            var library = ThroughputCommand.Median(times);
+            var floor = ThroughputCommand.Median(floorTimes);
+            Console.WriteLine(Invariant($"  floor rows: {string.Join(", ", floorRows.Select(t => $"{t.Rows.Count} in {t.Table}"))}"));
+            Console.WriteLine(Invariant($"fanout {count}: library {library:F1} ms, floor {floor:F1} ms, ratio floor/library {floor / library:F2}"));
+        }
+
         return 0;
     }
 
-    private static async Task<int> BacklogAsync(string store, int count, int concurrency)
+    private static async Task<int> BacklogAsync(string store, int count, int concurrency, int sliceSize)
     {
-        await using var receiver = await LeanReceiver.StartAsync();
+        await BenchmarkStores.ResetAsync(store);
+        await using var receiver = await ChildReceiver.StartAsync();
         var url = receiver.Url.ToString();
         var stopwatch = Stopwatch.StartNew();
         using (var filler = BuildHost(store, dispatcher: false, concurrency: 1))
@@ -183,36 +222,37 @@ internal static class StoreBenchmarkCommand
 
         GC.Collect();
         using var host = BuildHost(store, dispatcher: true, concurrency: concurrency);
-        var slice = Math.Max(1, count / 10);
-        var before = receiver.Requests;
-        stopwatch.Restart();
+        var slice = count >= 10 * sliceSize ? sliceSize : Math.Max(1, count / 10);
+        var before = (await receiver.GetStatsAsync()).Requests;
+        var started = Stopwatch.StartNew();
         await host.StartAsync();
-        var last = TimeSpan.Zero;
+
+        // Slices are timed from the end of start-up, so that it does not slow the first slice down.
+        var startup = started.Elapsed;
+        stopwatch.Restart();
+        var offset = (await receiver.GetStatsAsync()).Requests - before;
+        Console.WriteLine(Invariant($"  host started in {startup.TotalMilliseconds:F0} ms ({offset} delivered by then); slices count from there"));
+        var sliceStart = TimeSpan.Zero;
         var reported = 0;
-        long peak = 0;
+        var rates = new List<double>();
         var lastProgress = Stopwatch.StartNew();
         var lastCount = 0L;
         var drainStore = host.Services.GetRequiredService<IWebhookStore>();
         var checkedAt = Stopwatch.StartNew();
-        while (receiver.Requests - before < count)
+        long done;
+        while ((done = (await receiver.GetStatsAsync()).Requests - before) < count)
         {
-            await Task.Delay(20);
+            await Task.Delay(50);
             if (checkedAt.ElapsedMilliseconds > 1000)
             {
                 checkedAt.Restart();
                 if (await drainStore.GetNextDueTimeAsync(CancellationToken.None) is null)
                 {
-                    Console.WriteLine($"  the store has nothing pending; the receiver counted {receiver.Requests - before} of {count}");
+                    Console.WriteLine($"  the store has nothing pending; the receiver counted {done} of {count}");
                     break;
                 }
             }
 
-            using (var self = Process.GetCurrentProcess())
-            {
-                peak = Math.Max(peak, self.WorkingSet64);
-            }
-
-            var done = receiver.Requests - before;
             if (done != lastCount)
             {
                 lastCount = done;
@@ -224,22 +264,29 @@ internal static class StoreBenchmarkCommand
                 return 1;
             }
 
-            while (done >= (long)(reported + 1) * slice && reported < 10)
+            while (done - offset >= (long)(reported + 1) * slice && offset + ((long)(reported + 1) * slice) <= count)
             {
                 reported++;
                 var now = stopwatch.Elapsed;
-                Console.WriteLine(Invariant($"  {reported * 10,3}% at {now.TotalSeconds,7:F1} s: {(now - last).TotalMilliseconds * 1000 / slice:F1} µs per delivery in this slice, working set {peak / 1048576} MB peak"));
-                last = now;
+                rates.Add(slice / (now - sliceStart).TotalSeconds);
+                Console.WriteLine(Invariant($"  slice {reported,3} ({offset + ((long)(reported - 1) * slice)}–{offset + ((long)reported * slice)}) at {now.TotalSeconds,7:F1} s: {rates[^1],8:F0}/s, {(now - sliceStart).TotalMilliseconds * 1000 / slice:F1} µs per delivery; VmHWM {ProcStat.PeakResidentBytes() / 1048576} MB"));
+                sliceStart = now;
             }
         }
 
         var total = stopwatch.Elapsed;
-        using (var self = Process.GetCurrentProcess())
+        if (done - offset - ((long)reported * slice) >= slice / 2)
         {
-            Console.WriteLine(Invariant($"backlog: drained {count} deliveries in {total.TotalSeconds:F1} s ({count / total.TotalSeconds:F0}/s, {total.TotalMilliseconds * 1000 / count:F1} µs each); peak working set {Math.Max(peak, self.PeakWorkingSet64) / 1048576} MB (process incl. receiver), sampled {peak / 1048576} MB"));
+            // The last, partial slice (the deliveries made during start-up shorten it).
+            var n = done - offset - ((long)reported * slice);
+            rates.Add(n / (total - sliceStart).TotalSeconds);
+            Console.WriteLine(Invariant($"  slice {reported + 1,3} ({offset + ((long)reported * slice)}–{done}, partial) at {total.TotalSeconds,7:F1} s: {rates[^1],8:F0}/s"));
         }
 
         await host.StopAsync();
+        var peak = ProcStat.PeakResidentBytes();
+        var lastToFirst = rates.Count > 1 ? rates[^1] / rates[0] : double.NaN;
+        Console.WriteLine(Invariant($"backlog {count}: drained in {(startup + total).TotalSeconds:F1} s with start-up ({(count - offset) / total.TotalSeconds:F0}/s after it); slices of {slice}: first {(rates.Count > 0 ? rates[0] : double.NaN):F0}/s, last {(rates.Count > 0 ? rates[^1] : double.NaN):F0}/s, last/first {lastToFirst:F2}, slowest {(rates.Count > 0 ? rates.Min() : double.NaN):F0}/s, median {ThroughputCommand.Median(rates):F0}/s; peak RSS (VmHWM) {peak / 1048576} MB (this process; the receiver runs in a child process)"));
         return 0;
     }
 

@@ -13,14 +13,21 @@ namespace Webhooks.Sdk.Benchmarks.Throughput;
 /// A Kestrel receiver on 127.0.0.1 that reads each body, answers 200 "ok" and only counts requests (the recording
 /// <c>LocalWebhookReceiver</c> keeps a copy of every request, which is work the sender should not be charged for).
 /// </summary>
-internal sealed class LeanReceiver : IBenchmarkReceiver
+internal sealed class LeanReceiver : IAsyncDisposable
 {
+    private static readonly byte[] Ok = "ok"u8.ToArray();
     private readonly WebApplication _app;
+    private readonly string? _stampPrefix;
+    private readonly Lock _stampLock = new();
     private long _requests;
     private long _bytes;
     private long _connections;
 
-    private LeanReceiver(WebApplication app) => _app = app;
+    private LeanReceiver(WebApplication app, string? stampPrefix)
+    {
+        _app = app;
+        _stampPrefix = stampPrefix;
+    }
 
     public Uri Url { get; private set; } = null!;
 
@@ -30,7 +37,12 @@ internal sealed class LeanReceiver : IBenchmarkReceiver
 
     public long Connections => Interlocked.Read(ref _connections);
 
-    public static async Task<LeanReceiver> StartAsync()
+    /// <summary>Starts the receiver on a free loopback port.</summary>
+    /// <param name="stampPrefix">
+    /// When set, every request whose <c>webhook-id</c> starts with it is written to standard output as
+    /// <c>s ID TIMESTAMP</c> (<see cref="System.Diagnostics.Stopwatch.GetTimestamp"/> when its headers arrived).
+    /// </param>
+    public static async Task<LeanReceiver> StartAsync(string? stampPrefix = null)
     {
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();
@@ -41,7 +53,7 @@ internal sealed class LeanReceiver : IBenchmarkReceiver
             return next(context);
         })));
         var app = builder.Build();
-        receiver = new LeanReceiver(app);
+        receiver = new LeanReceiver(app, stampPrefix);
         app.Run(receiver.HandleAsync);
         await app.StartAsync();
         var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
@@ -55,10 +67,25 @@ internal sealed class LeanReceiver : IBenchmarkReceiver
         await _app.DisposeAsync();
     }
 
-    private static readonly byte[] Ok = "ok"u8.ToArray();
-
     private async Task HandleAsync(HttpContext context)
     {
+        var arrived = System.Diagnostics.Stopwatch.GetTimestamp();
+        if (HttpMethods.IsGet(context.Request.Method) && context.Request.Path == "/stats")
+        {
+            await context.Response.WriteAsync(FormattableString.Invariant($"{Requests} {Connections} {Bytes}"), context.RequestAborted);
+            return;
+        }
+
+        if (_stampPrefix is not null && context.Request.Headers.TryGetValue("webhook-id", out var id) && id.ToString().StartsWith(_stampPrefix, StringComparison.Ordinal))
+        {
+            var line = FormattableString.Invariant($"s {id} {arrived}");
+            lock (_stampLock)
+            {
+                Console.Out.WriteLine(line);
+                Console.Out.Flush();
+            }
+        }
+
         var reader = context.Request.BodyReader;
         long length = 0;
         while (true)
@@ -79,29 +106,4 @@ internal sealed class LeanReceiver : IBenchmarkReceiver
         context.Response.ContentLength = Ok.Length;
         await context.Response.Body.WriteAsync(Ok, context.RequestAborted);
     }
-}
-
-/// <summary>The receiver both sides of the throughput run send to.</summary>
-internal interface IBenchmarkReceiver : IAsyncDisposable
-{
-    Uri Url { get; }
-
-    long Requests { get; }
-
-    /// <summary>Gets how many TCP connections were accepted so far.</summary>
-    long Connections { get; }
-}
-
-/// <summary>The test kit's recording receiver, for comparison (<c>--receiver recording</c>).</summary>
-internal sealed class RecordingReceiver(Webhooks.Sdk.Testing.LocalWebhookReceiver inner) : IBenchmarkReceiver
-{
-    public Uri Url { get; } = inner.Url("/hook");
-
-    public long Requests => inner.Requests.Count;
-
-    public long Connections => inner.ConnectionCount;
-
-    public static async Task<RecordingReceiver> StartAsync() => new(await Webhooks.Sdk.Testing.LocalWebhookReceiver.StartAsync());
-
-    public ValueTask DisposeAsync() => inner.DisposeAsync();
 }

@@ -2,6 +2,7 @@ using System.Diagnostics;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
+using Webhooks.Sdk.Benchmarks.Harness;
 using Webhooks.Sdk.Delivery;
 using Webhooks.Sdk.Destinations;
 using Webhooks.Sdk.Storage;
@@ -9,32 +10,39 @@ using Webhooks.Sdk.Storage;
 namespace Webhooks.Sdk.Benchmarks.Throughput;
 
 /// <summary>
-/// <c>--breakdown</c> (in-memory store): times the stages of the library path on their own, so a low ratio can be traced
-/// to a stage: publishing alone (router + store enqueue, no dispatcher running), dispatching a backlog alone (lease,
-/// process, send, complete), and the sender alone (render, headers, Polly pipeline, client factory and the HTTP
-/// exchange, at the same concurrency, without store or dispatcher).
+/// <c>--breakdown</c>: times the stages of the library path on their own, so a low ratio can be traced to a stage:
+/// publishing alone (router + store enqueue, no dispatcher running, on the run's store), dispatching that backlog alone
+/// (lease, process, send, complete), and the sender alone (render, headers, Polly pipeline, client factory and the
+/// HTTP exchange, at the same concurrency, without store or dispatcher).
 /// </summary>
 internal static class StageBreakdown
 {
     /// <summary>
-    /// Publishes every event with no dispatcher running (the publish stage), then starts a second host on the same
-    /// in-memory store whose dispatcher drains the backlog (the dispatch stage: lease, process, send, complete).
+    /// Publishes every event from <paramref name="concurrency"/> callers with no dispatcher running (the publish
+    /// stage), then starts a second host on the same store whose dispatcher drains the backlog (the dispatch stage:
+    /// lease, process, send, complete, until nothing is pending).
     /// </summary>
-    public static async Task<(double Publish, double Dispatch)> PublishThenDispatchAsync(Uri url, WebhookEvent[] events, int concurrency, Func<long> attempts)
+    public static async Task<(double Publish, double Dispatch)> PublishThenDispatchAsync(string store, Uri url, WebhookEvent[] events, int concurrency, AttemptCounter attempts)
     {
-        var shared = new InMemoryWebhookStore();
-        using var publishing = BuildHost(shared, o => o.Dispatcher.Enabled = false);
+        await BenchmarkStores.ResetAsync(store);
+        var shared = store == BenchmarkStores.Default ? new InMemoryWebhookStore() : null;
+        using var publishing = BuildHost(store, shared, o => o.Dispatcher.Enabled = false);
         await publishing.StartAsync();
         double publishRate;
         try
         {
             await publishing.Services.GetRequiredService<IWebhookDestinationManager>().CreateAsync(new WebhookDestinationDefinition { Name = "stages", Url = url.ToString() });
             var publisher = publishing.Services.GetRequiredService<IWebhookPublisher>();
+            var next = -1;
             var stopwatch = Stopwatch.StartNew();
-            foreach (var evt in events)
+            await Task.WhenAll(Enumerable.Range(0, concurrency).Select(_ => Task.Run(async () =>
             {
-                await publisher.PublishAsync(evt with { Id = evt.Id + "s" });
-            }
+                int i;
+                while ((i = Interlocked.Increment(ref next)) < events.Length)
+                {
+                    await publisher.PublishAsync(events[i] with { Id = events[i].Id + "s" });
+                }
+            })));
 
             publishRate = events.Length / stopwatch.Elapsed.TotalSeconds;
         }
@@ -43,8 +51,8 @@ internal static class StageBreakdown
             await publishing.StopAsync();
         }
 
-        var target = attempts() + events.Length;
-        using var dispatching = BuildHost(shared, o =>
+        var target = attempts.Total + events.Length;
+        using var dispatching = BuildHost(store, shared, o =>
         {
             o.Dispatcher.MaxConcurrency = concurrency;
             o.Dispatcher.MaxConcurrencyPerDestination = concurrency;
@@ -53,9 +61,12 @@ internal static class StageBreakdown
         await dispatching.StartAsync();
         try
         {
-            while (attempts() < target)
+            using var cts = new CancellationTokenSource(TimeSpan.FromMinutes(10));
+            await attempts.WaitForAsync(target, cts.Token);
+            var queue = dispatching.Services.GetRequiredService<IDeliveryQueueStore>();
+            while (await queue.GetNextDueTimeAsync(cts.Token) is { } due && due <= DateTimeOffset.UtcNow.AddSeconds(20))
             {
-                await Task.Delay(5);
+                await Task.Delay(1, cts.Token);
             }
 
             return (publishRate, events.Length / timer.Elapsed.TotalSeconds);
@@ -66,15 +77,25 @@ internal static class StageBreakdown
         }
     }
 
-    private static IHost BuildHost(InMemoryWebhookStore store, Action<WebhooksOptions> configure)
+    private static IHost BuildHost(string store, InMemoryWebhookStore? shared, Action<WebhooksOptions> configure)
     {
         var builder = Host.CreateEmptyApplicationBuilder(new HostApplicationBuilderSettings());
         builder.Logging.SetMinimumLevel(LogLevel.Warning);
-        builder.Services.AddWebhooks(o =>
+        builder.Logging.AddFilter("Webhooks.Sdk.DependencyInjection.WebhooksStartup", LogLevel.Error);
+        var webhooks = builder.Services.AddWebhooks(o =>
         {
             o.Safety.DangerouslyAllowLoopbackForDevelopment();
             configure(o);
-        }).UseStore(_ => store);
+        });
+        if (shared is not null)
+        {
+            webhooks.UseStore(_ => shared);
+        }
+        else
+        {
+            BenchmarkStores.Use(webhooks, store);
+        }
+
         return builder.Build();
     }
 

@@ -1,24 +1,24 @@
 using System.Diagnostics;
-using System.Diagnostics.Metrics;
 using System.Globalization;
 using System.Net.Http.Headers;
 using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Hosting;
-using Microsoft.Extensions.Logging;
-using Webhooks.Sdk.Delivery;
+using Webhooks.Sdk.Benchmarks.Harness;
 using Webhooks.Sdk.Formatting;
 
 namespace Webhooks.Sdk.Benchmarks.Throughput;
 
 /// <summary>
-/// <c>throughput [--count N] [--concurrency C] [--store memory] [--receiver lean|recording] [--warmup W] [--breakdown]</c>:
+/// <c>throughput [--count N] [--concurrency C] [--store S] [--pairs P] [--warmup W] [--publishers P] [--breakdown]</c>:
 /// N deliveries through the whole library (publish → store → dispatcher → receiver on loopback), then the same bodies
-/// with raw <see cref="HttpClient"/> at the same concurrency to the same receiver. Both sides are warmed up first.
-/// The last line printed is <c>throughput ratio library/raw: R (library X/s, raw Y/s)</c>.
+/// with raw <see cref="HttpClient"/> at the same concurrency to the same receiver, alternating the sides P times
+/// (library, raw, library, raw, …). The receiver runs in a child process, so the CPU time and allocations measured
+/// here are the sender's alone. Each library side starts from an emptied store and a new host, warms up, and stops its
+/// clock when the last outcome is recorded in the store. The last line printed is
+/// <c>throughput ratio library/raw: R (library X/s, raw Y/s)</c>, the medians over the pairs.
 /// </summary>
 internal static class ThroughputCommand
 {
-    private const string EventType = "bench.delivered";
+    private const string Usage = "usage: throughput [--count N] [--concurrency C] [--store " + BenchmarkStores.Known + "] [--pairs P] [--warmup W] [--publishers P] [--breakdown]";
 
     public static async Task<int> RunAsync(string[] args)
     {
@@ -30,201 +30,146 @@ internal static class ThroughputCommand
         catch (ArgumentException ex)
         {
             Console.Error.WriteLine(ex.Message);
-            Console.Error.WriteLine($"usage: throughput [--count N] [--concurrency C] [--store {BenchmarkStores.Known}] [--receiver lean|recording] [--warmup W] [--breakdown]");
+            Console.Error.WriteLine(Usage);
             return 2;
         }
 
-        await using IBenchmarkReceiver receiver = settings.Receiver == "recording" ? await RecordingReceiver.StartAsync() : await LeanReceiver.StartAsync();
-        Console.WriteLine($"count={settings.Count} concurrency={settings.Concurrency} publishers={settings.Publishers} store={settings.Store} receiver={settings.Receiver} warmup={settings.Warmup} cores={Environment.ProcessorCount}");
+        Console.WriteLine($"count={settings.Count} concurrency={settings.Concurrency} publishers={settings.Publishers} store={settings.Store} pairs={settings.Pairs} warmup={settings.Warmup} cores={Environment.ProcessorCount}");
+        await using var receiver = await ChildReceiver.StartAsync();
+        await using var probe = await StoreProbe.CreateAsync(settings.Store);
+        using var counter = new AttemptCounter();
+        using var raw = new RawSender(receiver.Url, settings.Concurrency);
 
-        using var host = BuildHost(settings);
-        await host.StartAsync();
-        var counter = new AttemptCounter();
-        try
+        var warmRaw = LibraryHost.MakeEvents(settings.Warmup, "evt_rw");
+        await raw.RunAsync(warmRaw, warmRaw.Select(EnvelopeSerializer.Serialize).ToArray());
+
+        var libraryRuns = new List<Side>();
+        var rawRuns = new List<Side>();
+        var ratios = new List<double>();
+        var warnings = 0;
+        for (var pair = 1; pair <= settings.Pairs; pair++)
         {
-            var publisher = host.Services.GetRequiredService<IWebhookPublisher>();
-            var destination = await host.Services.GetRequiredService<IWebhookDestinationManager>().CreateAsync(new WebhookDestinationDefinition
+            // Library: a new host on an emptied store, warmed up, then N deliveries until the last outcome is recorded.
+            await using (var library = await LibraryHost.StartAsync(settings.Store, receiver.Url, settings.Concurrency))
             {
-                Name = "throughput",
-                Url = receiver.Url.ToString(),
-                Subscriptions = [EventType],
-            });
-
-            var warmupEvents = MakeEvents(settings.Warmup, "w");
-            var events = MakeEvents(settings.Count, "m");
-            var bodies = events.Select(EnvelopeSerializer.Serialize).ToArray();
-            var warmupBodies = warmupEvents.Select(EnvelopeSerializer.Serialize).ToArray();
-
-            using var raw = new RawSender(receiver.Url, settings.Concurrency);
-
-            // Warm up both sides (JIT, connection pools, Kestrel), then measure each once.
-            await RunLibraryAsync(publisher, counter, warmupEvents, settings.Publishers);
-            await raw.RunAsync(warmupEvents, warmupBodies);
-
-            var received = receiver.Requests;
-            var connections = receiver.Connections;
-            var allocated = GC.GetTotalAllocatedBytes(precise: true);
-            var library = await RunLibraryAsync(publisher, counter, events, settings.Publishers);
-            var libraryAllocated = GC.GetTotalAllocatedBytes(precise: true) - allocated;
-            var libraryReceived = receiver.Requests - received;
-            var libraryConnections = receiver.Connections - connections;
-            var failures = counter.Failures;
-
-            received = receiver.Requests;
-            connections = receiver.Connections;
-            allocated = GC.GetTotalAllocatedBytes(precise: true);
-            var rawElapsed = await raw.RunAsync(events, bodies);
-            var rawAllocated = GC.GetTotalAllocatedBytes(precise: true) - allocated;
-            var rawReceived = receiver.Requests - received;
-            var rawConnections = receiver.Connections - connections;
-
-            var log = host.Services.GetRequiredService<IWebhookDeliveryLog>();
-            var recent = await log.ListAsync(destination.Id, limit: Math.Min(settings.Count, 1000));
-            var notSucceeded = recent.Count(d => d.Status != WebhookDeliveryStatus.Succeeded);
-
-            var libraryRate = settings.Count / library.TotalSeconds;
-            var rawRate = settings.Count / rawElapsed.TotalSeconds;
-            Console.WriteLine($"library: {settings.Count} deliveries in {library.TotalMilliseconds:F0} ms, receiver got {libraryReceived}, failed attempts {failures}, not succeeded among the last {recent.Count}: {notSucceeded}, {libraryAllocated / settings.Count} B allocated per delivery (receiver included), {libraryConnections} new connections");
-            Console.WriteLine($"raw:     {settings.Count} requests in {rawElapsed.TotalMilliseconds:F0} ms, receiver got {rawReceived}, failed {raw.Failures}, {rawAllocated / settings.Count} B allocated per request (receiver included), {rawConnections} new connections");
-            if (libraryReceived < settings.Count || failures > 0 || notSucceeded > 0 || raw.Failures > 0)
-            {
-                Console.WriteLine("warning: not every request succeeded; the figures below are not comparable.");
-            }
-
-            if (settings.Breakdown)
-            {
-                var senderOnly = await StageBreakdown.SenderOnlyAsync(host.Services, destination.Id, warmupEvents, events, settings.Concurrency);
-                var (publishOnly, dispatchOnly) = await StageBreakdown.PublishThenDispatchAsync(receiver.Url, events, settings.Concurrency, () => counter.Total);
-                Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"stage publish only (router + in-memory store, no dispatcher): {publishOnly:F0}/s, {1e6 / publishOnly:F1} µs per event"));
-                Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"stage dispatch only (backlog drained: lease, process, send, complete): {dispatchOnly:F0}/s, {dispatchOnly / rawRate:F2} of raw"));
-                Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"stage sender only (render, headers, Polly, client factory, HTTP; no store, no dispatcher): {senderOnly:F0}/s, {senderOnly / rawRate:F2} of raw"));
-            }
-
-            Console.WriteLine(string.Create(
-                CultureInfo.InvariantCulture,
-                $"throughput ratio library/raw: {libraryRate / rawRate:F2} (library {libraryRate:F0}/s, raw {rawRate:F0}/s)"));
-            return 0;
-        }
-        finally
-        {
-            counter.Dispose();
-            await host.StopAsync();
-        }
-    }
-
-    private static IHost BuildHost(Settings settings)
-    {
-        var builder = Host.CreateEmptyApplicationBuilder(new HostApplicationBuilderSettings());
-        builder.Logging.SetMinimumLevel(LogLevel.Warning);
-        var webhooks = builder.Services.AddWebhooks(o =>
-        {
-            o.Safety.DangerouslyAllowLoopbackForDevelopment();
-            o.Dispatcher.MaxConcurrency = settings.Concurrency;
-            o.Dispatcher.MaxConcurrencyPerDestination = settings.Concurrency;
-            o.Retention.HistoryRetention = TimeSpan.FromDays(1);
-        });
-        BenchmarkStores.Use(webhooks, settings.Store);
-        return builder.Build();
-    }
-
-    private static WebhookEvent[] MakeEvents(int count, string prefix)
-    {
-        var now = DateTimeOffset.UtcNow;
-        var events = new WebhookEvent[count];
-        for (var i = 0; i < count; i++)
-        {
-            events[i] = WebhookEvent.Create(EventType, new { index = i, scan = "nightly", findings = i % 7, host = "build-agent-" + (i % 5) }) with
-            {
-                Id = $"evt_{prefix}{i:D7}",
-                OccurredAt = now,
-                Title = "Scan finished",
-                Source = "benchmark",
-            };
-        }
-
-        return events;
-    }
-
-    /// <summary>Publishes every event and returns once every attempt has been made (counted through the library's meter).</summary>
-    private static async Task<TimeSpan> RunLibraryAsync(IWebhookPublisher publisher, AttemptCounter counter, WebhookEvent[] events, int publisherCount)
-    {
-        var target = counter.Total + events.Length;
-        var stopwatch = Stopwatch.StartNew();
-
-        // The application publishes from as many concurrent callers (request handlers) as the raw side has senders.
-        var next = -1;
-        var publishers = new Task[Math.Min(publisherCount, events.Length)];
-        for (var p = 0; p < publishers.Length; p++)
-        {
-            publishers[p] = Task.Run(async () =>
-            {
-                int i;
-                while ((i = Interlocked.Increment(ref next)) < events.Length)
+                await library.PublishAndDrainAsync(LibraryHost.MakeEvents(settings.Warmup, FormattableString.Invariant($"evt_w{pair}_")), settings.Publishers, counter);
+                var events = LibraryHost.MakeEvents(settings.Count, FormattableString.Invariant($"evt_m{pair}_"));
+                var failuresBefore = counter.Failures;
+                var stats = await receiver.GetStatsAsync();
+                var store = await probe.SampleAsync(before: true);
+                var receiverCpu = receiver.CpuTime;
+                var before = ProcessSample.Take();
+                var elapsed = await library.PublishAndDrainAsync(events, settings.Publishers, counter);
+                var used = ProcessSample.Take() - before;
+                receiverCpu = receiver.CpuTime - receiverCpu;
+                var storeUsed = await probe.SampleAsync(before: false) - store;
+                var got = await receiver.GetStatsAsync() - stats;
+                var log = library.Host.Services.GetRequiredService<IWebhookDeliveryLog>();
+                var recent = await log.ListAsync(library.DestinationId, limit: Math.Min(settings.Count, 1000));
+                var notSucceeded = recent.Count(d => d.Status != WebhookDeliveryStatus.Succeeded);
+                var failures = counter.Failures - failuresBefore;
+                var side = new Side(settings.Count / elapsed.TotalSeconds, used, storeUsed, settings.Count);
+                libraryRuns.Add(side);
+                Console.WriteLine(Invariant($"  pair {pair} library: {settings.Count} deliveries in {elapsed.TotalMilliseconds:F0} ms ({side.Rate:F0}/s); {side.CpuMicros:F1} µs CPU, {side.AllocatedBytes:F0} B allocated, {side.WriteBytes:F0} B written to storage per delivery; receiver got {got.Requests} ({receiverCpu.TotalMicroseconds / settings.Count:F1} µs CPU each), {got.Connections} new connections; failed attempts {failures}, not succeeded among the last {recent.Count}: {notSucceeded}"));
+                if (probe.Describe(storeUsed, settings.Count) is { } storeText)
                 {
-                    await publisher.PublishAsync(events[i]);
-                }
-            });
-        }
-
-        await Task.WhenAll(publishers);
-
-        Console.WriteLine($"  published {events.Length} events in {stopwatch.ElapsedMilliseconds} ms ({counter.Total - (target - events.Length)} attempts made by then)");
-
-        await counter.WaitForAsync(target, TimeSpan.FromMinutes(5));
-        return stopwatch.Elapsed;
-    }
-
-    /// <summary>Counts attempts through the <c>messaging.client.sent.messages</c> counter of the library's meter.</summary>
-    private sealed class AttemptCounter : IDisposable
-    {
-        private readonly MeterListener _listener = new();
-        private readonly SemaphoreSlim _changed = new(0);
-        private long _total;
-        private long _failures;
-
-        public AttemptCounter()
-        {
-            _listener.InstrumentPublished = (instrument, listener) =>
-            {
-                if (instrument.Meter.Name == Webhooks.Sdk.Diagnostics.WebhookTelemetry.Name && instrument.Name == "messaging.client.sent.messages")
-                {
-                    listener.EnableMeasurementEvents(instrument);
-                }
-            };
-            _listener.SetMeasurementEventCallback<long>((_, value, tags, _) =>
-            {
-                foreach (var tag in tags)
-                {
-                    if (tag.Key == "webhooks.attempt.outcome" && tag.Value is not "success")
-                    {
-                        Interlocked.Add(ref _failures, value);
-                    }
+                    Console.WriteLine("    " + storeText);
                 }
 
-                Interlocked.Add(ref _total, value);
-                _changed.Release();
-            });
-            _listener.Start();
-        }
-
-        public long Total => Interlocked.Read(ref _total);
-
-        public long Failures => Interlocked.Read(ref _failures);
-
-        public async Task WaitForAsync(long target, TimeSpan timeout)
-        {
-            using var cts = new CancellationTokenSource(timeout);
-            while (Total < target)
-            {
-                await _changed.WaitAsync(TimeSpan.FromMilliseconds(50), cts.Token);
+                if (got.Requests < settings.Count || failures > 0 || notSucceeded > 0)
+                {
+                    warnings++;
+                }
             }
+
+            // Raw: the same bodies and headers through one HttpClient, C requests in flight.
+            {
+                var events = LibraryHost.MakeEvents(settings.Count, FormattableString.Invariant($"evt_r{pair}_"));
+                var bodies = events.Select(EnvelopeSerializer.Serialize).ToArray();
+                var failuresBefore = raw.Failures;
+                var stats = await receiver.GetStatsAsync();
+                var receiverCpu = receiver.CpuTime;
+                var before = ProcessSample.Take();
+                var elapsed = await raw.RunAsync(events, bodies);
+                var used = ProcessSample.Take() - before;
+                receiverCpu = receiver.CpuTime - receiverCpu;
+                var got = await receiver.GetStatsAsync() - stats;
+                var side = new Side(settings.Count / elapsed.TotalSeconds, used, default, settings.Count);
+                rawRuns.Add(side);
+                Console.WriteLine(Invariant($"  pair {pair} raw:     {settings.Count} requests in {elapsed.TotalMilliseconds:F0} ms ({side.Rate:F0}/s); {side.CpuMicros:F1} µs CPU, {side.AllocatedBytes:F0} B allocated per request; receiver got {got.Requests} ({receiverCpu.TotalMicroseconds / settings.Count:F1} µs CPU each), {got.Connections} new connections; failed {raw.Failures - failuresBefore}"));
+                if (got.Requests < settings.Count || raw.Failures > failuresBefore)
+                {
+                    warnings++;
+                }
+            }
+
+            ratios.Add(libraryRuns[^1].Rate / rawRuns[^1].Rate);
+            Console.WriteLine(Invariant($"  pair {pair} ratio library/raw: {ratios[^1]:F2}"));
         }
 
-        public void Dispose()
+        if (warnings > 0)
         {
-            _listener.Dispose();
-            _changed.Dispose();
+            Console.WriteLine("warning: not every request succeeded; the figures below are not comparable.");
         }
+
+        if (settings.Breakdown)
+        {
+            await RunBreakdownAsync(settings, receiver.Url, counter, Median(rawRuns.Select(r => r.Rate)));
+        }
+
+        var libraryCpu = Median(libraryRuns.Select(r => r.CpuMicros));
+        var rawCpu = Median(rawRuns.Select(r => r.CpuMicros));
+        var libraryAlloc = Median(libraryRuns.Select(r => r.AllocatedBytes));
+        var rawAlloc = Median(rawRuns.Select(r => r.AllocatedBytes));
+        var server = probe.IsPostgres ? Invariant($" + PostgreSQL server {Median(libraryRuns.Select(r => r.Store.ServerCpu.TotalMicroseconds / r.Count)):F0} µs") : string.Empty;
+        Console.WriteLine(Invariant($"CPU per delivery (medians): library {libraryCpu:F1} µs{server}, raw {rawCpu:F1} µs (library process / raw: {libraryCpu / rawCpu:F2})"));
+        Console.WriteLine(Invariant($"allocated per delivery (medians): library {libraryAlloc:F0} B, raw {rawAlloc:F0} B (library / raw: {libraryAlloc / rawAlloc:F2})"));
+        if (probe.IsPostgres)
+        {
+            Console.WriteLine(Invariant($"PostgreSQL per delivery (medians): WAL {Median(libraryRuns.Select(r => (double)r.Store.WalBytes / r.Count)):F0} B, {Median(libraryRuns.Select(r => (double)r.Store.Commands / r.Count)):F2} round trips"));
+        }
+        else if (probe.IsSqlite)
+        {
+            Console.WriteLine(Invariant($"SQLite per delivery (medians): {Median(libraryRuns.Select(r => r.WriteBytes)):F0} B written to storage by the process, -wal file growth {Median(libraryRuns.Select(r => (double)r.Store.SqliteWalBytes / r.Count)):F0} B"));
+        }
+
+        Console.WriteLine(Invariant($"ratios: {string.Join(", ", ratios.Select(r => r.ToString("F2", CultureInfo.InvariantCulture)))}"));
+        Console.WriteLine(Invariant($"throughput ratio library/raw: {Median(ratios):F2} (library {Median(libraryRuns.Select(r => r.Rate)):F0}/s, raw {Median(rawRuns.Select(r => r.Rate)):F0}/s)"));
+        return 0;
+    }
+
+    private static async Task RunBreakdownAsync(Settings settings, Uri receiver, AttemptCounter counter, double rawRate)
+    {
+        var warmup = LibraryHost.MakeEvents(settings.Warmup, "evt_bw");
+        var events = LibraryHost.MakeEvents(settings.Count, "evt_bm");
+        double senderOnly;
+        await using (var library = await LibraryHost.StartAsync(BenchmarkStores.Default, receiver, settings.Concurrency))
+        {
+            senderOnly = await StageBreakdown.SenderOnlyAsync(library.Host.Services, library.DestinationId, warmup, events, settings.Concurrency);
+        }
+
+        var (publishOnly, dispatchOnly) = await StageBreakdown.PublishThenDispatchAsync(settings.Store, receiver, events, settings.Concurrency, counter);
+        Console.WriteLine(Invariant($"stage publish only (router + {settings.Store.Split(':')[0]} store, {settings.Concurrency} publishers, no dispatcher): {publishOnly:F0}/s, {publishOnly / rawRate:F2} of raw"));
+        Console.WriteLine(Invariant($"stage dispatch only (backlog drained: lease, process, send, complete): {dispatchOnly:F0}/s, {dispatchOnly / rawRate:F2} of raw"));
+        Console.WriteLine(Invariant($"stage sender only (render, headers, Polly, client factory, HTTP; no store, no dispatcher): {senderOnly:F0}/s, {senderOnly / rawRate:F2} of raw"));
+    }
+
+    internal static double Median(IEnumerable<double> values)
+    {
+        var sorted = values.Order().ToArray();
+        return sorted.Length == 0 ? double.NaN : sorted.Length % 2 == 1 ? sorted[sorted.Length / 2] : (sorted[(sorted.Length / 2) - 1] + sorted[sorted.Length / 2]) / 2;
+    }
+
+    private static string Invariant(FormattableString s) => FormattableString.Invariant(s);
+
+    /// <summary>One measured side: its rate and what it used per delivery.</summary>
+    private sealed record Side(double Rate, ProcessSample Used, StoreSample Store, int Count)
+    {
+        public double CpuMicros => Used.Cpu.TotalMicroseconds / Count;
+
+        public double AllocatedBytes => (double)Used.Allocated / Count;
+
+        public double WriteBytes => (double)Used.WriteBytes / Count;
     }
 
     /// <summary>The baseline: the same bodies and headers with a plain <see cref="HttpClient"/>, C requests in flight.</summary>
@@ -281,14 +226,14 @@ internal static class ThroughputCommand
         public void Dispose() => _client.Dispose();
     }
 
-    private sealed record Settings(int Count, int Concurrency, string Store, string Receiver, int Warmup, bool Breakdown, int Publishers)
+    private sealed record Settings(int Count, int Concurrency, string Store, int Pairs, int Warmup, bool Breakdown, int Publishers)
     {
         public static Settings Parse(string[] args)
         {
             var count = 5000;
             var concurrency = 32;
             var store = BenchmarkStores.Default;
-            var receiver = "lean";
+            var pairs = 3;
             int? warmup = null;
             int? publishers = null;
             var breakdown = false;
@@ -308,16 +253,14 @@ internal static class ThroughputCommand
                     case "--warmup": warmup = Positive(args[i], value); break;
                     case "--publishers": publishers = Positive(args[i], value); break;
                     case "--store": store = value; break;
-                    case "--receiver":
-                        receiver = value is "lean" or "recording" ? value : throw new ArgumentException("--receiver is lean or recording.");
-                        break;
+                    case "--pairs": pairs = Positive(args[i], value); break;
                     default: throw new ArgumentException($"Unknown option {args[i]}.");
                 }
 
                 i++;
             }
 
-            return new Settings(count, concurrency, store, receiver, warmup ?? Math.Clamp(count / 5, 100, 2000), breakdown, publishers ?? concurrency);
+            return new Settings(count, concurrency, store, pairs, warmup ?? Math.Clamp(count / 5, 100, 2000), breakdown, publishers ?? concurrency);
         }
 
         private static int Positive(string name, string value)

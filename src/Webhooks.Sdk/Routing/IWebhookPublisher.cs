@@ -58,12 +58,12 @@ public interface IWebhookPublisher
 public sealed class WebhookPublishOptions
 {
     /// <summary>
-    /// Gets or sets the caller's open transaction to enqueue in: a <c>SqliteTransaction</c> on the SQLite store's database
-    /// or an <c>NpgsqlTransaction</c> on the PostgreSQL store's database. The deliveries exist if and only if it commits.
-    /// Anything else (another type, another database, the in-memory store) is refused, whether or not a destination matches.
+    /// Gets the caller's open transaction to enqueue in, set only by the store packages' typed outbox overloads
+    /// (<c>PublishAsync(event, SqliteTransaction)</c>, <c>PublishAsync(event, NpgsqlTransaction)</c>). The deliveries
+    /// exist if and only if it commits. A store that cannot join it (another type, another database, the in-memory
+    /// store) refuses it, whether or not a destination matches.
     /// </summary>
-    /// <value>The default value is <see langword="null"/> (the store commits on its own).</value>
-    public object? Transaction { get; set; }
+    internal System.Data.Common.DbTransaction? Transaction { get; init; }
 
     /// <summary>Gets the destination an operational event is about; it never receives the event.</summary>
     internal string? AboutDestinationId { get; init; }

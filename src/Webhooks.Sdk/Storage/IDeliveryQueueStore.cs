@@ -82,7 +82,7 @@ public sealed record EnqueueBatch
     public required IReadOnlyList<DeliveryRecord> Deliveries { get; init; }
 
     /// <summary>Gets the caller's open transaction to enqueue in (outbox), or <see langword="null"/>. Its type is the store's (for example <c>SqliteTransaction</c>).</summary>
-    public object? Transaction { get; init; }
+    public System.Data.Common.DbTransaction? Transaction { get; init; }
 }
 
 /// <summary>A request to lease due deliveries.</summary>
