@@ -69,19 +69,10 @@ internal sealed class NatsTransport : BrokerTransport<NatsTransport.Entry>
             return Fail("FormatSettings[subject] is missing or invalid.", permanent: true);
         }
 
-        var identity = BrokerConnections.ConnectionIdentity(request);
-        Entry entry;
-        try
+        var (entry, failure) = await ConnectAsync(request, (stale, version) => OpenAsync(stale, version, request, settings, cancellationToken), cancellationToken).ConfigureAwait(false);
+        if (entry is null)
         {
-            entry = await Pool.GetOrOpenAsync(identity, stale => OpenAsync(stale, identity.Version, request, settings, cancellationToken), cancellationToken).ConfigureAwait(false);
-        }
-        catch (WebhookUrlRefusedException ex)
-        {
-            return Fail(ex.Message);
-        }
-        catch (NatsException ex)
-        {
-            return Fail("NATS connection failed: " + ex.Message);
+            return failure!;
         }
 
         var connection = entry.Connection;
@@ -126,7 +117,7 @@ internal sealed class NatsTransport : BrokerTransport<NatsTransport.Entry>
         }
         catch (NatsException ex)
         {
-            await Pool.DropAsync(identity.Key, entry).ConfigureAwait(false);
+            await DropAsync(request, entry).ConfigureAwait(false);
             return Fail("NATS publish failed: " + ex.Message);
         }
     }
@@ -190,6 +181,9 @@ internal sealed class NatsTransport : BrokerTransport<NatsTransport.Entry>
         Log.Connected(Logger, request.Destination.Id, host, port);
         return new Entry(version, connection);
     }
+
+    protected override string? DescribeConnectFailure(Exception exception)
+        => exception is NatsException ? "NATS connection failed: " + exception.Message : null;
 
     private static WebhookAttemptResult Fail(string error, bool permanent = false) => new() { Success = false, Error = error, Permanent = permanent };
 

@@ -77,19 +77,10 @@ internal sealed class RabbitMqTransport : BrokerTransport<RabbitMqTransport.Entr
             return new WebhookAttemptResult { Success = false, Permanent = true, Error = $"FormatSettings[routingKey] rendered {(routingKey.Length == 0 ? "empty" : "longer than 255 bytes")} for this event." };
         }
 
-        var identity = BrokerConnections.ConnectionIdentity(request);
-        Entry entry;
-        try
+        var (entry, failure) = await ConnectAsync(request, (stale, version) => OpenAsync(stale, version, request, settings, cancellationToken), cancellationToken).ConfigureAwait(false);
+        if (entry is null)
         {
-            entry = await Pool.GetOrOpenAsync(identity, stale => OpenAsync(stale, identity.Version, request, settings, cancellationToken), cancellationToken).ConfigureAwait(false);
-        }
-        catch (WebhookUrlRefusedException ex)
-        {
-            return Fail(ex.Message);
-        }
-        catch (BrokerUnreachableException ex)
-        {
-            return Fail("RabbitMQ connection failed: " + (ex.InnerException?.Message ?? ex.Message));
+            return failure!;
         }
 
         var headers = new Dictionary<string, object?>(StringComparer.Ordinal);
@@ -130,7 +121,7 @@ internal sealed class RabbitMqTransport : BrokerTransport<RabbitMqTransport.Entr
         {
             if (!entry.Connection.IsOpen)
             {
-                await Pool.DropAsync(identity.Key, entry).ConfigureAwait(false);
+                await DropAsync(request, entry).ConfigureAwait(false);
             }
 
             return Fail("RabbitMQ publish failed: " + ex.Message);
@@ -208,6 +199,9 @@ internal sealed class RabbitMqTransport : BrokerTransport<RabbitMqTransport.Entr
 
         return new Entry(version, connection, channel);
     }
+
+    protected override string? DescribeConnectFailure(Exception exception)
+        => exception is BrokerUnreachableException ? "RabbitMQ connection failed: " + (exception.InnerException?.Message ?? exception.Message) : null;
 
     private static WebhookAttemptResult Fail(string error) => new() { Success = false, Error = error };
 

@@ -43,4 +43,43 @@ internal abstract class BrokerTransport<TEntry> : IWebhookTransport, IAsyncDispo
 
     /// <inheritdoc />
     public ValueTask DisposeAsync() => Pool.DisposeAsync();
+
+    /// <summary>
+    /// Gets the destination's connection, opening one when there is none usable; a refused address or a broker that
+    /// cannot be reached becomes the attempt's failure instead.
+    /// </summary>
+    /// <param name="request">The attempt.</param>
+    /// <param name="open">Opens an entry: receives the stale entry (or <see langword="null"/>) and the destination version.</param>
+    /// <param name="cancellationToken">The cancellation token.</param>
+    /// <returns>The entry, or the failed attempt.</returns>
+    protected async Task<(TEntry? Entry, WebhookAttemptResult? Failure)> ConnectAsync(WebhookTransportRequest request, Func<TEntry?, string, Task<TEntry>> open, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        ArgumentNullException.ThrowIfNull(open);
+        var identity = BrokerConnections.ConnectionIdentity(request);
+        try
+        {
+            return (await Pool.GetOrOpenAsync(identity, stale => open(stale, identity.Version), cancellationToken).ConfigureAwait(false), null);
+        }
+        catch (WebhookUrlRefusedException ex)
+        {
+            return (null, new WebhookAttemptResult { Success = false, Error = ex.Message });
+        }
+        catch (Exception ex) when (DescribeConnectFailure(ex) is { } reason)
+        {
+            return (null, new WebhookAttemptResult { Success = false, Error = reason });
+        }
+    }
+
+    /// <summary>Drops a destination's entry that failed, so the next attempt opens (and judges) a new connection.</summary>
+    /// <param name="request">The attempt.</param>
+    /// <param name="entry">The entry that failed.</param>
+    /// <returns>A task that completes when the entry is disposed.</returns>
+    protected Task DropAsync(WebhookTransportRequest request, TEntry entry)
+        => Pool.DropAsync(BrokerConnections.ConnectionIdentity(request).Key, entry);
+
+    /// <summary>Describes an exception of opening a connection as a failed attempt's error, or <see langword="null"/> when it is not the broker client's.</summary>
+    /// <param name="exception">The exception.</param>
+    /// <returns>The error, or <see langword="null"/> to let the exception through.</returns>
+    protected abstract string? DescribeConnectFailure(Exception exception);
 }
