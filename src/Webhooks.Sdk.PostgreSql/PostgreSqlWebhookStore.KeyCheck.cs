@@ -1,4 +1,5 @@
 using Npgsql;
+using Webhooks.Sdk.Relational;
 using Webhooks.Sdk.Storage;
 
 namespace Webhooks.Sdk.PostgreSql;
@@ -33,27 +34,16 @@ public sealed partial class PostgreSqlWebhookStore : IWebhookKeyCheckStore, IWeb
     }
 
     /// <inheritdoc />
-    public void ValidateTransaction(object transaction)
+    public void ValidateTransaction(System.Data.Common.DbTransaction transaction)
     {
-        ArgumentNullException.ThrowIfNull(transaction);
-        if (transaction is not NpgsqlTransaction tx)
-        {
-            throw new ArgumentException(
-                $"WebhookPublishOptions.Transaction must be an open NpgsqlTransaction on this store's database with the PostgreSQL store, not a {transaction.GetType().Name}.");
-        }
-
-        if (tx.Connection is null)
-        {
-            throw new ArgumentException("WebhookPublishOptions.Transaction is already committed or rolled back.");
-        }
-
+        var connection = RelationalOutbox.Open<NpgsqlTransaction>(transaction, "PostgreSQL").Connection!; // Open checked it is not closed.
         var configured = new NpgsqlConnectionStringBuilder(_dataSource.ConnectionString);
-        if (!string.Equals(tx.Connection.Database, configured.Database ?? configured.Username, StringComparison.Ordinal)
-            || !string.Equals(tx.Connection.Host, configured.Host, StringComparison.OrdinalIgnoreCase)
-            || tx.Connection.Port != configured.Port)
+        if (!string.Equals(connection.Database, configured.Database ?? configured.Username, StringComparison.Ordinal)
+            || !string.Equals(connection.Host, configured.Host, StringComparison.OrdinalIgnoreCase)
+            || connection.Port != configured.Port)
         {
             throw new ArgumentException(
-                $"WebhookPublishOptions.Transaction is on another database ('{tx.Connection.Database}' on {tx.Connection.Host}:{tx.Connection.Port}); the webhook store uses '{configured.Database}' on {configured.Host}:{configured.Port}. "
+                $"PublishAsync(event, transaction): the transaction is on another database ('{connection.Database}' on {connection.Host}:{connection.Port}); the webhook store uses '{configured.Database}' on {configured.Host}:{configured.Port}. "
                 + "The outbox needs the application's tables and the webhook tables in the same database.");
         }
     }

@@ -1,8 +1,10 @@
+using System.Data;
 using System.Text;
 using Npgsql;
 using NpgsqlTypes;
 using Webhooks.Sdk.Relational;
 using Webhooks.Sdk.Storage;
+using static Webhooks.Sdk.Relational.RelationalRows;
 
 namespace Webhooks.Sdk.PostgreSql;
 
@@ -12,18 +14,16 @@ namespace Webhooks.Sdk.PostgreSql;
 /// concurrent enqueues; inside the caller's transaction for an outbox publish) wakes the dispatchers of all instances. The schema is created and migrated on first use under an advisory lock. Enqueue can
 /// join the caller's <see cref="NpgsqlTransaction"/> (outbox). Passes the store contract suite in <c>Webhooks.Sdk.Testing</c>.
 /// </summary>
-public sealed partial class PostgreSqlWebhookStore : IWebhookStore, IAsyncDisposable, IDisposable
+public sealed partial class PostgreSqlWebhookStore : IWebhookStore, IWebhookQueueStatisticsStore, IAsyncDisposable, IDisposable
 {
-    private const string DeliveryColumns = "d.tenant_id, d.id, d.event_id, d.event_type, d.destination_id, d.status, d.attempt_count, d.max_attempts, d.created_at, d.due_at, d.completed_at, d.ordering_key, d.seq, d.last_status_code, d.last_error, d.is_test";
-    private const string DestinationColumns = "tenant_id, id, name, enabled, config_json, protected_auth, created_at, updated_at, last_success_at, last_failure_at, consecutive_failures, disabled_reason, version";
-
     private readonly NpgsqlDataSource _dataSource;
     private readonly bool _ownsDataSource;
     private readonly string _schema;
     private readonly string _s;
     private readonly string _channel;
-    private readonly SemaphoreSlim _initLock = new(1, 1);
-    private volatile bool _initialized;
+    private readonly RelationalDialect _dialect;
+    private readonly RelationalStateMachine _queue;
+    private readonly SchemaGate _schemaGate = new();
     private int _notifyPending;
     private int _notifyRunning;
 
@@ -51,55 +51,51 @@ public sealed partial class PostgreSqlWebhookStore : IWebhookStore, IAsyncDispos
         _schema = options.Schema;
         _s = PostgreSqlSchema.Quote(options.Schema);
         _channel = options.Channel;
+        _dialect = new RelationalDialect
+        {
+            TablePrefix = _s + ".",
+            Greatest = "GREATEST",
+            NextSequence = $"nextval('{_s}.delivery_seq')",
+            LockCandidates = " FOR UPDATE OF c SKIP LOCKED",
+            LockRows = " FOR UPDATE",
+            WritesInWith = true,
+            Time = TimeValue,
+            ReadTime = static (r, i) => r.GetFieldValue<DateTimeOffset>(i),
+            TimeType = DbType.DateTimeOffset,
+        };
+        _queue = new RelationalStateMachine(_dialect);
     }
 
     /// <summary>Gets the data source the store uses.</summary>
-    public NpgsqlDataSource DataSource => _dataSource;
+    internal NpgsqlDataSource DataSource => _dataSource;
 
     /// <summary>Gets the NOTIFY channel on which the store announces new work.</summary>
-    public string Channel => _channel;
+    internal string Channel => _channel;
 
     /// <summary>Creates or migrates the schema now (it otherwise happens on first use).</summary>
     /// <param name="cancellationToken">The cancellation token.</param>
     /// <returns>A task that completes when the schema is current.</returns>
-    public async Task InitializeAsync(CancellationToken cancellationToken = default)
-    {
-        if (_initialized)
-        {
-            return;
-        }
-
-        await _initLock.WaitAsync(cancellationToken).ConfigureAwait(false);
-        try
-        {
-            if (_initialized)
+    public Task InitializeAsync(CancellationToken cancellationToken = default)
+        => _schemaGate.RunOnceAsync(
+            async ct =>
             {
-                return;
-            }
+                NpgsqlConnection connection;
+                try
+                {
+                    connection = await _dataSource.OpenConnectionAsync(ct).ConfigureAwait(false);
+                }
+                catch (Exception ex) when (ex is NpgsqlException or System.Net.Sockets.SocketException or TimeoutException)
+                {
+                    var b = new NpgsqlConnectionStringBuilder(_dataSource.ConnectionString);
+                    throw new InvalidOperationException($"Could not connect to the PostgreSQL webhook store (Host={b.Host}; Port={b.Port}; Database={b.Database}): {ex.Message}. The dispatcher keeps retrying.", ex);
+                }
 
-            NpgsqlConnection connection;
-            try
-            {
-                connection = await _dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
-            }
-            catch (Exception ex) when (ex is NpgsqlException or System.Net.Sockets.SocketException or TimeoutException)
-            {
-                var b = new NpgsqlConnectionStringBuilder(_dataSource.ConnectionString);
-                throw new InvalidOperationException($"Could not connect to the PostgreSQL webhook store (Host={b.Host}; Port={b.Port}; Database={b.Database}): {ex.Message}. The dispatcher keeps retrying.", ex);
-            }
-
-            await using (connection.ConfigureAwait(false))
-            {
-                await PostgreSqlSchema.MigrateAsync(connection, _schema, cancellationToken).ConfigureAwait(false);
-            }
-
-            _initialized = true;
-        }
-        finally
-        {
-            _initLock.Release();
-        }
-    }
+                await using (connection.ConfigureAwait(false))
+                {
+                    await PostgreSqlSchema.MigrateAsync(connection, _schema, ct).ConfigureAwait(false);
+                }
+            },
+            cancellationToken);
 
     /// <inheritdoc />
     public async ValueTask DisposeAsync()
@@ -109,7 +105,7 @@ public sealed partial class PostgreSqlWebhookStore : IWebhookStore, IAsyncDispos
             await _dataSource.DisposeAsync().ConfigureAwait(false);
         }
 
-        _initLock.Dispose();
+        _schemaGate.Dispose();
     }
 
     /// <inheritdoc />
@@ -120,7 +116,7 @@ public sealed partial class PostgreSqlWebhookStore : IWebhookStore, IAsyncDispos
             _dataSource.Dispose();
         }
 
-        _initLock.Dispose();
+        _schemaGate.Dispose();
     }
 
     /// <inheritdoc />
@@ -148,7 +144,7 @@ public sealed partial class PostgreSqlWebhookStore : IWebhookStore, IAsyncDispos
                     """);
                 Text(cmd, "lock", "Webhooks.Sdk destinations " + _schema + " " + destination.TenantId);
                 Int(cmd, "max", maxPerTenant);
-                BindDestination(cmd, destination);
+                BindDestination(cmd, destination, _dialect);
                 await using var r = await cmd.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
                 await r.NextResultAsync(cancellationToken).ConfigureAwait(false);
                 await r.ReadAsync(cancellationToken).ConfigureAwait(false);
@@ -231,116 +227,11 @@ public sealed partial class PostgreSqlWebhookStore : IWebhookStore, IAsyncDispos
 
     /// <inheritdoc />
     public Task<DestinationOutcomeResult?> RecordDestinationOutcomeAsync(DestinationOutcome outcome, CancellationToken cancellationToken)
-    {
-        ArgumentNullException.ThrowIfNull(outcome);
-        return InTransactionAsync<DestinationOutcomeResult?>(
-            async (c, tx) =>
-            {
-                DestinationRecord? current = null;
-                await using (var read = Command(c, tx, $"SELECT {DestinationColumns} FROM {_s}.destinations WHERE tenant_id = @t AND id = @id FOR UPDATE;"))
-                {
-                    Text(read, "t", outcome.TenantId);
-                    Text(read, "id", outcome.DestinationId);
-                    await using var r = await read.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
-                    if (await r.ReadAsync(cancellationToken).ConfigureAwait(false))
-                    {
-                        current = ReadDestination(r);
-                    }
-                }
-
-                var result = RelationalDestinations.ApplyOutcome(current, outcome);
-                if (result is not null)
-                {
-                    await using var write = Command(c, tx, string.Empty);
-                    RelationalDestinations.HealthUpdate(write, _s + ".destinations", result.Destination, TimeValue);
-                    await write.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
-                }
-
-                return result;
-            },
-            cancellationToken);
-    }
+        => InTransactionAsync((c, tx) => RelationalDestinations.RecordOutcomeAsync(c, tx, _dialect, outcome, cancellationToken), cancellationToken);
 
     /// <inheritdoc />
-    public async Task EnqueueAsync(EnqueueBatch batch, CancellationToken cancellationToken)
-    {
-        if (!RelationalQueue.HasWork<NpgsqlTransaction>(batch, "PostgreSQL", out var callerTx))
-        {
-            return;
-        }
-
-        if (callerTx is null)
-        {
-            await RunAsync(
-                async c =>
-                {
-                    await using var cmd = EnqueueCommand(c, null, batch, notify: false);
-                    await cmd.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
-                    return 0;
-                },
-                cancellationToken).ConfigureAwait(false);
-
-            // NOTIFY in the enqueue's own transaction would serialize every commit on PostgreSQL's notify queue lock;
-            // after the commit, concurrent enqueues share one NOTIFY instead.
-            RequestNotify();
-            return;
-        }
-
-        await InitializeAsync(cancellationToken).ConfigureAwait(false);
-        await using var command = EnqueueCommand(callerTx.Connection!, callerTx, batch);
-        await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
-    }
-
-    /// <inheritdoc />
-    public async Task<IReadOnlyList<LeasedDelivery>> LeaseDueAsync(LeaseRequest request, CancellationToken cancellationToken)
-    {
-        ArgumentNullException.ThrowIfNull(request);
-        var token = Guid.NewGuid().ToString("N");
-        var expires = request.Now + request.Duration;
-        var events = new Dictionary<(string, string), StoredEvent>();
-        var rows = await QueryAsync(
-            $"""
-            WITH c AS (
-              SELECT d.seq FROM {_s}.deliveries d
-              WHERE d.status = 0 AND d.ready_at <= @now
-                AND (d.ordering_key IS NULL OR NOT EXISTS (
-                  SELECT 1 FROM {_s}.deliveries o
-                  WHERE o.status = 0 AND o.tenant_id = d.tenant_id AND o.destination_id = d.destination_id
-                    AND o.ordering_key = d.ordering_key AND o.seq < d.seq))
-              ORDER BY d.ready_at, d.seq
-              LIMIT @max
-              FOR UPDATE OF d SKIP LOCKED)
-            UPDATE {_s}.deliveries d SET lease_token = @token, lease_expires_at = @exp, ready_at = @exp
-            FROM c, {_s}.events e
-            WHERE d.seq = c.seq AND e.tenant_id = d.tenant_id AND e.id = d.event_id
-            RETURNING {DeliveryColumns}, e.type, e.occurred_at, e.json, e.trace_context;
-            """,
-            cmd =>
-            {
-                Time(cmd, "now", request.Now);
-                Int(cmd, "max", request.MaxCount);
-                Text(cmd, "token", token);
-                Time(cmd, "exp", expires);
-            },
-            r =>
-            {
-                var delivery = ReadDelivery(r);
-                if (!events.TryGetValue((delivery.TenantId, delivery.EventId), out var evt))
-                {
-                    evt = new StoredEvent { TenantId = delivery.TenantId, Id = delivery.EventId, Type = r.GetString(16), OccurredAt = ReadTime(r, 17), Json = r.GetFieldValue<byte[]>(18), TraceContext = r.IsDBNull(19) ? null : r.GetString(19) };
-                    events[(delivery.TenantId, delivery.EventId)] = evt;
-                }
-
-                return new LeasedDelivery { Delivery = delivery, Event = evt, LeaseToken = token, LeaseExpiresAt = expires };
-            },
-            cancellationToken).ConfigureAwait(false);
-        rows.Sort(static (a, b) =>
-        {
-            var c = a.Delivery.DueAt.CompareTo(b.Delivery.DueAt);
-            return c != 0 ? c : a.Delivery.Sequence.CompareTo(b.Delivery.Sequence);
-        });
-        return rows;
-    }
+    public Task<IReadOnlyList<LeasedDelivery>> LeaseDueAsync(LeaseRequest request, CancellationToken cancellationToken)
+        => RunAsync(c => _queue.LeaseAsync(c, null, request, cancellationToken), cancellationToken);
 
     /// <inheritdoc />
     public async Task<IReadOnlyList<LeaseHandle>> RenewLeasesAsync(LeaseRenewal renewal, CancellationToken cancellationToken)
@@ -372,67 +263,7 @@ public sealed partial class PostgreSqlWebhookStore : IWebhookStore, IAsyncDispos
 
     /// <inheritdoc />
     public Task<IReadOnlyList<bool>> CompleteAsync(IReadOnlyList<DeliveryCompletion> completions, CancellationToken cancellationToken)
-    {
-        ArgumentNullException.ThrowIfNull(completions);
-        return InTransactionAsync<IReadOnlyList<bool>>(
-            async (c, tx) =>
-            {
-                var results = new bool[completions.Count];
-                for (var i = 0; i < results.Length; i++)
-                {
-                    await using var cmd = CompleteCommand(c, tx, completions[i]);
-                    results[i] = await cmd.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false) > 0;
-                }
-
-                return results;
-            },
-            cancellationToken);
-    }
-
-    private NpgsqlCommand CompleteCommand(NpgsqlConnection c, NpgsqlTransaction tx, DeliveryCompletion completion)
-    {
-        ArgumentNullException.ThrowIfNull(completion);
-        var pending = completion.Status == WebhookDeliveryStatus.Pending;
-        var attempt = completion.Attempt;
-        var sql = new StringBuilder();
-        if (attempt is not null)
-        {
-            sql.Append(CultureInvariant($"WITH ins AS (INSERT INTO {_s}.attempts (tenant_id, delivery_id, number, started_at, duration_ticks, status_code, success, error, response_excerpt) SELECT @t, @d, @n, @start, @dur, @code, @ok, @err, @excerpt WHERE EXISTS (SELECT 1 FROM {_s}.deliveries WHERE tenant_id = @t AND id = @d)) "));
-        }
-
-        sql.Append(CultureInvariant(
-            $"""
-            UPDATE {_s}.deliveries SET
-              status = @status,
-              due_at = CASE WHEN @pending THEN @due ELSE due_at END,
-              ready_at = CASE WHEN @pending THEN @due ELSE ready_at END,
-              completed_at = CASE WHEN @pending THEN NULL ELSE @completed END,
-              attempt_count = {(attempt is null ? "attempt_count" : "GREATEST(attempt_count, @n)")},
-              last_status_code = {(attempt is null ? "last_status_code" : "@code")},
-              last_error = {(attempt is null ? "last_error" : "@err")},
-              lease_token = NULL,
-              lease_expires_at = NULL
-            WHERE tenant_id = @t AND id = @d AND status = 0 AND lease_token = @token;
-            """));
-        var cmd = Command(c, tx, sql.ToString());
-        {
-            {
-                Text(cmd, "t", completion.TenantId);
-                Text(cmd, "d", completion.DeliveryId);
-                Text(cmd, "token", completion.LeaseToken);
-                Add(cmd, "status", NpgsqlDbType.Smallint, (short)completion.Status);
-                Add(cmd, "pending", NpgsqlDbType.Boolean, pending);
-                Time(cmd, "due", completion.DueAt);
-                Time(cmd, "completed", completion.CompletedAt);
-                if (attempt is not null)
-                {
-                    BindAttempt(cmd, attempt);
-                }
-            }
-        }
-
-        return cmd;
-    }
+        => InTransactionAsync((c, tx) => _queue.CompleteAsync(c, tx, completions, cancellationToken), cancellationToken);
 
     /// <inheritdoc />
     public async Task<DateTimeOffset?> GetNextDueTimeAsync(CancellationToken cancellationToken)
@@ -452,10 +283,8 @@ public sealed partial class PostgreSqlWebhookStore : IWebhookStore, IAsyncDispos
                     await enqueue.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
                 }
 
-                await using var insert = Command(c, tx, $"INSERT INTO {_s}.attempts (tenant_id, delivery_id, number, started_at, duration_ticks, status_code, success, error, response_excerpt) VALUES (@t, @d, @n, @start, @dur, @code, @ok, @err, @excerpt);");
-                Text(insert, "t", delivery.TenantId);
-                Text(insert, "d", delivery.Id);
-                BindAttempt(insert, attempt);
+                await using var insert = Command(c, tx, $"INSERT INTO {_s}.attempts ({AttemptColumns}) VALUES (@t, @d, @n, @start, @dur, @code, @ok, @err, @excerpt);");
+                BindAttempt(insert, delivery.TenantId, delivery.Id, attempt, _dialect);
                 await insert.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
                 return 0;
             },
@@ -503,62 +332,26 @@ public sealed partial class PostgreSqlWebhookStore : IWebhookStore, IAsyncDispos
             cancellationToken).ConfigureAwait(false))[0];
 
     /// <inheritdoc />
+    public Task<WebhookQueueCounts> GetQueueCountsAsync(DateTimeOffset now, CancellationToken cancellationToken)
+        => RunAsync(
+            async c =>
+            {
+                await using var cmd = Command(c, null, string.Empty);
+                return await RelationalQueries.QueueCountsAsync(cmd, _dialect, now, cancellationToken).ConfigureAwait(false);
+            },
+            cancellationToken);
+
+    /// <inheritdoc />
     public async Task<IReadOnlyList<AttemptRecord>> ListAttemptsAsync(string tenantId, string deliveryId, CancellationToken cancellationToken)
         => await QueryAsync(
-            $"SELECT tenant_id, delivery_id, number, started_at, duration_ticks, status_code, success, error, response_excerpt FROM {_s}.attempts WHERE tenant_id = @t AND delivery_id = @d ORDER BY number, rid;",
+            $"SELECT {AttemptColumns} FROM {_s}.attempts WHERE tenant_id = @t AND delivery_id = @d ORDER BY number, rid;",
             cmd =>
             {
                 Text(cmd, "t", tenantId);
                 Text(cmd, "d", deliveryId);
             },
-            r => new AttemptRecord
-            {
-                TenantId = r.GetString(0),
-                DeliveryId = r.GetString(1),
-                Number = r.GetInt32(2),
-                StartedAt = ReadTime(r, 3),
-                Duration = TimeSpan.FromTicks(r.GetInt64(4)),
-                StatusCode = r.IsDBNull(5) ? null : r.GetInt32(5),
-                Success = r.GetBoolean(6),
-                Error = r.IsDBNull(7) ? null : r.GetString(7),
-                ResponseExcerpt = r.IsDBNull(8) ? null : r.GetString(8),
-            },
+            r => ReadAttempt(r, _dialect),
             cancellationToken).ConfigureAwait(false);
-
-    /// <inheritdoc />
-    public async Task<bool> RequeueDeliveryAsync(string tenantId, string deliveryId, DateTimeOffset now, CancellationToken cancellationToken)
-        => await ExecAsync(RequeueSql(), cmd => BindRequeue(cmd, tenantId, deliveryId, now), cancellationToken, countRows: true).ConfigureAwait(false) > 0;
-
-    /// <inheritdoc />
-    public Task<int> RequeueFailedAsync(string tenantId, string destinationId, DateTimeOffset since, DateTimeOffset now, CancellationToken cancellationToken)
-        => InTransactionAsync(
-            async (c, tx) =>
-            {
-                var ids = new List<string>();
-                await using (var select = Command(c, tx, $"SELECT id FROM {_s}.deliveries WHERE tenant_id = @t AND destination_id = @dest AND status = 2 AND NOT is_test AND completed_at >= @since ORDER BY seq FOR UPDATE;"))
-                {
-                    Text(select, "t", tenantId);
-                    Text(select, "dest", destinationId);
-                    Time(select, "since", since);
-                    await using var r = await select.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
-                    while (await r.ReadAsync(cancellationToken).ConfigureAwait(false))
-                    {
-                        ids.Add(r.GetString(0));
-                    }
-                }
-
-                var count = 0;
-                foreach (var id in ids)
-                {
-                    await using var update = Command(c, tx, RequeueSql());
-                    BindRequeue(update, tenantId, id, now);
-                    await using var r = await update.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
-                    count += await r.ReadAsync(cancellationToken).ConfigureAwait(false) ? 1 : 0;
-                }
-
-                return count;
-            },
-            cancellationToken);
 
     /// <inheritdoc />
     public async Task<string?> GetCorrelationIdAsync(string tenantId, string destinationId, string correlationKey, CancellationToken cancellationToken)
@@ -643,42 +436,6 @@ public sealed partial class PostgreSqlWebhookStore : IWebhookStore, IAsyncDispos
             cancellationToken,
             countRows: true).ConfigureAwait(false);
 
-    private void RequestNotify()
-    {
-        Volatile.Write(ref _notifyPending, 1);
-        if (Interlocked.CompareExchange(ref _notifyRunning, 1, 0) == 0)
-        {
-            _ = NotifyLoopAsync();
-        }
-    }
-
-    private async Task NotifyLoopAsync()
-    {
-        try
-        {
-            while (Interlocked.Exchange(ref _notifyPending, 0) == 1)
-            {
-                try
-                {
-                    await ExecAsync($"SELECT pg_notify('{_channel}', '');", null, CancellationToken.None).ConfigureAwait(false);
-                }
-#pragma warning disable CA1031 // A lost wake-up only delays other instances until their next poll.
-                catch (Exception)
-#pragma warning restore CA1031
-                {
-                }
-            }
-        }
-        finally
-        {
-            Volatile.Write(ref _notifyRunning, 0);
-            if (Volatile.Read(ref _notifyPending) == 1 && Interlocked.CompareExchange(ref _notifyRunning, 1, 0) == 0)
-            {
-                _ = NotifyLoopAsync();
-            }
-        }
-    }
-
     private static string RequireConnectionString(PostgreSqlWebhookStoreOptions options)
     {
         ArgumentNullException.ThrowIfNull(options);
@@ -713,94 +470,13 @@ public sealed partial class PostgreSqlWebhookStore : IWebhookStore, IAsyncDispos
 
     private static DateTimeOffset ReadTime(NpgsqlDataReader r, int ordinal) => r.GetFieldValue<DateTimeOffset>(ordinal);
 
-    private static DateTimeOffset? ReadNullableTime(NpgsqlDataReader r, int ordinal) => r.IsDBNull(ordinal) ? null : ReadTime(r, ordinal);
+    private DestinationRecord ReadDestination(NpgsqlDataReader r) => RelationalRows.ReadDestination(r, _dialect);
 
-    private static void BindDestination(NpgsqlCommand cmd, DestinationRecord d)
-    {
-        Text(cmd, "t", d.TenantId);
-        Text(cmd, "id", d.Id);
-        Text(cmd, "name", d.Name);
-        Add(cmd, "enabled", NpgsqlDbType.Boolean, d.Enabled);
-        Text(cmd, "config", d.ConfigJson);
-        Text(cmd, "auth", d.ProtectedAuth);
-        Time(cmd, "created", d.CreatedAt);
-        Time(cmd, "updated", d.UpdatedAt);
-        Time(cmd, "ls", d.LastSuccessAt);
-        Time(cmd, "lf", d.LastFailureAt);
-        Int(cmd, "cf", d.ConsecutiveFailures);
-        Text(cmd, "reason", d.DisabledReason);
-    }
-
-    private static void BindAttempt(NpgsqlCommand cmd, AttemptRecord a)
-    {
-        Int(cmd, "n", a.Number);
-        Time(cmd, "start", a.StartedAt);
-        Add(cmd, "dur", NpgsqlDbType.Bigint, a.Duration.Ticks);
-        Int(cmd, "code", a.StatusCode);
-        Add(cmd, "ok", NpgsqlDbType.Boolean, a.Success);
-        Text(cmd, "err", a.Error);
-        Text(cmd, "excerpt", a.ResponseExcerpt);
-    }
-
-    private static void BindRequeue(NpgsqlCommand cmd, string tenantId, string deliveryId, DateTimeOffset now)
-    {
-        Text(cmd, "t", tenantId);
-        Text(cmd, "id", deliveryId);
-        Time(cmd, "now", now);
-    }
-
-    private static DestinationRecord ReadDestination(NpgsqlDataReader r) => new()
-    {
-        TenantId = r.GetString(0),
-        Id = r.GetString(1),
-        Name = r.GetString(2),
-        Enabled = r.GetBoolean(3),
-        ConfigJson = r.GetString(4),
-        ProtectedAuth = r.IsDBNull(5) ? null : r.GetString(5),
-        CreatedAt = ReadTime(r, 6),
-        UpdatedAt = ReadTime(r, 7),
-        LastSuccessAt = ReadNullableTime(r, 8),
-        LastFailureAt = ReadNullableTime(r, 9),
-        ConsecutiveFailures = r.GetInt32(10),
-        DisabledReason = r.IsDBNull(11) ? null : r.GetString(11),
-        Version = r.GetInt64(12),
-    };
-
-    private static DeliveryRecord ReadDelivery(NpgsqlDataReader r) => new()
-    {
-        TenantId = r.GetString(0),
-        Id = r.GetString(1),
-        EventId = r.GetString(2),
-        EventType = r.GetString(3),
-        DestinationId = r.GetString(4),
-        Status = (WebhookDeliveryStatus)r.GetInt16(5),
-        AttemptCount = r.GetInt32(6),
-        MaxAttempts = r.GetInt32(7),
-        CreatedAt = ReadTime(r, 8),
-        DueAt = ReadTime(r, 9),
-        CompletedAt = ReadNullableTime(r, 10),
-        OrderingKey = r.IsDBNull(11) ? null : r.GetString(11),
-        Sequence = r.GetInt64(12),
-        LastStatusCode = r.IsDBNull(13) ? null : r.GetInt32(13),
-        LastError = r.IsDBNull(14) ? null : r.GetString(14),
-        IsTest = r.GetBoolean(15),
-    };
+    private DeliveryRecord ReadDelivery(NpgsqlDataReader r) => RelationalRows.ReadDelivery(r, _dialect);
 
     private static bool IsConnectionFailure(Exception ex)
         => ex is NpgsqlException and not PostgresException
             || (ex is PostgresException pg && (pg.SqlState.StartsWith("08", StringComparison.Ordinal) || pg.SqlState.StartsWith("57", StringComparison.Ordinal)));
-
-    private string RequeueSql() =>
-        $"""
-        WITH u AS (
-          UPDATE {_s}.deliveries SET
-            status = 0, due_at = @now, ready_at = @now, completed_at = NULL, max_attempts = attempt_count + 1,
-            lease_token = NULL, lease_expires_at = NULL,
-            seq = CASE WHEN ordering_key IS NULL THEN seq ELSE nextval('{_s}.delivery_seq') END
-          WHERE tenant_id = @t AND id = @id AND status <> 0
-          RETURNING 1)
-        SELECT pg_notify('{_channel}', '') FROM u;
-        """;
 
     private NpgsqlCommand EnqueueCommand(NpgsqlConnection c, NpgsqlTransaction? tx, EnqueueBatch batch, bool notify = true)
     {

@@ -4,6 +4,7 @@ using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
 using Npgsql;
 using Webhooks.Sdk.PostgreSql;
+using Webhooks.Sdk.Relational;
 
 #pragma warning disable IDE0130 // Builder extensions live beside IWebhooksBuilder so they are found without another using.
 namespace Webhooks.Sdk;
@@ -18,15 +19,7 @@ public static class PostgreSqlWebhooksBuilderExtensions
     /// <param name="configure">Configures further options, or <see langword="null"/>.</param>
     /// <returns>The builder.</returns>
     public static IWebhooksBuilder UsePostgreSqlStore(this IWebhooksBuilder builder, string connectionString, Action<PostgreSqlWebhookStoreOptions>? configure = null)
-    {
-        ArgumentNullException.ThrowIfNull(builder);
-        ArgumentException.ThrowIfNullOrWhiteSpace(connectionString);
-        return builder.UsePostgreSqlStore(o =>
-        {
-            o.ConnectionString = connectionString;
-            configure?.Invoke(o);
-        });
-    }
+        => builder.UsePostgreSqlStore(RelationalOptions.Then(connectionString, static (o, value) => o.ConnectionString = value, configure));
 
     /// <summary>
     /// Keeps destinations, the delivery queue and history in PostgreSQL. Without a connection string in the options,
@@ -70,9 +63,5 @@ public static class PostgreSqlPublisherExtensions
     /// <param name="cancellationToken">The cancellation token.</param>
     /// <returns>The event id and the queued deliveries (queued once the transaction commits).</returns>
     public static Task<PublishResult> PublishAsync(this IWebhookPublisher publisher, WebhookEvent webhookEvent, NpgsqlTransaction transaction, CancellationToken cancellationToken = default)
-    {
-        ArgumentNullException.ThrowIfNull(publisher);
-        ArgumentNullException.ThrowIfNull(transaction);
-        return publisher.PublishAsync(webhookEvent, new WebhookPublishOptions { Transaction = transaction }, cancellationToken);
-    }
+        => RelationalOutbox.PublishAsync(publisher, webhookEvent, transaction, cancellationToken);
 }

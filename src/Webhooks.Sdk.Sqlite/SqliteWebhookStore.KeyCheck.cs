@@ -1,4 +1,5 @@
 using Microsoft.Data.Sqlite;
+using Webhooks.Sdk.Relational;
 using Webhooks.Sdk.Storage;
 
 namespace Webhooks.Sdk.Sqlite;
@@ -33,24 +34,13 @@ public sealed partial class SqliteWebhookStore : IWebhookKeyCheckStore, IWebhook
     }
 
     /// <inheritdoc />
-    public void ValidateTransaction(object transaction)
+    public void ValidateTransaction(System.Data.Common.DbTransaction transaction)
     {
-        ArgumentNullException.ThrowIfNull(transaction);
-        if (transaction is not SqliteTransaction tx)
+        var connection = RelationalOutbox.Open<SqliteTransaction>(transaction, "SQLite").Connection!; // Open checked it is not closed.
+        if (!SameDatabase(connection.DataSource, _dataSource))
         {
             throw new ArgumentException(
-                $"WebhookPublishOptions.Transaction must be an open SqliteTransaction on this store's database with the SQLite store, not a {transaction.GetType().Name}.");
-        }
-
-        if (tx.Connection is null)
-        {
-            throw new ArgumentException("WebhookPublishOptions.Transaction is already committed or rolled back.");
-        }
-
-        if (!SameDatabase(tx.Connection.DataSource, _dataSource))
-        {
-            throw new ArgumentException(
-                $"WebhookPublishOptions.Transaction is on another database ('{tx.Connection.DataSource}'); the webhook store is '{_dataSource}'. "
+                $"PublishAsync(event, transaction): the transaction is on another database ('{connection.DataSource}'); the webhook store is '{_dataSource}'. "
                 + "The outbox needs the application's tables and the webhook tables in the same SQLite file: open the transaction on the store's file, or use UseSqliteStore with the application's database.");
         }
     }

@@ -1,8 +1,10 @@
+using System.Data;
 using System.Globalization;
 using System.Text;
 using Microsoft.Data.Sqlite;
 using Webhooks.Sdk.Relational;
 using Webhooks.Sdk.Storage;
+using static Webhooks.Sdk.Relational.RelationalRows;
 
 namespace Webhooks.Sdk.Sqlite;
 
@@ -12,18 +14,29 @@ namespace Webhooks.Sdk.Sqlite;
 /// writer at a time); readers never wait. Enqueue can join the
 /// caller's <see cref="SqliteTransaction"/> (outbox). Passes the store contract suite in <c>Webhooks.Sdk.Testing</c>.
 /// </summary>
-public sealed partial class SqliteWebhookStore : IWebhookStore, IDisposable
+public sealed partial class SqliteWebhookStore : IWebhookStore, IWebhookQueueStatisticsStore, IDisposable
 {
-    private const string DeliveryColumns = "d.tenant_id, d.id, d.event_id, d.event_type, d.destination_id, d.status, d.attempt_count, d.max_attempts, d.created_at, d.due_at, d.completed_at, d.ordering_key, d.seq, d.last_status_code, d.last_error, d.is_test";
-    private const string DestinationColumns = "tenant_id, id, name, enabled, config_json, protected_auth, created_at, updated_at, last_success_at, last_failure_at, consecutive_failures, disabled_reason, version";
+    private static readonly RelationalDialect Dialect = new()
+    {
+        TablePrefix = "webhooks_",
+        Greatest = "MAX",
+        NextSequence = "(SELECT MAX(seq) + 1 FROM webhooks_deliveries)",
+        LockCandidates = string.Empty,
+        LockRows = string.Empty,
+        WritesInWith = false,
+        Time = TimeValue,
+        ReadTime = static (r, i) => FromTicks(r.GetInt64(i)),
+        TimeType = DbType.Int64,
+    };
+
+    private static readonly RelationalStateMachine Queue = new(Dialect);
 
     private readonly string _connectionString;
     private readonly string _dataSource;
     private readonly string _pragmas;
     private const int MaxWritesPerCommit = 256;
     private readonly System.Collections.Concurrent.ConcurrentQueue<WriteOp> _pendingWrites = new();
-    private readonly SemaphoreSlim _initLock = new(1, 1);
-    private volatile bool _initialized;
+    private readonly SchemaGate _schema = new();
     private int _writerActive;
 
     /// <summary>Initializes a new instance of the <see cref="SqliteWebhookStore"/> class.</summary>
@@ -49,7 +62,7 @@ public sealed partial class SqliteWebhookStore : IWebhookStore, IDisposable
     /// <summary>Turns a bare file path into a connection string; leaves a connection string as it is.</summary>
     /// <param name="pathOrConnectionString">A path such as <c>data/webhooks.db</c> or a connection string such as <c>Data Source=webhooks.db</c>.</param>
     /// <returns>The connection string.</returns>
-    public static string NormalizeConnectionString(string pathOrConnectionString)
+    internal static string NormalizeConnectionString(string pathOrConnectionString)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(pathOrConnectionString);
         return pathOrConnectionString.Contains('=', StringComparison.Ordinal)
@@ -60,46 +73,31 @@ public sealed partial class SqliteWebhookStore : IWebhookStore, IDisposable
     /// <summary>Creates or migrates the schema now (it otherwise happens on first use).</summary>
     /// <param name="cancellationToken">The cancellation token.</param>
     /// <returns>A task that completes when the schema is current.</returns>
-    public async Task InitializeAsync(CancellationToken cancellationToken = default)
-    {
-        if (_initialized)
-        {
-            return;
-        }
-
-        await _initLock.WaitAsync(cancellationToken).ConfigureAwait(false);
-        try
-        {
-            if (_initialized)
+    public Task InitializeAsync(CancellationToken cancellationToken = default)
+        => _schema.RunOnceAsync(
+            _ =>
             {
-                return;
-            }
+                using var connection = new SqliteConnection(_connectionString);
+                try
+                {
+                    connection.Open();
+                }
+                catch (SqliteException ex)
+                {
+                    throw new InvalidOperationException($"Could not open the SQLite webhook store '{_dataSource}': {ex.Message}", ex);
+                }
 
-            using var connection = new SqliteConnection(_connectionString);
-            try
-            {
-                connection.Open();
-            }
-            catch (SqliteException ex)
-            {
-                throw new InvalidOperationException($"Could not open the SQLite webhook store '{_dataSource}': {ex.Message}", ex);
-            }
-
-            Exec(connection, null, _pragmas);
-            SqliteSchema.Migrate(connection, _dataSource);
-            _initialized = true;
-        }
-        finally
-        {
-            _initLock.Release();
-        }
-    }
+                Exec(connection, null, _pragmas);
+                SqliteSchema.Migrate(connection, _dataSource);
+                return Task.CompletedTask;
+            },
+            cancellationToken);
 
     /// <inheritdoc />
     public void Dispose()
     {
         SqliteConnection.ClearAllPools();
-        _initLock.Dispose();
+        _schema.Dispose();
     }
 
     /// <inheritdoc />
@@ -120,7 +118,7 @@ public sealed partial class SqliteWebhookStore : IWebhookStore, IDisposable
                 }
 
                 using var cmd = Command(c, tx, $"INSERT INTO webhooks_destinations ({DestinationColumns}) SELECT @t, @id, @name, @enabled, @config, @auth, @created, @updated, @ls, @lf, @cf, @reason, 1 WHERE (SELECT COUNT(*) FROM webhooks_destinations WHERE tenant_id = @t) < @max;", ("@max", maxPerTenant));
-                BindDestination(cmd, destination);
+                BindDestination(cmd, destination, Dialect);
                 return cmd.ExecuteNonQuery() == 0 ? DestinationInsertResult.LimitReached : DestinationInsertResult.Inserted;
             },
             cancellationToken);
@@ -217,128 +215,23 @@ public sealed partial class SqliteWebhookStore : IWebhookStore, IDisposable
 
     /// <inheritdoc />
     public Task<DestinationOutcomeResult?> RecordDestinationOutcomeAsync(DestinationOutcome outcome, CancellationToken cancellationToken)
-    {
-        ArgumentNullException.ThrowIfNull(outcome);
-        return WriteAsync(
-            (c, tx) =>
-            {
-                DestinationRecord? current;
-                using (var read = Command(c, tx, $"SELECT {DestinationColumns} FROM webhooks_destinations WHERE tenant_id = @t AND id = @id;", ("@t", outcome.TenantId), ("@id", outcome.DestinationId)))
-                using (var r = read.ExecuteReader())
-                {
-                    current = r.Read() ? ReadDestination(r) : null;
-                }
-
-                if (RelationalDestinations.ApplyOutcome(current, outcome) is { } result)
-                {
-                    using var write = c.CreateCommand();
-                    write.Transaction = tx;
-                    RelationalDestinations.HealthUpdate(write, "webhooks_destinations", result.Destination, TimeValue);
-                    write.ExecuteNonQuery();
-                    return result;
-                }
-
-                return null;
-            },
-            cancellationToken);
-    }
+        => WriteInTransactionAsync((c, tx) => RelationalDestinations.RecordOutcomeAsync(c, tx, Dialect, outcome, cancellationToken), cancellationToken);
 
     /// <inheritdoc />
-    public async Task EnqueueAsync(EnqueueBatch batch, CancellationToken cancellationToken)
-    {
-        if (!RelationalQueue.HasWork<SqliteTransaction>(batch, "SQLite", out var callerTx))
-        {
-            return;
-        }
-
-        if (callerTx is null)
-        {
-            await WriteAsync(
-                (c, tx) =>
-                {
-                    Enqueue(c, tx, batch);
-                    return true;
-                },
-                cancellationToken).ConfigureAwait(false);
-            return;
-        }
-
-        await InitializeAsync(cancellationToken).ConfigureAwait(false);
-        Enqueue(callerTx.Connection!, callerTx, batch);
-    }
+    public Task EnqueueAsync(EnqueueBatch batch, CancellationToken cancellationToken)
+        => RelationalOutbox.EnqueueAsync<SqliteTransaction>(
+            batch,
+            "SQLite",
+            () => WriteAsync((c, tx) => Enqueue(c, tx, batch), cancellationToken),
+            async callerTx =>
+            {
+                await InitializeAsync(cancellationToken).ConfigureAwait(false);
+                Enqueue(callerTx.Connection!, callerTx, batch);
+            });
 
     /// <inheritdoc />
     public Task<IReadOnlyList<LeasedDelivery>> LeaseDueAsync(LeaseRequest request, CancellationToken cancellationToken)
-    {
-        ArgumentNullException.ThrowIfNull(request);
-        return WriteAsync<IReadOnlyList<LeasedDelivery>>(
-            (c, tx) =>
-            {
-                var now = request.Now.UtcTicks;
-                var leased = new List<(DeliveryRecord Delivery, StoredEvent Event)>();
-                using (var select = Command(
-                    c,
-                    tx,
-                    $"""
-                    SELECT {DeliveryColumns}, e.type, e.occurred_at, e.json, e.trace_context
-                    FROM webhooks_deliveries d
-                    JOIN webhooks_events e ON e.tenant_id = d.tenant_id AND e.id = d.event_id
-                    WHERE d.status = 0 AND d.ready_at <= @now
-                      AND (d.ordering_key IS NULL OR NOT EXISTS (
-                        SELECT 1 FROM webhooks_deliveries o
-                        WHERE o.status = 0 AND o.tenant_id = d.tenant_id AND o.destination_id = d.destination_id
-                          AND o.ordering_key = d.ordering_key AND o.seq < d.seq))
-                    ORDER BY d.ready_at, d.seq
-                    LIMIT @max;
-                    """,
-                    ("@now", now),
-                    ("@max", request.MaxCount)))
-                using (var r = select.ExecuteReader())
-                {
-                    Dictionary<(string, string), StoredEvent>? events = null;
-                    while (r.Read())
-                    {
-                        var delivery = ReadDelivery(r);
-                        events ??= [];
-                        if (!events.TryGetValue((delivery.TenantId, delivery.EventId), out var evt))
-                        {
-                            evt = new StoredEvent
-                            {
-                                TenantId = delivery.TenantId,
-                                Id = delivery.EventId,
-                                Type = r.GetString(16),
-                                OccurredAt = FromTicks(r.GetInt64(17)),
-                                Json = (byte[])r.GetValue(18),
-                                TraceContext = r.IsDBNull(19) ? null : r.GetString(19),
-                            };
-                            events[(delivery.TenantId, delivery.EventId)] = evt;
-                        }
-
-                        leased.Add((delivery, evt));
-                    }
-                }
-
-                if (leased.Count == 0)
-                {
-                    return [];
-                }
-
-                var token = Guid.NewGuid().ToString("N");
-                var expires = request.Now + request.Duration;
-                using var update = Command(c, tx, "UPDATE webhooks_deliveries SET lease_token = @token, lease_expires_at = @exp, ready_at = @exp WHERE seq = @seq;", ("@token", token), ("@exp", expires.UtcTicks), ("@seq", 0L));
-                var seqParameter = update.Parameters["@seq"];
-                var result = new LeasedDelivery[leased.Count];
-                for (var i = 0; i < leased.Count; i++)
-                {
-                    seqParameter.Value = leased[i].Delivery.Sequence;
-                    update.ExecuteNonQuery();
-                    result[i] = new LeasedDelivery { Delivery = leased[i].Delivery, Event = leased[i].Event, LeaseToken = token, LeaseExpiresAt = expires };
-                }
-
-                return result;
-            },
-            cancellationToken);
-    }
+        => WriteInTransactionAsync((c, tx) => Queue.LeaseAsync(c, tx, request, cancellationToken), cancellationToken);
 
     /// <inheritdoc />
     public Task<IReadOnlyList<LeaseHandle>> RenewLeasesAsync(LeaseRenewal renewal, CancellationToken cancellationToken)
@@ -368,66 +261,7 @@ public sealed partial class SqliteWebhookStore : IWebhookStore, IDisposable
 
     /// <inheritdoc />
     public Task<IReadOnlyList<bool>> CompleteAsync(IReadOnlyList<DeliveryCompletion> completions, CancellationToken cancellationToken)
-    {
-        ArgumentNullException.ThrowIfNull(completions);
-        return WriteAsync<IReadOnlyList<bool>>(
-            (c, tx) =>
-            {
-                var results = new bool[completions.Count];
-                for (var i = 0; i < results.Length; i++)
-                {
-                    results[i] = Complete(c, tx, completions[i]);
-                }
-
-                return results;
-            },
-            cancellationToken);
-    }
-
-    private static bool Complete(SqliteConnection c, SqliteTransaction tx, DeliveryCompletion completion)
-    {
-        ArgumentNullException.ThrowIfNull(completion);
-        {
-            {
-                if (completion.Attempt is { } attempt)
-                {
-                    using var insert = Command(c, tx, "INSERT INTO webhooks_attempts (tenant_id, delivery_id, number, started_at, duration_ticks, status_code, success, error, response_excerpt) SELECT @t, @d, @n, @start, @dur, @code, @ok, @err, @excerpt WHERE EXISTS (SELECT 1 FROM webhooks_deliveries WHERE tenant_id = @t AND id = @d);");
-                    BindAttempt(insert, completion.TenantId, completion.DeliveryId, attempt);
-                    insert.ExecuteNonQuery();
-                }
-
-                var pending = completion.Status == WebhookDeliveryStatus.Pending;
-                using var update = Command(
-                    c,
-                    tx,
-                    """
-                    UPDATE webhooks_deliveries SET
-                      status = @status,
-                      due_at = CASE WHEN @pending THEN @due ELSE due_at END,
-                      ready_at = CASE WHEN @pending THEN @due ELSE ready_at END,
-                      completed_at = CASE WHEN @pending THEN NULL ELSE @completed END,
-                      attempt_count = CASE WHEN @hasAttempt THEN MAX(attempt_count, @n) ELSE attempt_count END,
-                      last_status_code = CASE WHEN @hasAttempt THEN @code ELSE last_status_code END,
-                      last_error = CASE WHEN @hasAttempt THEN @err ELSE last_error END,
-                      lease_token = NULL,
-                      lease_expires_at = NULL
-                    WHERE tenant_id = @t AND id = @d AND status = 0 AND lease_token = @token;
-                    """,
-                    ("@status", (int)completion.Status),
-                    ("@pending", pending),
-                    ("@due", completion.DueAt.UtcTicks),
-                    ("@completed", Ticks(completion.CompletedAt)),
-                    ("@hasAttempt", completion.Attempt is not null),
-                    ("@n", completion.Attempt?.Number ?? 0),
-                    ("@code", completion.Attempt?.StatusCode),
-                    ("@err", completion.Attempt?.Error),
-                    ("@t", completion.TenantId),
-                    ("@d", completion.DeliveryId),
-                    ("@token", completion.LeaseToken));
-                return update.ExecuteNonQuery() > 0;
-            }
-        }
-    }
+        => WriteInTransactionAsync((c, tx) => Queue.CompleteAsync(c, tx, completions, cancellationToken), cancellationToken);
 
     /// <inheritdoc />
     public Task<DateTimeOffset?> GetNextDueTimeAsync(CancellationToken cancellationToken)
@@ -449,8 +283,8 @@ public sealed partial class SqliteWebhookStore : IWebhookStore, IDisposable
             (c, tx) =>
             {
                 Enqueue(c, tx, new EnqueueBatch { Event = evt, Deliveries = [delivery] });
-                using var insert = Command(c, tx, "INSERT INTO webhooks_attempts (tenant_id, delivery_id, number, started_at, duration_ticks, status_code, success, error, response_excerpt) VALUES (@t, @d, @n, @start, @dur, @code, @ok, @err, @excerpt);");
-                BindAttempt(insert, delivery.TenantId, delivery.Id, attempt);
+                using var insert = Command(c, tx, $"INSERT INTO webhooks_attempts ({AttemptColumns}) VALUES (@t, @d, @n, @start, @dur, @code, @ok, @err, @excerpt);");
+                RelationalRows.BindAttempt(insert, delivery.TenantId, delivery.Id, attempt, Dialect);
                 insert.ExecuteNonQuery();
                 return true;
             },
@@ -518,57 +352,33 @@ public sealed partial class SqliteWebhookStore : IWebhookStore, IDisposable
             cancellationToken);
 
     /// <inheritdoc />
+    public async Task<WebhookQueueCounts> GetQueueCountsAsync(DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        var connection = await OpenAsync(cancellationToken).ConfigureAwait(false);
+        await using (connection.ConfigureAwait(false))
+        {
+            using var cmd = connection.CreateCommand();
+            return await RelationalQueries.QueueCountsAsync(cmd, Dialect, now, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    /// <inheritdoc />
     public Task<IReadOnlyList<AttemptRecord>> ListAttemptsAsync(string tenantId, string deliveryId, CancellationToken cancellationToken)
         => ReadAsync<IReadOnlyList<AttemptRecord>>(
             c =>
             {
-                using var cmd = Command(c, null, "SELECT tenant_id, delivery_id, number, started_at, duration_ticks, status_code, success, error, response_excerpt FROM webhooks_attempts WHERE tenant_id = @t AND delivery_id = @d ORDER BY number, rowid;", ("@t", tenantId), ("@d", deliveryId));
-                return ReadAll(cmd, r => new AttemptRecord
-                {
-                    TenantId = r.GetString(0),
-                    DeliveryId = r.GetString(1),
-                    Number = r.GetInt32(2),
-                    StartedAt = FromTicks(r.GetInt64(3)),
-                    Duration = TimeSpan.FromTicks(r.GetInt64(4)),
-                    StatusCode = r.IsDBNull(5) ? null : r.GetInt32(5),
-                    Success = r.GetInt64(6) != 0,
-                    Error = r.IsDBNull(7) ? null : r.GetString(7),
-                    ResponseExcerpt = r.IsDBNull(8) ? null : r.GetString(8),
-                });
+                using var cmd = Command(c, null, $"SELECT {AttemptColumns} FROM webhooks_attempts WHERE tenant_id = @t AND delivery_id = @d ORDER BY number, rowid;", ("@t", tenantId), ("@d", deliveryId));
+                return ReadAll(cmd, r => ReadAttempt(r, Dialect));
             },
             cancellationToken);
 
     /// <inheritdoc />
     public Task<bool> RequeueDeliveryAsync(string tenantId, string deliveryId, DateTimeOffset now, CancellationToken cancellationToken)
-        => WriteAsync((c, tx) => Requeue(c, tx, tenantId, deliveryId, now), cancellationToken);
+        => WriteInTransactionAsync((c, tx) => Queue.RequeueAsync(c, tx, tenantId, deliveryId, now, cancellationToken), cancellationToken);
 
     /// <inheritdoc />
     public Task<int> RequeueFailedAsync(string tenantId, string destinationId, DateTimeOffset since, DateTimeOffset now, CancellationToken cancellationToken)
-        => WriteAsync(
-            (c, tx) =>
-            {
-                var ids = new List<string>();
-                using (var select = Command(c, tx, "SELECT id FROM webhooks_deliveries WHERE tenant_id = @t AND destination_id = @dest AND status = 2 AND is_test = 0 AND completed_at >= @since ORDER BY seq;", ("@t", tenantId), ("@dest", destinationId), ("@since", since.UtcTicks)))
-                using (var r = select.ExecuteReader())
-                {
-                    while (r.Read())
-                    {
-                        ids.Add(r.GetString(0));
-                    }
-                }
-
-                var count = 0;
-                foreach (var id in ids)
-                {
-                    if (Requeue(c, tx, tenantId, id, now))
-                    {
-                        count++;
-                    }
-                }
-
-                return count;
-            },
-            cancellationToken);
+        => WriteInTransactionAsync((c, tx) => Queue.RequeueFailedAsync(c, tx, tenantId, destinationId, since, now, cancellationToken), cancellationToken);
 
     /// <inheritdoc />
     public Task<string?> GetCorrelationIdAsync(string tenantId, string destinationId, string correlationKey, CancellationToken cancellationToken)
@@ -634,7 +444,7 @@ public sealed partial class SqliteWebhookStore : IWebhookStore, IDisposable
             },
             cancellationToken);
 
-    private static void Enqueue(SqliteConnection c, SqliteTransaction tx, EnqueueBatch batch)
+    private static bool Enqueue(SqliteConnection c, SqliteTransaction tx, EnqueueBatch batch)
     {
         var evt = batch.Event;
         using (var insertEvent = Command(c, tx, "INSERT INTO webhooks_events (tenant_id, id, type, occurred_at, json, trace_context) VALUES (@t, @id, @type, @at, @json, @trace) ON CONFLICT DO NOTHING;", ("@t", evt.TenantId), ("@id", evt.Id), ("@type", evt.Type), ("@at", evt.OccurredAt.UtcTicks), ("@json", evt.Json.ToArray()), ("@trace", evt.TraceContext)))
@@ -682,88 +492,13 @@ public sealed partial class SqliteWebhookStore : IWebhookStore, IDisposable
             p["@test"].Value = d.IsTest;
             insert.ExecuteNonQuery();
         }
+
+        return true;
     }
 
-    private static bool Requeue(SqliteConnection c, SqliteTransaction tx, string tenantId, string deliveryId, DateTimeOffset now)
-        => Exec(
-            c,
-            tx,
-            """
-            UPDATE webhooks_deliveries SET
-              status = 0, due_at = @now, ready_at = @now, completed_at = NULL, max_attempts = attempt_count + 1,
-              lease_token = NULL, lease_expires_at = NULL,
-              seq = CASE WHEN ordering_key IS NULL THEN seq ELSE (SELECT MAX(seq) + 1 FROM webhooks_deliveries) END
-            WHERE tenant_id = @t AND id = @id AND status <> 0;
-            """,
-            ("@now", now.UtcTicks),
-            ("@t", tenantId),
-            ("@id", deliveryId)) > 0;
+    private static DestinationRecord ReadDestination(SqliteDataReader r) => RelationalRows.ReadDestination(r, Dialect);
 
-    private static DestinationRecord ReadDestination(SqliteDataReader r) => new()
-    {
-        TenantId = r.GetString(0),
-        Id = r.GetString(1),
-        Name = r.GetString(2),
-        Enabled = r.GetInt64(3) != 0,
-        ConfigJson = r.GetString(4),
-        ProtectedAuth = r.IsDBNull(5) ? null : r.GetString(5),
-        CreatedAt = FromTicks(r.GetInt64(6)),
-        UpdatedAt = FromTicks(r.GetInt64(7)),
-        LastSuccessAt = r.IsDBNull(8) ? null : FromTicks(r.GetInt64(8)),
-        LastFailureAt = r.IsDBNull(9) ? null : FromTicks(r.GetInt64(9)),
-        ConsecutiveFailures = r.GetInt32(10),
-        DisabledReason = r.IsDBNull(11) ? null : r.GetString(11),
-        Version = r.GetInt64(12),
-    };
-
-    private static DeliveryRecord ReadDelivery(SqliteDataReader r) => new()
-    {
-        TenantId = r.GetString(0),
-        Id = r.GetString(1),
-        EventId = r.GetString(2),
-        EventType = r.GetString(3),
-        DestinationId = r.GetString(4),
-        Status = (WebhookDeliveryStatus)r.GetInt32(5),
-        AttemptCount = r.GetInt32(6),
-        MaxAttempts = r.GetInt32(7),
-        CreatedAt = FromTicks(r.GetInt64(8)),
-        DueAt = FromTicks(r.GetInt64(9)),
-        CompletedAt = r.IsDBNull(10) ? null : FromTicks(r.GetInt64(10)),
-        OrderingKey = r.IsDBNull(11) ? null : r.GetString(11),
-        Sequence = r.GetInt64(12),
-        LastStatusCode = r.IsDBNull(13) ? null : r.GetInt32(13),
-        LastError = r.IsDBNull(14) ? null : r.GetString(14),
-        IsTest = r.GetInt64(15) != 0,
-    };
-
-    private static void BindDestination(SqliteCommand cmd, DestinationRecord d)
-    {
-        cmd.Parameters.AddWithValue("@t", d.TenantId);
-        cmd.Parameters.AddWithValue("@id", d.Id);
-        cmd.Parameters.AddWithValue("@name", d.Name);
-        cmd.Parameters.AddWithValue("@enabled", d.Enabled);
-        cmd.Parameters.AddWithValue("@config", d.ConfigJson);
-        cmd.Parameters.AddWithValue("@auth", (object?)d.ProtectedAuth ?? DBNull.Value);
-        cmd.Parameters.AddWithValue("@created", d.CreatedAt.UtcTicks);
-        cmd.Parameters.AddWithValue("@updated", d.UpdatedAt.UtcTicks);
-        cmd.Parameters.AddWithValue("@ls", Ticks(d.LastSuccessAt) ?? (object)DBNull.Value);
-        cmd.Parameters.AddWithValue("@lf", Ticks(d.LastFailureAt) ?? (object)DBNull.Value);
-        cmd.Parameters.AddWithValue("@cf", d.ConsecutiveFailures);
-        cmd.Parameters.AddWithValue("@reason", (object?)d.DisabledReason ?? DBNull.Value);
-    }
-
-    private static void BindAttempt(SqliteCommand cmd, string tenantId, string deliveryId, AttemptRecord a)
-    {
-        cmd.Parameters.AddWithValue("@t", tenantId);
-        cmd.Parameters.AddWithValue("@d", deliveryId);
-        cmd.Parameters.AddWithValue("@n", a.Number);
-        cmd.Parameters.AddWithValue("@start", a.StartedAt.UtcTicks);
-        cmd.Parameters.AddWithValue("@dur", a.Duration.Ticks);
-        cmd.Parameters.AddWithValue("@code", (object?)a.StatusCode ?? DBNull.Value);
-        cmd.Parameters.AddWithValue("@ok", a.Success);
-        cmd.Parameters.AddWithValue("@err", (object?)a.Error ?? DBNull.Value);
-        cmd.Parameters.AddWithValue("@excerpt", (object?)a.ResponseExcerpt ?? DBNull.Value);
-    }
+    private static DeliveryRecord ReadDelivery(SqliteDataReader r) => RelationalRows.ReadDelivery(r, Dialect);
 
     private static List<T> ReadAll<T>(SqliteCommand cmd, Func<SqliteDataReader, T> read)
     {
@@ -830,11 +565,14 @@ public sealed partial class SqliteWebhookStore : IWebhookStore, IDisposable
         }
     }
 
-    private async Task<T> WriteAsync<T>(Func<SqliteConnection, SqliteTransaction, T> write, CancellationToken cancellationToken)
+    private Task<T> WriteAsync<T>(Func<SqliteConnection, SqliteTransaction, T> write, CancellationToken cancellationToken)
+        => WriteInTransactionAsync((c, tx) => Task.FromResult(write(c, tx)), cancellationToken);
+
+    private async Task<T> WriteInTransactionAsync<T>(Func<SqliteConnection, SqliteTransaction, Task<T>> write, CancellationToken cancellationToken)
     {
         await InitializeAsync(cancellationToken).ConfigureAwait(false);
         cancellationToken.ThrowIfCancellationRequested();
-        var op = new WriteOp((c, tx) => write(c, tx));
+        var op = new WriteOp(async (c, tx) => await write(c, tx).ConfigureAwait(false));
         _pendingWrites.Enqueue(op);
         if (Interlocked.CompareExchange(ref _writerActive, 1, 0) == 0)
         {
@@ -867,7 +605,7 @@ public sealed partial class SqliteWebhookStore : IWebhookStore, IDisposable
                             batch.Add(op);
                         }
 
-                        RunBatch(connection, batch);
+                        await RunBatchAsync(connection, batch).ConfigureAwait(false);
                     }
                 }
             }
@@ -888,7 +626,7 @@ public sealed partial class SqliteWebhookStore : IWebhookStore, IDisposable
         while (!_pendingWrites.IsEmpty && Interlocked.CompareExchange(ref _writerActive, 1, 0) == 0);
     }
 
-    private static void RunBatch(SqliteConnection connection, List<WriteOp> batch)
+    private static async Task RunBatchAsync(SqliteConnection connection, List<WriteOp> batch)
     {
         var results = new object?[batch.Count];
         var errors = new Exception?[batch.Count];
@@ -897,7 +635,7 @@ public sealed partial class SqliteWebhookStore : IWebhookStore, IDisposable
             using var tx = connection.BeginTransaction(deferred: false);
             if (batch.Count == 1)
             {
-                results[0] = batch[0].Work(connection, tx);
+                results[0] = await batch[0].Work(connection, tx).ConfigureAwait(false);
             }
             else
             {
@@ -906,7 +644,7 @@ public sealed partial class SqliteWebhookStore : IWebhookStore, IDisposable
                     Exec(connection, tx, "SAVEPOINT w;");
                     try
                     {
-                        results[i] = batch[i].Work(connection, tx);
+                        results[i] = await batch[i].Work(connection, tx).ConfigureAwait(false);
                         Exec(connection, tx, "RELEASE w;");
                     }
 #pragma warning disable CA1031 // The failure belongs to this write alone; the others in the batch go on.
@@ -946,9 +684,9 @@ public sealed partial class SqliteWebhookStore : IWebhookStore, IDisposable
         }
     }
 
-    private sealed class WriteOp(Func<SqliteConnection, SqliteTransaction, object?> work)
+    private sealed class WriteOp(Func<SqliteConnection, SqliteTransaction, Task<object?>> work)
     {
-        public Func<SqliteConnection, SqliteTransaction, object?> Work { get; } = work;
+        public Func<SqliteConnection, SqliteTransaction, Task<object?>> Work { get; } = work;
 
         public TaskCompletionSource<object?> Done { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
     }

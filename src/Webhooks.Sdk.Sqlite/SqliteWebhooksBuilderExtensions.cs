@@ -2,6 +2,7 @@ using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
+using Webhooks.Sdk.Relational;
 using Webhooks.Sdk.Sqlite;
 using Webhooks.Sdk.Storage;
 
@@ -18,15 +19,7 @@ public static class SqliteWebhooksBuilderExtensions
     /// <param name="configure">Configures further options, or <see langword="null"/>.</param>
     /// <returns>The builder.</returns>
     public static IWebhooksBuilder UseSqliteStore(this IWebhooksBuilder builder, string pathOrConnectionString, Action<SqliteWebhookStoreOptions>? configure = null)
-    {
-        ArgumentNullException.ThrowIfNull(builder);
-        ArgumentException.ThrowIfNullOrWhiteSpace(pathOrConnectionString);
-        return builder.UseSqliteStore(o =>
-        {
-            o.ConnectionString = SqliteWebhookStore.NormalizeConnectionString(pathOrConnectionString);
-            configure?.Invoke(o);
-        });
-    }
+        => builder.UseSqliteStore(RelationalOptions.Then(SqliteWebhookStore.NormalizeConnectionString(pathOrConnectionString), static (o, value) => o.ConnectionString = value, configure));
 
     /// <summary>Keeps destinations, the delivery queue and history in a SQLite file configured by options.</summary>
     /// <param name="builder">The builder.</param>
@@ -56,9 +49,5 @@ public static class SqlitePublisherExtensions
     /// <param name="cancellationToken">The cancellation token.</param>
     /// <returns>The event id and the queued deliveries (queued once the transaction commits).</returns>
     public static Task<PublishResult> PublishAsync(this IWebhookPublisher publisher, WebhookEvent webhookEvent, SqliteTransaction transaction, CancellationToken cancellationToken = default)
-    {
-        ArgumentNullException.ThrowIfNull(publisher);
-        ArgumentNullException.ThrowIfNull(transaction);
-        return publisher.PublishAsync(webhookEvent, new WebhookPublishOptions { Transaction = transaction }, cancellationToken);
-    }
+        => RelationalOutbox.PublishAsync(publisher, webhookEvent, transaction, cancellationToken);
 }

@@ -73,6 +73,51 @@ internal static class RelationalDestinations
         return new DestinationOutcomeResult(updated, justDisabled);
     }
 
+    /// <summary>
+    /// Records an attempt's outcome on its destination in the caller's transaction: reads the destination (locked
+    /// where the dialect locks rows), applies the health rule and writes the health columns only.
+    /// </summary>
+    /// <returns>The result, or <see langword="null"/> when the destination no longer exists.</returns>
+    public static async Task<DestinationOutcomeResult?> RecordOutcomeAsync(DbConnection c, DbTransaction tx, RelationalDialect dialect, DestinationOutcome outcome, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(outcome);
+        var table = dialect.Table("destinations");
+        DestinationRecord? current = null;
+        var read = c.CreateCommand();
+        await using (read.ConfigureAwait(false))
+        {
+            read.Transaction = tx;
+#pragma warning disable CA2100 // The table name is the store's own; values are parameters.
+            read.CommandText = "SELECT " + RelationalRows.DestinationColumns + " FROM " + table + " WHERE tenant_id = @t AND id = @id" + dialect.LockRows + ";";
+#pragma warning restore CA2100
+            RelationalQueries.Bind(read, "@t", outcome.TenantId);
+            RelationalQueries.Bind(read, "@id", outcome.DestinationId);
+            var r = await read.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+            await using (r.ConfigureAwait(false))
+            {
+                if (await r.ReadAsync(cancellationToken).ConfigureAwait(false))
+                {
+                    current = RelationalRows.ReadDestination(r, dialect);
+                }
+            }
+        }
+
+        if (ApplyOutcome(current, outcome) is not { } result)
+        {
+            return null;
+        }
+
+        var write = c.CreateCommand();
+        await using (write.ConfigureAwait(false))
+        {
+            write.Transaction = tx;
+            HealthUpdate(write, table, result.Destination, dialect.Time);
+            await write.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+        }
+
+        return result;
+    }
+
     /// <summary>Makes <paramref name="cmd"/> the health write of an outcome: health columns only, never the version or configuration.</summary>
     public static void HealthUpdate(DbCommand cmd, string table, DestinationRecord updated, Func<DateTimeOffset, object> time)
     {

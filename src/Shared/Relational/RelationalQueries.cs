@@ -114,6 +114,49 @@ internal static class RelationalQueries
         _ => counts with { Failed = counts.Failed + count },
     };
 
+    /// <summary>
+    /// Counts the queue for the gauges in one grouped query: pending deliveries never attempted, pending ones waiting
+    /// for a retry, failed (dead-lettered) ones, and the due time of the oldest delivery that waits for a worker (due
+    /// and not leased). Succeeded history is not read.
+    /// </summary>
+    /// <param name="cmd">A command on an open connection; its text and parameters are set here.</param>
+    /// <param name="dialect">The dialect.</param>
+    /// <param name="now">The current time.</param>
+    /// <param name="cancellationToken">The cancellation token.</param>
+    /// <returns>The counts.</returns>
+    public static async Task<WebhookQueueCounts> QueueCountsAsync(DbCommand cmd, RelationalDialect dialect, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        const string Retried = "CASE WHEN attempt_count = 0 THEN 0 ELSE 1 END";
+#pragma warning disable CA2100 // The table name is the store's own (quoted schema); the time is a parameter.
+        cmd.CommandText = "SELECT status, " + Retried + ", COUNT(*), MIN(CASE WHEN ready_at <= @now THEN due_at END) FROM " + dialect.Table("deliveries")
+            + " WHERE status IN (0, 2) GROUP BY status, " + Retried + ";";
+#pragma warning restore CA2100
+        dialect.BindTime(cmd, "@now", now);
+        long pending = 0, retrying = 0, dead = 0;
+        DateTimeOffset? oldest = null;
+        var reader = await cmd.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        await using (reader.ConfigureAwait(false))
+        {
+            while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+            {
+                var count = Convert.ToInt64(reader.GetValue(2), CultureInfo.InvariantCulture);
+                if ((WebhookDeliveryStatus)Convert.ToInt32(reader.GetValue(0), CultureInfo.InvariantCulture) != WebhookDeliveryStatus.Pending)
+                {
+                    dead += count;
+                    continue;
+                }
+
+                _ = Convert.ToInt32(reader.GetValue(1), CultureInfo.InvariantCulture) == 0 ? pending += count : retrying += count;
+                if (!reader.IsDBNull(3) && dialect.ReadTime(reader, 3) is var due && (oldest is null || due < oldest))
+                {
+                    oldest = due;
+                }
+            }
+        }
+
+        return new WebhookQueueCounts { Pending = pending, Retrying = retrying, Dead = dead, OldestDueAt = oldest };
+    }
+
     /// <summary>Trims the one extra row a page query reads and makes the cursor of the next page from the last row kept.</summary>
     public static WebhookCursorPage<DeliveryRecord> DeliveryPage(List<DeliveryRecord> rows, int limit)
     {
@@ -144,6 +187,16 @@ internal static class RelationalQueries
     {
         var p = cmd.CreateParameter();
         p.ParameterName = name;
+        p.Value = value ?? DBNull.Value;
+        cmd.Parameters.Add(p);
+    }
+
+    /// <summary>Adds a parameter with its database type, so a <see langword="null"/> value is typed too.</summary>
+    public static void Bind(DbCommand cmd, string name, object? value, System.Data.DbType type)
+    {
+        var p = cmd.CreateParameter();
+        p.ParameterName = name;
+        p.DbType = type;
         p.Value = value ?? DBNull.Value;
         cmd.Parameters.Add(p);
     }

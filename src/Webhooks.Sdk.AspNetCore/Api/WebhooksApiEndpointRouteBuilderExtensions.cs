@@ -242,7 +242,7 @@ public static class WebhooksApiEndpointRouteBuilderExtensions
             var backend = ManagementBackend.For(http, options);
             var draft = await ApiJson.ReadAsync<WebhookDestinationDefinition>(http, options).ConfigureAwait(false);
             var request = string.IsNullOrEmpty(eventType) ? null : new WebhookTestRequest { EventType = eventType };
-            var result = await backend.Destinations.TestAsync(draft, request, http.RequestAborted).ConfigureAwait(false);
+            var result = await backend.Destinations.TestDraftAsync(draft, request, http.RequestAborted).ConfigureAwait(false);
             return Json(result);
         })
             .RequireWrite(options)

@@ -339,7 +339,7 @@ internal sealed class DashboardHandlers
 
         try
         {
-            return new TestOutcome(await manager.TestAsync(definition, null, ct).ConfigureAwait(false), null);
+            return new TestOutcome(await manager.TestDraftAsync(definition, null, ct).ConfigureAwait(false), null);
         }
         catch (WebhookValidationException ex)
         {

@@ -170,12 +170,14 @@ internal sealed class HmacSignatureAuthenticator : IWebhookAuthenticator
     /// <summary>The settings after a rotation: the new secret signs, the current one keeps signing until <paramref name="now"/> + <paramref name="overlap"/>.</summary>
     public static HmacSignatureWebhookAuth Rotate(HmacSignatureWebhookAuth current, string newSecret, TimeSpan overlap, DateTimeOffset now)
     {
-        var previous = (current.PreviousSecrets ?? []).Where(p => p.ExpiresAt > now).ToList();
+        var previous = new List<WebhookPreviousSecret>();
         if (overlap > TimeSpan.Zero && !string.IsNullOrEmpty(current.Secret))
         {
+            // First, so that among secrets expiring at the same moment the one retired last is kept (the sort is stable).
             previous.Add(new WebhookPreviousSecret { Secret = current.Secret, ExpiresAt = now + overlap });
         }
 
+        previous.AddRange((current.PreviousSecrets ?? []).Where(p => p.ExpiresAt > now));
         previous = previous.OrderByDescending(p => p.ExpiresAt).Take(HmacSignatureWebhookAuth.MaxPreviousSecrets).ToList();
         return new HmacSignatureWebhookAuth
         {

@@ -49,8 +49,8 @@ public enum WebhookSignedContent
     TimestampAndBody,
 }
 
-/// <summary>A secret replaced by a rotation that still signs until it expires.</summary>
-public sealed class WebhookPreviousSecret
+/// <summary>A secret replaced by a rotation that still signs until it expires (kept by rotation, not set by users).</summary>
+internal sealed class WebhookPreviousSecret
 {
     /// <summary>Gets or sets the old secret.</summary>
     public string Secret { get; set; } = string.Empty;
@@ -93,8 +93,9 @@ public sealed class HmacSignatureWebhookAuth : WebhookAuth
         }
     }
 
-    /// <summary>Gets or sets older secrets that still sign during a rotation's overlap window (managed by rotation).</summary>
-    public IList<WebhookPreviousSecret> PreviousSecrets { get; set; } = new List<WebhookPreviousSecret>();
+    /// <summary>Gets or sets older secrets that still sign during a rotation's overlap window (managed by rotation, stored with the destination).</summary>
+    [JsonInclude]
+    internal IList<WebhookPreviousSecret> PreviousSecrets { get; set; } = new List<WebhookPreviousSecret>();
 
     /// <summary>Gets or sets the signature header of the <see cref="WebhookSignaturePreset.Custom"/> preset.</summary>
     /// <value>The default value is <c>X-Webhook-Signature</c>.</value>

@@ -14,6 +14,9 @@ namespace Webhooks.Sdk.Auth;
 /// <summary>Mutual TLS: each client certificate gets its own named <see cref="HttpClient"/> and so its own connection pool.</summary>
 internal sealed class MutualTlsAuthenticator : IWebhookAuthenticator
 {
+    /// <summary>Starts the validation message of a certificate past its end date.</summary>
+    internal const string ExpiredMessage = "the certificate expired on ";
+
     private readonly ClientCertificateStore _certificates;
     private readonly TimeProvider _time;
 
@@ -45,7 +48,7 @@ internal sealed class MutualTlsAuthenticator : IWebhookAuthenticator
             }
             else if (certificate.NotAfter.ToUniversalTime() < _time.GetUtcNow().UtcDateTime)
             {
-                errors.Add(new(hasPem ? "Auth.CertificatePem" : "Auth.Pfx", $"the certificate expired on {certificate.NotAfter.ToUniversalTime():yyyy-MM-dd}"));
+                errors.Add(new(hasPem ? "Auth.CertificatePem" : "Auth.Pfx", ExpiredMessage + certificate.NotAfter.ToUniversalTime().ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture)));
             }
         }
         catch (Exception ex) when (ex is CryptographicException or FormatException or ArgumentException)

@@ -22,6 +22,8 @@ internal sealed class DeliveryProcessor
     private readonly DeliverySender _sender;
     private readonly EventCache _events;
     private readonly DestinationMapper _mapper;
+    private readonly DestinationSnapshots _snapshots;
+    private readonly CompletionBatcher _completions;
     private readonly IWebhookObserver[] _observers;
     private readonly InstanceShare _instances;
     private readonly TimeProvider _time;
@@ -38,6 +40,8 @@ internal sealed class DeliveryProcessor
         DeliverySender sender,
         EventCache events,
         DestinationMapper mapper,
+        DestinationSnapshots snapshots,
+        CompletionBatcher completions,
         IEnumerable<IWebhookObserver> observers,
         InstanceShare instances,
         TimeProvider time,
@@ -50,6 +54,8 @@ internal sealed class DeliveryProcessor
         _sender = sender;
         _events = events;
         _mapper = mapper;
+        _snapshots = snapshots;
+        _completions = completions;
         _observers = observers.ToArray();
         _instances = instances;
         _time = time;
@@ -205,21 +211,33 @@ internal sealed class DeliveryProcessor
         }
 
         _metrics.RecordAttempt(destination?.Config.Format ?? "unknown", delivery.DestinationId, result, status switch { WebhookDeliveryStatus.Succeeded => "success", WebhookDeliveryStatus.Pending => "retry", _ => "exhausted" }, outcome.Duration);
-        var completed = await _store.CompleteAsync(
-            new DeliveryCompletion
-            {
-                TenantId = delivery.TenantId,
-                DeliveryId = delivery.Id,
-                LeaseToken = leased.LeaseToken,
-                Attempt = attempt,
-                Status = status,
-                DueAt = dueAt,
-                CompletedAt = status == WebhookDeliveryStatus.Pending ? null : now,
-            },
-            cancellationToken).ConfigureAwait(false);
-        if (!completed)
+        var completion = new DeliveryCompletion
         {
-            Log.LeaseLost(_logger, delivery.Id);
+            TenantId = delivery.TenantId,
+            DeliveryId = delivery.Id,
+            LeaseToken = leased.LeaseToken,
+            Attempt = attempt,
+            Status = status,
+            DueAt = dueAt,
+            CompletedAt = status == WebhookDeliveryStatus.Pending ? null : now,
+        };
+        bool completed;
+        if (status == WebhookDeliveryStatus.Succeeded && attemptNumber <= _operational.FailingAfterAttempts && delivery.OrderingKey is null)
+        {
+            // A plain success frees its worker at once: its completion goes into the next batch, and the lease stays
+            // held (and renewed) until it is written. A crash before that costs a duplicate, never a loss. (With an
+            // ordering key the worker waits: the next delivery of the key is leasable only once this one is written.)
+            _completions.Complete(completion);
+            completed = true;
+        }
+        else
+        {
+            // Failures (with their retry schedule) and reported outcomes are durable before the worker goes on.
+            completed = await _completions.CompleteAsync(completion).ConfigureAwait(false);
+            if (!completed)
+            {
+                Log.LeaseLost(_logger, delivery.Id);
+            }
         }
 
         DestinationOutcomeResult? health = null;
@@ -243,11 +261,31 @@ internal sealed class DeliveryProcessor
             await ReportAsync(delivery, destination, status, attemptNumber, result, dueAt, now, cancellationToken).ConfigureAwait(false);
         }
 
+        if (health is not null)
+        {
+            // Keep this instance's view of the destination's health current (the next attempt reads it from here).
+            RefreshHealth(health.Destination);
+        }
+
         if (health is { JustDisabled: true })
         {
+            _snapshots.Invalidate(health.Destination.TenantId);
             Log.DestinationDisabled(_logger, health.Destination.Id, health.Destination.TenantId, health.Destination.DisabledReason ?? "unknown");
             var disabled = _mapper.ToRuntime(health.Destination).Masked;
             await _operational.DestinationDisabledAsync(disabled, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    private void RefreshHealth(DestinationRecord record)
+    {
+        try
+        {
+            _mapper.ToRuntime(record);
+        }
+#pragma warning disable CA1031 // Only a cache refresh: the record is read again when needed.
+        catch (Exception)
+#pragma warning restore CA1031
+        {
         }
     }
 
@@ -295,7 +333,7 @@ internal sealed class DeliveryProcessor
     private async Task PostponeAsync(LeasedDelivery leased, DateTimeOffset dueAt, string why, CancellationToken cancellationToken)
     {
         Log.DeliveryPostponed(_logger, leased.Delivery.Id, dueAt, why);
-        await _store.CompleteAsync(
+        await _completions.CompleteAsync(
             new DeliveryCompletion
             {
                 TenantId = leased.Delivery.TenantId,
@@ -303,15 +341,14 @@ internal sealed class DeliveryProcessor
                 LeaseToken = leased.LeaseToken,
                 Status = WebhookDeliveryStatus.Pending,
                 DueAt = dueAt,
-            },
-            cancellationToken).ConfigureAwait(false);
+            }).ConfigureAwait(false);
     }
 
     private Task<bool> CompleteAsync(LeasedDelivery leased, AttemptRecord? attempt, WebhookDeliveryStatus status, string reason, CancellationToken cancellationToken)
     {
         var now = _time.GetUtcNow();
         Log.DeliveryFailed(_logger, leased.Delivery.Id, leased.Delivery.DestinationId, "-", leased.Delivery.AttemptCount, null, reason);
-        return _store.CompleteAsync(
+        return _completions.CompleteAsync(
             new DeliveryCompletion
             {
                 TenantId = leased.Delivery.TenantId,
@@ -330,8 +367,7 @@ internal sealed class DeliveryProcessor
                 Status = status,
                 DueAt = now,
                 CompletedAt = now,
-            },
-            cancellationToken);
+            });
     }
 
     private async Task NotifyAsync(Func<IWebhookObserver, CancellationToken, ValueTask> call, CancellationToken cancellationToken)

@@ -138,7 +138,10 @@ internal sealed class DeliverySender
         }
         catch (BrokenCircuitException ex)
         {
-            return new AttemptOutcome(new WebhookAttemptResult { Success = false, Error = "The destination's circuit breaker is open." }, startedAt, stopwatch.Elapsed, BreakerOpen: true) { BreakerRetryAfter = ex.RetryAfter };
+            // Half-open, a probe is in flight: Polly names a whole break, but the probe decides within one attempt, so
+            // the caller waits briefly instead (null) and the backlog drains as soon as the probe succeeds.
+            var halfOpen = destination.State?.BreakerState is { CircuitState: CircuitState.HalfOpen };
+            return new AttemptOutcome(new WebhookAttemptResult { Success = false, Error = "The destination's circuit breaker is open." }, startedAt, stopwatch.Elapsed, BreakerOpen: true) { BreakerRetryAfter = halfOpen ? null : ex.RetryAfter };
         }
         catch (TimeoutRejectedException)
         {
@@ -412,8 +415,15 @@ internal sealed class DeliverySender
         var builder = new ResiliencePipelineBuilder<WebhookAttemptResult> { TimeProvider = _time };
         if (withBreaker)
         {
+            var stateProvider = new CircuitBreakerStateProvider();
+            if (destination.State is { } destinationState)
+            {
+                destinationState.BreakerState = stateProvider;
+            }
+
             builder.AddCircuitBreaker(new Polly.CircuitBreaker.CircuitBreakerStrategyOptions<WebhookAttemptResult>
             {
+                StateProvider = stateProvider,
                 FailureRatio = health.BreakerFailureRatio,
                 MinimumThroughput = health.BreakerMinimumThroughput,
                 SamplingDuration = health.BreakerSamplingDuration,

@@ -23,6 +23,8 @@ internal sealed class WebhookDispatcher : BackgroundService
     private readonly IWebhookStore _store;
     private readonly DeliveryProcessor _processor;
     private readonly DestinationMapper _mapper;
+    private readonly DestinationSnapshots _snapshots;
+    private readonly CompletionBatcher _completions;
     private readonly DispatchSignal _signal;
     private readonly InstanceShare _instances;
     private readonly TimeProvider _time;
@@ -37,6 +39,8 @@ internal sealed class WebhookDispatcher : BackgroundService
         IWebhookStore store,
         DeliveryProcessor processor,
         DestinationMapper mapper,
+        DestinationSnapshots snapshots,
+        CompletionBatcher completions,
         DispatchSignal signal,
         InstanceShare instances,
         TimeProvider time,
@@ -48,6 +52,8 @@ internal sealed class WebhookDispatcher : BackgroundService
         _store = store;
         _processor = processor;
         _mapper = mapper;
+        _snapshots = snapshots;
+        _completions = completions;
         _signal = signal;
         _time = time;
         _options = options.Value.Dispatcher;
@@ -131,6 +137,9 @@ internal sealed class WebhookDispatcher : BackgroundService
         finally
         {
             await Task.WhenAll(_inFlight.Keys).ConfigureAwait(false);
+
+            // Completions still waiting for their batch are written before the dispatcher stops.
+            await _completions.FlushAsync().ConfigureAwait(false);
             await renewing.ConfigureAwait(false);
             await heartbeat.ConfigureAwait(false);
         }
@@ -215,12 +224,15 @@ internal sealed class WebhookDispatcher : BackgroundService
             while (true)
             {
                 await Task.Delay(period, _time, stoppingToken).ConfigureAwait(false);
-                if (_held.IsEmpty)
+                var pending = _completions.PendingLeases();
+                if (_held.IsEmpty && pending.Count == 0)
                 {
                     continue;
                 }
 
-                var handles = _held.Values.ToArray();
+                // Also the leases of outcomes waiting for their completion batch: they stay held until written.
+                pending.AddRange(_held.Values);
+                var handles = pending.ToArray();
                 try
                 {
                     var renewed = await _store.RenewLeasesAsync(
@@ -304,7 +316,7 @@ internal sealed class WebhookDispatcher : BackgroundService
     {
         try
         {
-            await _store.CompleteAsync(
+            await _completions.CompleteAsync(
                 new DeliveryCompletion
                 {
                     TenantId = item.Delivery.TenantId,
@@ -312,8 +324,7 @@ internal sealed class WebhookDispatcher : BackgroundService
                     LeaseToken = item.LeaseToken,
                     Status = WebhookDeliveryStatus.Pending,
                     DueAt = dueAt,
-                },
-                CancellationToken.None).ConfigureAwait(false);
+                }).ConfigureAwait(false);
         }
 #pragma warning disable CA1031 // If the store is down the lease simply expires.
         catch (Exception ex)
@@ -324,8 +335,10 @@ internal sealed class WebhookDispatcher : BackgroundService
     }
 
     /// <summary>
-    /// Reads the batch's destinations once each. A record that cannot be read (for example a secret that no longer
-    /// decrypts) is reported and its deliveries fail with the reason; the rest of the batch goes on.
+    /// Resolves the batch's destinations once each, from the tenant's routing snapshot (no store read in steady state);
+    /// a destination missing from it (disabled, deleted, or created by another instance since the snapshot) is read from
+    /// the store. A record that cannot be read (for example a secret that no longer decrypts) is reported and its
+    /// deliveries fail with the reason; the rest of the batch goes on.
     /// </summary>
     private async Task<Dictionary<(string, string), Resolved>> ResolveDestinationsAsync(IReadOnlyList<LeasedDelivery> leased, CancellationToken cancellationToken)
     {
@@ -335,6 +348,13 @@ internal sealed class WebhookDispatcher : BackgroundService
             var key = (item.Delivery.TenantId, item.Delivery.DestinationId);
             if (result.ContainsKey(key))
             {
+                continue;
+            }
+
+            var snapshot = await _snapshots.GetAsync(key.TenantId, cancellationToken).ConfigureAwait(false);
+            if (snapshot.Find(key.DestinationId) is { Runtime: { } routed })
+            {
+                result[key] = new Resolved(_mapper.Current(routed), null);
                 continue;
             }
 

@@ -90,6 +90,14 @@ public sealed class WebhookDispatcherOptions
     /// <value>The default value is 10 minutes.</value>
     public TimeSpan DestinationIdleTimeout { get; set; } = TimeSpan.FromMinutes(10);
 
+    /// <summary>
+    /// Gets or sets how long this instance routes from its in-memory snapshot of a tenant's enabled destinations before
+    /// reading them from the store again, 0.01 seconds to 1 hour. Changes made through this instance's destination
+    /// manager apply to the next publish; changes made by other instances sharing the store are seen within this.
+    /// </summary>
+    /// <value>The default value is 2 seconds.</value>
+    public TimeSpan DestinationRefreshInterval { get; set; } = TimeSpan.FromSeconds(2);
+
     /// <summary>Gets or sets how long to wait after a store error before trying again.</summary>
     /// <value>The default value is 2 seconds.</value>
     public TimeSpan StoreErrorDelay { get; set; } = TimeSpan.FromSeconds(2);

@@ -22,6 +22,7 @@ internal sealed class WebhooksOptionsValidator : IValidateOptions<WebhooksOption
         Range("Dispatcher.PollInterval", options.Dispatcher.PollInterval.TotalSeconds, 0.01, 3600, " s");
         Range("Dispatcher.LeaseDuration", options.Dispatcher.LeaseDuration.TotalSeconds, 5, 86_400, " s");
         Range("Dispatcher.DestinationIdleTimeout", options.Dispatcher.DestinationIdleTimeout.TotalSeconds, 1, 86_400, " s");
+        Range("Dispatcher.DestinationRefreshInterval", options.Dispatcher.DestinationRefreshInterval.TotalSeconds, 0.01, 3600, " s");
         Range("Dispatcher.StoreErrorDelay", options.Dispatcher.StoreErrorDelay.TotalSeconds, 0.01, 3600, " s");
         Range("Retry.BaseDelay", options.Retry.BaseDelay.TotalSeconds, 0, 86_400, " s");
         Range("Retry.Multiplier", options.Retry.Multiplier, 1, 10);

@@ -74,9 +74,11 @@ public static class WebhooksServiceCollectionExtensions
         services.TryAddSingleton<AuthenticatorRegistry>();
         services.TryAddSingleton<TransportRegistry>();
         services.TryAddSingleton<DestinationMapper>();
+        services.TryAddSingleton<DestinationSnapshots>();
         services.TryAddSingleton<DestinationValidator>();
         services.TryAddSingleton<DeliverySender>();
         services.TryAddSingleton<DeliveryProcessor>();
+        services.TryAddSingleton<CompletionBatcher>();
         services.TryAddSingleton<EventCache>();
         services.TryAddSingleton<InstanceShare>();
         services.TryAddSingleton<WebhookMetrics>();

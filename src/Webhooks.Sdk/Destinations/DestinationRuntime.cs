@@ -122,6 +122,27 @@ internal sealed class DestinationMapper : IDisposable
     }
 
     /// <summary>
+    /// The freshest runtime of a destination routed from a snapshot: its state's runtime when that is of the same or a
+    /// later version (it carries the latest health fields this instance has seen), else the snapshot's.
+    /// </summary>
+    public DestinationRuntime Current(DestinationRuntime routed)
+    {
+        var record = routed.Record;
+        if (_states.TryGetValue((record.TenantId, record.Id), out var state))
+        {
+            var current = state.Runtime;
+            if (current.Record.Version > record.Version
+                || (current.Record.Version == record.Version && current.Record.UpdatedAt == record.UpdatedAt))
+            {
+                state.Touch(_time.GetUtcNow().UtcTicks);
+                return current;
+            }
+        }
+
+        return ToRuntime(record);
+    }
+
+    /// <summary>
     /// What routing needs of a destination whose secrets cannot be read: its subscriptions and ordering come from the
     /// plain settings, so its deliveries are still queued (and then fail with the reason) instead of being lost.
     /// </summary>

@@ -87,6 +87,9 @@ internal sealed class DestinationState
         }
     }
 
+    /// <summary>Gets or sets the state of the breaker in <see cref="Pipeline"/>, once built.</summary>
+    public Polly.CircuitBreaker.CircuitBreakerStateProvider? BreakerState { get; set; }
+
     public ResiliencePipeline<WebhookAttemptResult> Pipeline(Func<DestinationRuntime, ResiliencePipeline<WebhookAttemptResult>> build)
     {
         var pipeline = Volatile.Read(ref _pipeline);

@@ -24,6 +24,18 @@ internal sealed partial class DestinationValidator
         _transports = transports;
     }
 
+    /// <summary>Starts the message of a URL whose host name could not be resolved right now.</summary>
+    private static readonly string DnsFailureMessage = $"refused by rule '{WebhookUrlRules.DnsFailure}'";
+
+    /// <summary>
+    /// Gets a value indicating whether an error comes from the environment at this moment (a DNS failure, a
+    /// certificate's validity period) rather than from the definition itself: a destination declared in configuration
+    /// is then retried in the background instead of failing the start.
+    /// </summary>
+    public static bool IsTransient(WebhookValidationError error)
+        => error.Message.StartsWith(DnsFailureMessage, StringComparison.Ordinal)
+            || error.Message.StartsWith(Auth.MutualTlsAuthenticator.ExpiredMessage, StringComparison.Ordinal);
+
     public async Task ValidateAsync(WebhookDestinationDefinition d, CancellationToken cancellationToken)
     {
         var errors = new List<WebhookValidationError>();

@@ -40,7 +40,7 @@ public interface IWebhookDestinationManager
     /// <param name="query">The page size and cursor.</param>
     /// <param name="cancellationToken">The cancellation token.</param>
     /// <returns>The page (without secrets).</returns>
-    Task<WebhookCursorPage<WebhookDestination>> ListAsync(WebhookDestinationListQuery query, CancellationToken cancellationToken = default);
+    Task<WebhookCursorPage<WebhookDestination>> ListAsync(WebhookDestinationListQuery query, CancellationToken cancellationToken);
 
     /// <summary>Changes the properties the update sets; secrets not supplied are kept.</summary>
     /// <param name="id">The destination id.</param>
@@ -77,10 +77,10 @@ public interface IWebhookDestinationManager
 
     /// <summary>Sends a test event to an unsaved draft now (validated like a save; nothing is stored).</summary>
     /// <param name="draft">The draft destination.</param>
-    /// <param name="request">What to send.</param>
+    /// <param name="request">What to send; <see langword="null"/> sends the catalogue example of the first subscribed type.</param>
     /// <param name="cancellationToken">The cancellation token.</param>
     /// <returns>What happened.</returns>
-    Task<WebhookTestResult> TestAsync(WebhookDestinationDefinition draft, WebhookTestRequest? request = null, CancellationToken cancellationToken = default);
+    Task<WebhookTestResult> TestDraftAsync(WebhookDestinationDefinition draft, WebhookTestRequest? request = null, CancellationToken cancellationToken = default);
 
     /// <summary>
     /// Rotates the signing secret of a destination that uses <see cref="HmacSignatureWebhookAuth"/>: the new secret signs

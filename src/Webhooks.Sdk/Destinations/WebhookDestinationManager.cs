@@ -12,6 +12,7 @@ internal sealed class WebhookDestinationManager : IWebhookDestinationManager
     private const string TestEventType = "webhook.test";
     private readonly IWebhookStore _store;
     private readonly DestinationMapper _mapper;
+    private readonly DestinationSnapshots _snapshots;
     private readonly DestinationValidator _validator;
     private readonly AuthenticatorRegistry _authenticators;
     private readonly DeliverySender _sender;
@@ -25,6 +26,7 @@ internal sealed class WebhookDestinationManager : IWebhookDestinationManager
     public WebhookDestinationManager(
         IWebhookStore store,
         DestinationMapper mapper,
+        DestinationSnapshots snapshots,
         DestinationValidator validator,
         AuthenticatorRegistry authenticators,
         DeliverySender sender,
@@ -37,6 +39,7 @@ internal sealed class WebhookDestinationManager : IWebhookDestinationManager
     {
         _store = store;
         _mapper = mapper;
+        _snapshots = snapshots;
         _validator = validator;
         _authenticators = authenticators;
         _sender = sender;
@@ -53,6 +56,7 @@ internal sealed class WebhookDestinationManager : IWebhookDestinationManager
     {
         _store = other._store;
         _mapper = other._mapper;
+        _snapshots = other._snapshots;
         _validator = other._validator;
         _authenticators = other._authenticators;
         _sender = other._sender;
@@ -87,7 +91,9 @@ internal sealed class WebhookDestinationManager : IWebhookDestinationManager
             DisabledReason = definition.Enabled ? null : "Created disabled.",
         };
         var max = _options.MaxDestinationsPerTenant;
-        switch (await _store.InsertDestinationAsync(record, max, cancellationToken).ConfigureAwait(false))
+        var inserted = await _store.InsertDestinationAsync(record, max, cancellationToken).ConfigureAwait(false);
+        _snapshots.Invalidate(TenantId);
+        switch (inserted)
         {
             case DestinationInsertResult.AlreadyExists:
                 throw new InvalidOperationException($"A destination with id '{record.Id}' already exists in tenant '{TenantId}'.");
@@ -130,7 +136,7 @@ internal sealed class WebhookDestinationManager : IWebhookDestinationManager
         return new WebhookPage<WebhookDestination>(items, total, skip);
     }
 
-    public async Task<WebhookCursorPage<WebhookDestination>> ListAsync(WebhookDestinationListQuery query, CancellationToken cancellationToken = default)
+    public async Task<WebhookCursorPage<WebhookDestination>> ListAsync(WebhookDestinationListQuery query, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(query);
         if (query.Limit is < 1 or > 1000)
@@ -206,7 +212,9 @@ internal sealed class WebhookDestinationManager : IWebhookDestinationManager
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(id);
         var before = await _store.GetDestinationAsync(TenantId, id, cancellationToken).ConfigureAwait(false);
-        if (!await _store.DeleteDestinationAsync(TenantId, id, cancellationToken).ConfigureAwait(false))
+        var removed = await _store.DeleteDestinationAsync(TenantId, id, cancellationToken).ConfigureAwait(false);
+        _snapshots.Invalidate(TenantId);
+        if (!removed)
         {
             throw WebhookNotFoundException.Destination(TenantId, id);
         }
@@ -305,7 +313,7 @@ internal sealed class WebhookDestinationManager : IWebhookDestinationManager
         return result with { DeliveryId = deliveryId };
     }
 
-    public async Task<WebhookTestResult> TestAsync(WebhookDestinationDefinition draft, WebhookTestRequest? request = null, CancellationToken cancellationToken = default)
+    public async Task<WebhookTestResult> TestDraftAsync(WebhookDestinationDefinition draft, WebhookTestRequest? request = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(draft);
         await _validator.ValidateAsync(draft, cancellationToken).ConfigureAwait(false);
@@ -367,8 +375,22 @@ internal sealed class WebhookDestinationManager : IWebhookDestinationManager
 
     private async Task<WebhookDestination> SaveAsync(DestinationChange change, CancellationToken cancellationToken)
     {
-        var saved = await _store.UpdateDestinationAsync(change, cancellationToken).ConfigureAwait(false)
-            ?? throw WebhookNotFoundException.Destination(TenantId, change.Id);
+        DestinationRecord? saved;
+        try
+        {
+            saved = await _store.UpdateDestinationAsync(change, cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            // Also when the write failed: whether it landed is then unknown, and a fresh read costs little.
+            _snapshots.Invalidate(TenantId);
+        }
+
+        if (saved is null)
+        {
+            throw WebhookNotFoundException.Destination(TenantId, change.Id);
+        }
+
         return _mapper.ToRuntime(saved).Masked;
     }
 

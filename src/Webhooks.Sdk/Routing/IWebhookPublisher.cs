@@ -21,14 +21,17 @@ public interface IWebhookPublisher
     /// <param name="webhookEvent">The event.</param>
     /// <param name="cancellationToken">The cancellation token.</param>
     /// <returns>The event id and the queued deliveries.</returns>
-    Task<PublishResult> PublishAsync(WebhookEvent webhookEvent, CancellationToken cancellationToken = default);
+    Task<PublishResult> PublishAsync(WebhookEvent webhookEvent, CancellationToken cancellationToken);
 
-    /// <summary>Publishes with options, for example inside the caller's own database transaction (outbox).</summary>
+    /// <summary>
+    /// Publishes like <see cref="PublishAsync(WebhookEvent, CancellationToken)"/>, with options, for example inside the
+    /// caller's own database transaction (outbox).
+    /// </summary>
     /// <param name="webhookEvent">The event.</param>
-    /// <param name="options">The publish options.</param>
+    /// <param name="options">The publish options, or <see langword="null"/> for none.</param>
     /// <param name="cancellationToken">The cancellation token.</param>
     /// <returns>The event id and the queued deliveries.</returns>
-    Task<PublishResult> PublishAsync(WebhookEvent webhookEvent, WebhookPublishOptions options, CancellationToken cancellationToken = default);
+    Task<PublishResult> PublishAsync(WebhookEvent webhookEvent, WebhookPublishOptions? options = null, CancellationToken cancellationToken = default);
 
     /// <summary>
     /// Queues the event for the chosen destinations whatever their subscriptions (they must exist and be enabled). Like
@@ -55,12 +58,12 @@ public interface IWebhookPublisher
 public sealed class WebhookPublishOptions
 {
     /// <summary>
-    /// Gets or sets the caller's open transaction to enqueue in: a <c>SqliteTransaction</c> on the SQLite store's database
-    /// or an <c>NpgsqlTransaction</c> on the PostgreSQL store's database. The deliveries exist if and only if it commits.
-    /// Anything else (another type, another database, the in-memory store) is refused, whether or not a destination matches.
+    /// Gets the caller's open transaction to enqueue in, set only by the store packages' typed outbox overloads
+    /// (<c>PublishAsync(event, SqliteTransaction)</c>, <c>PublishAsync(event, NpgsqlTransaction)</c>). The deliveries
+    /// exist if and only if it commits. A store that cannot join it (another type, another database, the in-memory
+    /// store) refuses it, whether or not a destination matches.
     /// </summary>
-    /// <value>The default value is <see langword="null"/> (the store commits on its own).</value>
-    public object? Transaction { get; set; }
+    internal System.Data.Common.DbTransaction? Transaction { get; init; }
 
     /// <summary>Gets the destination an operational event is about; it never receives the event.</summary>
     internal string? AboutDestinationId { get; init; }

@@ -16,6 +16,7 @@ internal sealed class WebhookPublisher : IWebhookPublisher
     private static readonly WebhookPublishOptions NoOptions = new();
     private readonly IWebhookStore _store;
     private readonly DestinationMapper _mapper;
+    private readonly DestinationSnapshots _destinations;
     private readonly IWebhookUrlPolicy _urlPolicy;
     private readonly EventCache _events;
     private readonly DispatchSignal _signal;
@@ -29,6 +30,7 @@ internal sealed class WebhookPublisher : IWebhookPublisher
     public WebhookPublisher(
         IWebhookStore store,
         DestinationMapper mapper,
+        DestinationSnapshots destinations,
         IWebhookUrlPolicy urlPolicy,
         EventCache events,
         DispatchSignal signal,
@@ -41,6 +43,7 @@ internal sealed class WebhookPublisher : IWebhookPublisher
     {
         _store = store;
         _mapper = mapper;
+        _destinations = destinations;
         _urlPolicy = urlPolicy;
         _events = events;
         _signal = signal;
@@ -57,6 +60,7 @@ internal sealed class WebhookPublisher : IWebhookPublisher
     {
         _store = other._store;
         _mapper = other._mapper;
+        _destinations = other._destinations;
         _urlPolicy = other._urlPolicy;
         _events = other._events;
         _signal = other._signal;
@@ -73,37 +77,30 @@ internal sealed class WebhookPublisher : IWebhookPublisher
 
     public IWebhookPublisher ForTenant(string tenantId) => new WebhookPublisher(this, WebhookTenant.Validate(tenantId));
 
-    public Task<PublishResult> PublishAsync(WebhookEvent webhookEvent, CancellationToken cancellationToken = default)
+    public Task<PublishResult> PublishAsync(WebhookEvent webhookEvent, CancellationToken cancellationToken)
         => PublishAsync(webhookEvent, NoOptions, cancellationToken);
 
-    public async Task<PublishResult> PublishAsync(WebhookEvent webhookEvent, WebhookPublishOptions options, CancellationToken cancellationToken = default)
+    public async Task<PublishResult> PublishAsync(WebhookEvent webhookEvent, WebhookPublishOptions? options = null, CancellationToken cancellationToken = default)
     {
-        ArgumentNullException.ThrowIfNull(options);
+        options ??= NoOptions;
         var (evt, envelope) = Prepare(webhookEvent);
         if (options.Transaction is { } transaction)
         {
             CheckTransaction(transaction);
         }
 
-        var records = await _store.GetEnabledDestinationsAsync(TenantId, cancellationToken).ConfigureAwait(false);
+        var snapshot = await _destinations.GetAsync(TenantId, cancellationToken).ConfigureAwait(false);
         var targets = new List<Target>();
-        foreach (var record in records)
+        foreach (var routed in snapshot.All)
         {
-            DestinationRuntime destination;
-            try
-            {
-                destination = _mapper.ToRuntime(record);
-            }
-#pragma warning disable CA1031 // One unreadable destination must not stop the tenant's publishing.
-            catch (Exception ex)
-#pragma warning restore CA1031
+            if (routed.Runtime is not { } destination)
             {
                 // Queue its delivery anyway (from the plain settings): the dispatcher fails it with the reason, so
                 // nothing is silently dropped, and it is sent if the key comes back within the retry budget.
-                Delivery.Log.DestinationUnreadable(_logger, ex, record.Id, TenantId);
-                if (_mapper.RouteWithoutSecrets(record) is { } route && route.Subscriptions.Matches(evt.Type) && !WebhookOperationalEvents.IsOperational(evt.Type))
+                Delivery.Log.DestinationUnreadable(_logger, routed.Unreadable!, routed.Record.Id, TenantId);
+                if (routed.PlainRoute is { } route && route.Subscriptions.Matches(evt.Type) && !WebhookOperationalEvents.IsOperational(evt.Type))
                 {
-                    targets.Add(new Target(record.Id, route.Ordered, route.RetryCount));
+                    targets.Add(new Target(routed.Record.Id, route.Ordered, route.RetryCount));
                 }
 
                 continue;
@@ -172,7 +169,7 @@ internal sealed class WebhookPublisher : IWebhookPublisher
         }
     }
 
-    private void CheckTransaction(object transaction)
+    private void CheckTransaction(System.Data.Common.DbTransaction transaction)
     {
         if (_store is IWebhookOutboxStore outbox)
         {
@@ -181,7 +178,7 @@ internal sealed class WebhookPublisher : IWebhookPublisher
         }
 
         throw new ArgumentException(
-            $"WebhookPublishOptions.Transaction: the {_store.GetType().Name} cannot enqueue inside your transaction, so the outbox guarantee would not hold. "
+            $"PublishAsync(event, transaction): the {_store.GetType().Name} cannot enqueue inside your transaction, so the outbox guarantee would not hold. "
             + "Use the SQLite or PostgreSQL store (UseSqliteStore / UsePostgreSqlStore) on your application's database, or publish without a transaction.");
     }
 
@@ -226,7 +223,7 @@ internal sealed class WebhookPublisher : IWebhookPublisher
         return (evt, envelope);
     }
 
-    private async Task<PublishResult> EnqueueAsync(WebhookEvent evt, byte[] envelope, List<Target> targets, object? transaction, CancellationToken cancellationToken)
+    private async Task<PublishResult> EnqueueAsync(WebhookEvent evt, byte[] envelope, List<Target> targets, System.Data.Common.DbTransaction? transaction, CancellationToken cancellationToken)
     {
         using var activity = WebhookTelemetry.StartPublish(TenantId, evt.Id!, evt.Type);
         var now = _time.GetUtcNow();

@@ -191,12 +191,13 @@ public abstract class WebhookSignatureVerifier
 /// <summary>Verifies Standard Webhooks signatures: <c>webhook-id</c>, <c>webhook-timestamp</c>, <c>webhook-signature: v1,&lt;base64&gt; …</c>.</summary>
 public sealed class StandardWebhooksVerifier : WebhookSignatureVerifier
 {
-    /// <summary>Initializes a new instance of the <see cref="StandardWebhooksVerifier"/> class.</summary>
+    /// <summary>
+    /// Initializes a new instance of the <see cref="StandardWebhooksVerifier"/> class with the system clock and a 5-minute timestamp
+    /// tolerance. To set the clock or the tolerance, pass the secret as a one-item list: <c>new StandardWebhooksVerifier([secret], timeProvider)</c>.
+    /// </summary>
     /// <param name="secret">The <c>whsec_</c> secret.</param>
-    /// <param name="timeProvider">The clock; <see langword="null"/> uses the system clock.</param>
-    /// <param name="tolerance">The timestamp tolerance; <see langword="null"/> means 5 minutes.</param>
-    public StandardWebhooksVerifier(string secret, TimeProvider? timeProvider = null, TimeSpan? tolerance = null)
-        : this([secret], timeProvider, tolerance)
+    public StandardWebhooksVerifier(string secret)
+        : this([secret])
     {
     }
 
@@ -250,12 +251,13 @@ public sealed class GitHubSignatureVerifier : WebhookSignatureVerifier
 /// <summary>Verifies Stripe-style signatures: <c>Stripe-Signature: t=&lt;unix&gt;,v1=&lt;hex&gt;[,v1=…]</c> over <c>{t}.{body}</c>.</summary>
 public sealed class StripeSignatureVerifier : WebhookSignatureVerifier
 {
-    /// <summary>Initializes a new instance of the <see cref="StripeSignatureVerifier"/> class.</summary>
+    /// <summary>
+    /// Initializes a new instance of the <see cref="StripeSignatureVerifier"/> class with the system clock and a 5-minute timestamp
+    /// tolerance. To set the clock or the tolerance, pass the secret as a one-item list: <c>new StripeSignatureVerifier([secret], timeProvider)</c>.
+    /// </summary>
     /// <param name="secret">The secret text (the whole text, <c>whsec_</c> included).</param>
-    /// <param name="timeProvider">The clock; <see langword="null"/> uses the system clock.</param>
-    /// <param name="tolerance">The timestamp tolerance; <see langword="null"/> means 5 minutes.</param>
-    public StripeSignatureVerifier(string secret, TimeProvider? timeProvider = null, TimeSpan? tolerance = null)
-        : this([secret], timeProvider, tolerance)
+    public StripeSignatureVerifier(string secret)
+        : this([secret])
     {
     }
 

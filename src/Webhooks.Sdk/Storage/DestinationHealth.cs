@@ -1,7 +1,7 @@
 namespace Webhooks.Sdk.Storage;
 
 /// <summary>The health rule every store applies in <see cref="IDestinationStore.RecordDestinationOutcomeAsync"/>; stores that compute it in SQL follow the same rule.</summary>
-public static class DestinationHealth
+internal static class DestinationHealth
 {
     /// <summary>Applies an outcome to a destination.</summary>
     /// <param name="current">The destination before.</param>

@@ -72,23 +72,6 @@ public interface IDeliveryQueueStore
     Task<int> RequeueFailedAsync(string tenantId, string destinationId, DateTimeOffset since, DateTimeOffset now, CancellationToken cancellationToken);
 }
 
-/// <summary>Conveniences over <see cref="IDeliveryQueueStore"/>.</summary>
-public static class DeliveryQueueStoreExtensions
-{
-    /// <summary>Completes one leased delivery (see <see cref="IDeliveryQueueStore.CompleteAsync"/>).</summary>
-    /// <param name="queue">The queue.</param>
-    /// <param name="completion">The completion.</param>
-    /// <param name="cancellationToken">The cancellation token.</param>
-    /// <returns><see langword="false"/> when the lease was no longer held.</returns>
-    public static async Task<bool> CompleteAsync(this IDeliveryQueueStore queue, DeliveryCompletion completion, CancellationToken cancellationToken)
-    {
-        ArgumentNullException.ThrowIfNull(queue);
-        ArgumentNullException.ThrowIfNull(completion);
-        var results = await queue.CompleteAsync([completion], cancellationToken).ConfigureAwait(false);
-        return results[0];
-    }
-}
-
 /// <summary>An event and its deliveries to enqueue together.</summary>
 public sealed record EnqueueBatch
 {
@@ -99,7 +82,7 @@ public sealed record EnqueueBatch
     public required IReadOnlyList<DeliveryRecord> Deliveries { get; init; }
 
     /// <summary>Gets the caller's open transaction to enqueue in (outbox), or <see langword="null"/>. Its type is the store's (for example <c>SqliteTransaction</c>).</summary>
-    public object? Transaction { get; init; }
+    public System.Data.Common.DbTransaction? Transaction { get; init; }
 }
 
 /// <summary>A request to lease due deliveries.</summary>

@@ -69,9 +69,9 @@ public interface IDestinationStore
     Task<bool> DeleteDestinationAsync(string tenantId, string id, CancellationToken cancellationToken);
 
     /// <summary>
-    /// Atomically records an attempt's effect on a destination's health (see <see cref="DestinationHealth.Apply"/>):
-    /// success sets the last success time and resets the counter; failure sets the last failure time, increments the
-    /// counter and disables the destination (with a reason) when the counter reaches the threshold;
+    /// Atomically records an attempt's effect on a destination's health: success sets the last success time and resets
+    /// the counter; failure sets the last failure time, increments the counter and disables the destination when the
+    /// counter reaches the threshold, with the reason <c>Disabled automatically after {n} consecutive failed attempts.</c>;
     /// <see cref="DestinationOutcome.DisableNowReason"/> disables it at once. Writes health columns only.
     /// </summary>
     /// <param name="outcome">The outcome.</param>

@@ -21,15 +21,14 @@ public interface IWebhookKeyCheckStore
 
 /// <summary>
 /// Optional store capability: enqueueing inside the caller's own transaction (outbox). A store that does not implement
-/// it refuses every <see cref="WebhookPublishOptions.Transaction"/>, whether or not a destination matches.
+/// it refuses every publish inside a caller's transaction, whether or not a destination matches.
 /// </summary>
 public interface IWebhookOutboxStore
 {
     /// <summary>
     /// Checks that a transaction can carry an enqueue into this store: its type, that it is open, and that its connection
-    /// is to this store's database. Throws <see cref="ArgumentException"/> naming
-    /// <see cref="WebhookPublishOptions.Transaction"/> otherwise.
+    /// is to this store's database. Throws <see cref="ArgumentException"/> saying which otherwise.
     /// </summary>
     /// <param name="transaction">The caller's transaction.</param>
-    void ValidateTransaction(object transaction);
+    void ValidateTransaction(System.Data.Common.DbTransaction transaction);
 }

@@ -2,6 +2,7 @@ using Microsoft.Extensions.Time.Testing;
 using FluentAssertions;
 using NUnit.Framework;
 using Webhooks.Sdk.Testing;
+using Webhooks.Sdk.Tests.Diagnostics;
 using Webhooks.Sdk.Tests.Support;
 
 namespace Webhooks.Sdk.Tests.Auth;
@@ -31,8 +32,8 @@ public class SecretRotationTests
         rotation.PreviousSecretExpiresAt.Should().Be(time.GetUtcNow() - TimeSpan.FromSeconds(1), "the default overlap is 24 h");
         var requests = receiver.Requests;
         requests.Should().HaveCount(3);
-        var oldVerifier = new StandardWebhooksVerifier(oldSecret, time, TimeSpan.FromDays(2));
-        var newVerifier = new StandardWebhooksVerifier(rotation.NewSecret, time, TimeSpan.FromDays(2));
+        var oldVerifier = new StandardWebhooksVerifier([oldSecret], time, TimeSpan.FromDays(2));
+        var newVerifier = new StandardWebhooksVerifier([rotation.NewSecret], time, TimeSpan.FromDays(2));
         foreach (var during in requests.Take(2))
         {
             during.Header("webhook-signature")!.Split(' ').Should().HaveCount(2);
@@ -62,23 +63,36 @@ public class SecretRotationTests
 
         var request = receiver.Requests.Should().ContainSingle().Subject;
         request.Header("Stripe-Signature")!.Split(',').Count(p => p.StartsWith("v1=", StringComparison.Ordinal)).Should().Be(2);
-        new StripeSignatureVerifier("stripe-style-secret-1", time).TryVerify(request.Header, request.Body, out _).Should().BeTrue();
-        new StripeSignatureVerifier(rotation.NewSecret, time).TryVerify(request.Header, request.Body, out _).Should().BeTrue();
+        new StripeSignatureVerifier(["stripe-style-secret-1"], time).TryVerify(request.Header, request.Body, out _).Should().BeTrue();
+        new StripeSignatureVerifier([rotation.NewSecret], time).TryVerify(request.Header, request.Body, out _).Should().BeTrue();
     }
 
-    [Test]
-    public async Task RotateSecretAsync_ManyTimes_KeepsAtMostMaxPreviousSecrets()
+    [TestCase(0)]
+    [TestCase(60)]
+    public async Task RotateSecretAsync_ManyTimes_KeepsTheNewestMaxPreviousSecretsAndSignsWithThem(int secondsBetweenRotations)
     {
-        await using var host = await WebhookTestHost.StartAsync(time: new FakeTimeProvider(DateTimeOffset.UtcNow));
-        var destination = await host.Destinations.CreateAsync(new WebhookDestinationDefinition { Name = "x", Url = "http://127.0.0.1:9/hook", Auth = HmacSignatureWebhookAuth.StandardWebhooks(HmacSignatureWebhookAuth.GenerateSecret()) });
+        var time = new FakeTimeProvider(DateTimeOffset.UtcNow);
+        await using var receiver = await LocalWebhookReceiver.StartAsync();
+        await using var host = await WebhookTestHost.StartAsync(time: time);
+        var first = HmacSignatureWebhookAuth.GenerateSecret();
+        var destination = await host.Destinations.CreateAsync(WebhookTestHost.Destination(receiver).With(d => d.Auth = HmacSignatureWebhookAuth.StandardWebhooks(first)));
 
+        var secrets = new List<string> { first };
         WebhookSecretRotation last = null!;
         for (var i = 0; i < HmacSignatureWebhookAuth.MaxPreviousSecrets + 3; i++)
         {
+            time.Advance(TimeSpan.FromSeconds(secondsBetweenRotations));
             last = await host.Destinations.RotateSecretAsync(destination.Id);
+            secrets.Add(last.NewSecret);
         }
 
+        await host.Destinations.TestAsync(destination.Id);
+
         last.Destination.Auth.SecretHints.Keys.Count(k => k.StartsWith("PreviousSecrets", StringComparison.Ordinal)).Should().Be(HmacSignatureWebhookAuth.MaxPreviousSecrets);
+        var request = receiver.Requests.Should().ContainSingle().Subject;
+        request.Header("webhook-signature")!.Split(' ').Should().HaveCount(1 + HmacSignatureWebhookAuth.MaxPreviousSecrets);
+        var verified = secrets.Select(s => new StandardWebhooksVerifier([s], time, TimeSpan.FromDays(2)).TryVerify(request.Header, request.Body, out _)).ToList();
+        verified.Should().Equal(secrets.Select((_, i) => i >= secrets.Count - 1 - HmacSignatureWebhookAuth.MaxPreviousSecrets), "the new secret and the newest previous ones sign, older ones were dropped first");
     }
 
     [Test]

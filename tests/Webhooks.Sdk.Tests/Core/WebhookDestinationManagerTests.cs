@@ -255,7 +255,7 @@ public class WebhookDestinationManagerTests
         await using var receiver = await LocalWebhookReceiver.StartAsync();
         await using var host = await WebhookTestHost.StartAsync();
 
-        var result = await host.Destinations.TestAsync(WebhookTestHost.Destination(receiver, "/draft"));
+        var result = await host.Destinations.TestDraftAsync(WebhookTestHost.Destination(receiver, "/draft"));
 
         result.Success.Should().BeTrue();
         result.StatusCode.Should().Be(200);
@@ -276,7 +276,7 @@ public class WebhookDestinationManagerTests
 
         await using var host = await WebhookTestHost.StartAsync();
 
-        var result = await host.Destinations.TestAsync(new WebhookDestinationDefinition { Name = "gone", Url = $"http://127.0.0.1:{port}/hook" });
+        var result = await host.Destinations.TestDraftAsync(new WebhookDestinationDefinition { Name = "gone", Url = $"http://127.0.0.1:{port}/hook" });
 
         result.Success.Should().BeFalse();
         result.Reached.Should().BeFalse();
@@ -289,7 +289,7 @@ public class WebhookDestinationManagerTests
     {
         await using var host = await WebhookTestHost.StartAsync();
 
-        var act = () => host.Destinations.TestAsync(new WebhookDestinationDefinition { Name = "", Url = "x" });
+        var act = () => host.Destinations.TestDraftAsync(new WebhookDestinationDefinition { Name = "", Url = "x" });
 
         (await act.Should().ThrowAsync<WebhookValidationException>()).Which.Errors.Select(e => e.Field).Should().BeEquivalentTo(["Name", "Url"]);
     }

@@ -43,9 +43,9 @@ public class OutboxTests
         await connection.OpenAsync();
         await using var tx = connection.BeginTransaction();
 
-        var act = () => host.Publisher.PublishAsync(WebhookEvent.Create("order.created", new { n = 1 }), new WebhookPublishOptions { Transaction = tx });
+        var act = () => host.Publisher.PublishAsync(WebhookEvent.Create("order.created", new { n = 1 }), tx);
 
-        (await act.Should().ThrowAsync<ArgumentException>()).Which.Message.Should().Contain("WebhookPublishOptions.Transaction").And.Contain("InMemoryWebhookStore");
+        (await act.Should().ThrowAsync<ArgumentException>()).Which.Message.Should().Contain("PublishAsync(event, transaction)").And.Contain("InMemoryWebhookStore");
     }
 
     [Test]
@@ -64,15 +64,26 @@ public class OutboxTests
     }
 
     [Test]
-    public async Task PublishAsync_WrongTransactionType_NamesTheOption()
+    public async Task PublishAsync_TransactionOfTheOtherStore_IsRefusedNamingBothTypes()
     {
+        var connectionString = Storage.PostgresTestServer.ConnectionString;
         await using var host = await StartSqliteAsync();
         await host.Destinations.CreateAsync(new WebhookDestinationDefinition { Name = "n", Url = "https://93.184.216.34/hook" });
+        await using var connection = new Npgsql.NpgsqlConnection(connectionString);
+        await connection.OpenAsync();
+        await using var tx = await connection.BeginTransactionAsync();
 
-        var act = () => host.Publisher.PublishAsync(WebhookEvent.Create("order.created", new { n = 1 }), new WebhookPublishOptions { Transaction = "not a transaction" });
+        var act = () => host.Publisher.PublishAsync(WebhookEvent.Create("order.created", new { n = 1 }), tx);
 
         (await act.Should().ThrowAsync<ArgumentException>()).Which.Message
-            .Should().Contain("WebhookPublishOptions.Transaction").And.Contain("SqliteTransaction").And.NotContain("batch");
+            .Should().Contain("PublishAsync(event, transaction)").And.Contain("SqliteTransaction").And.Contain("NpgsqlTransaction").And.NotContain("batch");
+    }
+
+    [Test]
+    public void WebhookPublishOptions_PublicSurface_HasNoUntypedTransaction()
+    {
+        typeof(WebhookPublishOptions).GetProperty("Transaction").Should().BeNull("a transaction is passed only through the typed overloads");
+        typeof(Webhooks.Sdk.Storage.EnqueueBatch).GetProperty("Transaction")!.PropertyType.Should().Be<System.Data.Common.DbTransaction>();
     }
 
     [Test]

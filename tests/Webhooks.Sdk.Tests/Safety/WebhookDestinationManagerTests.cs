@@ -64,7 +64,7 @@ public class WebhookDestinationManagerTests
         await using var receiver = await LocalWebhookReceiver.StartAsync();
         await using var host = await StartHostAsync(SafetyTestServices.Resolver());
 
-        var act = () => host.Destinations.TestAsync(new WebhookDestinationDefinition { Name = "x", Url = $"https://127.0.0.1:{receiver.BaseUrl.Port}/hook" });
+        var act = () => host.Destinations.TestDraftAsync(new WebhookDestinationDefinition { Name = "x", Url = $"https://127.0.0.1:{receiver.BaseUrl.Port}/hook" });
 
         (await act.Should().ThrowAsync<WebhookValidationException>()).Which.Message.Should().Contain($"refused by rule '{WebhookUrlRules.Loopback}'");
         receiver.ConnectionCount.Should().Be(0);
@@ -161,7 +161,7 @@ public class WebhookDestinationManagerTests
         var stolen = System.Text.Json.JsonDocument.Parse(record!.ConfigJson).RootElement.GetProperty("formatSettings").GetProperty("routingKey").GetString()!;
         stolen.Should().StartWith("protected:");
 
-        var test = await host.Destinations.TestAsync(new WebhookDestinationDefinition
+        var test = await host.Destinations.TestDraftAsync(new WebhookDestinationDefinition
         {
             Name = "attacker",
             Url = receiver.Url("/attacker").ToString(),

@@ -8,6 +8,8 @@ namespace Webhooks.Sdk.Tests.Samples;
 /// <summary>Runs the built quickstart sample as a user would, checking its exit codes and output.</summary>
 public class QuickstartTests
 {
+    private const string Title = "Quickstart event 1 of 1";
+
     private static string QuickstartDll
     {
         get
@@ -86,23 +88,25 @@ public class QuickstartTests
         receiver.RequestsTo("/in").Should().HaveCount(3, "one attempt and the sample's two retries");
     }
 
-    [TestCase("json")]
-    [TestCase("cloudevents")]
-    [TestCase("slack")]
-    [TestCase("teams")]
-    [TestCase("discord")]
-    [TestCase("gchat")]
-    [TestCase("feishu")]
-    [TestCase("datadog")]
-    [TestCase("splunk")]
-    [TestCase("opsgenie")]
-    [TestCase("pagerduty", "routingKey=R0UT1NGKEY0000000000000000000000")]
-    [TestCase("cef")]
-    [TestCase("syslog")]
-    [TestCase("jira", "projectKey=OPS")]
-    [TestCase("servicenow")]
-    [TestCase("zendesk")]
-    public async Task Run_FormatOption_DeliversInThatFormat(string format, string? setting = null)
+    // format, setting, content type the receiver gets, then a JSON path and the value it must hold (or, for the text
+    // formats, "^" and the line's start): each pair is something only that format's body has.
+    [TestCase("json", null, "application/json", "metadata.destinationName", "quickstart")]
+    [TestCase("cloudevents", null, "application/cloudevents+json; charset=utf-8", "specversion", "1.0")]
+    [TestCase("slack", null, "application/json; charset=utf-8", "blocks[0].text.text", Title)]
+    [TestCase("teams", null, "application/json; charset=utf-8", "attachments[0].content.body[0].text", Title)]
+    [TestCase("discord", null, "application/json; charset=utf-8", "embeds[0].title", Title)]
+    [TestCase("gchat", null, "application/json; charset=UTF-8", "cardsV2[0].card.header.title", Title)]
+    [TestCase("feishu", null, "application/json; charset=utf-8", "card.header.title.content", Title)]
+    [TestCase("datadog", null, "application/json; charset=utf-8", "aggregation_key", "quickstart.test")]
+    [TestCase("splunk", null, "application/json; charset=utf-8", "event.title", Title)]
+    [TestCase("opsgenie", null, "application/json; charset=utf-8", "message", Title)]
+    [TestCase("pagerduty", "routingKey=R0UT1NGKEY0000000000000000000000", "application/json; charset=utf-8", "routing_key", "R0UT1NGKEY0000000000000000000000")]
+    [TestCase("cef", null, "text/plain; charset=utf-8", "^", "CEF:0|Webhooks.Sdk|Webhooks.Sdk|")]
+    [TestCase("syslog", null, "text/plain; charset=utf-8", "^", "<134>1 ")]
+    [TestCase("jira", "projectKey=OPS", "application/json; charset=utf-8", "fields.project.key", "OPS")]
+    [TestCase("servicenow", null, "application/json; charset=utf-8", "short_description", Title)]
+    [TestCase("zendesk", null, "application/json; charset=utf-8", "ticket.subject", Title)]
+    public async Task Run_FormatOption_DeliversInThatFormat(string format, string? setting, string contentType, string path, string expected)
     {
         await using var receiver = await LocalWebhookReceiver.StartAsync();
         var args = new List<string> { "--url", receiver.Url("/in").ToString(), "--allow-private-network", "--format", format };
@@ -114,7 +118,23 @@ public class QuickstartTests
         var (exit, stdout, stderr) = await RunAsync([.. args]);
 
         exit.Should().Be(0, stdout + stderr);
-        receiver.Requests.Should().ContainSingle().Which.Body.Should().NotBeEmpty();
+        var request = receiver.Requests.Should().ContainSingle().Subject;
+        request.Header("Content-Type").Should().Be(contentType);
+        if (path == "^")
+        {
+            request.BodyText.Should().StartWith(expected);
+            request.BodyText.Should().Contain(Title);
+            return;
+        }
+
+        var node = System.Text.Json.JsonDocument.Parse(request.Body).RootElement;
+        foreach (var step in path.Split('.'))
+        {
+            var bracket = step.IndexOf('[', StringComparison.Ordinal);
+            node = bracket < 0 ? node.GetProperty(step) : node.GetProperty(step[..bracket])[int.Parse(step[(bracket + 1)..^1], System.Globalization.CultureInfo.InvariantCulture)];
+        }
+
+        node.GetString().Should().Be(expected, $"the {format} body carries it at {path}");
     }
 
     [Test]

@@ -60,18 +60,18 @@ public class StripeSignatureVerifierTests
 
     [Test]
     public void Verify_KnownAnswer_Accepts()
-        => new StripeSignatureVerifier(StandardSecret, new FakeTimeProvider(At(StandardTimestamp)))
+        => new StripeSignatureVerifier([StandardSecret], new FakeTimeProvider(At(StandardTimestamp)))
             .Invoking(v => v.Verify(Header, Encoding.UTF8.GetBytes(StandardBody))).Should().NotThrow();
 
     [Test]
     public void Verify_SecondV1Matches_Accepts()
-        => new StripeSignatureVerifier(StandardSecret, new FakeTimeProvider(At(StandardTimestamp)))
+        => new StripeSignatureVerifier([StandardSecret], new FakeTimeProvider(At(StandardTimestamp)))
             .Invoking(v => v.Verify("t=1614265330,v1=" + new string('0', 64) + ",v0=abc," + Header.Split(',')[1], Encoding.UTF8.GetBytes(StandardBody))).Should().NotThrow();
 
     [Test]
     public void Verify_OneByteChangeOfTimestampOrBody_Fails()
     {
-        var verifier = new StripeSignatureVerifier(StandardSecret, new FakeTimeProvider(At(StandardTimestamp)));
+        var verifier = new StripeSignatureVerifier([StandardSecret], new FakeTimeProvider(At(StandardTimestamp)));
         verifier.Invoking(v => v.Verify(Header.Replace("t=1614265330", "t=1614265331", StringComparison.Ordinal), Encoding.UTF8.GetBytes(StandardBody)))
             .Should().Throw<WebhookVerificationException>().Which.Failure.Should().Be(WebhookVerificationFailure.SignatureMismatch);
         for (var i = 0; i < StandardBody.Length; i++)
@@ -83,7 +83,7 @@ public class StripeSignatureVerifierTests
 
     [Test]
     public void Verify_StaleTimestamp_IsTooOld()
-        => new StripeSignatureVerifier(StandardSecret, new FakeTimeProvider(At(StandardTimestamp + 3600)))
+        => new StripeSignatureVerifier([StandardSecret], new FakeTimeProvider(At(StandardTimestamp + 3600)))
             .Invoking(v => v.Verify(Header, Encoding.UTF8.GetBytes(StandardBody)))
             .Should().Throw<WebhookVerificationException>().Which.Failure.Should().Be(WebhookVerificationFailure.TimestampTooOld);
 }

@@ -22,7 +22,7 @@ public class StandardWebhooksVerifierTests
     [Test]
     public void Verify_ReferenceVector_Accepts()
     {
-        var verifier = new StandardWebhooksVerifier(StandardSecret, new FakeTimeProvider(At(StandardTimestamp)));
+        var verifier = new StandardWebhooksVerifier([StandardSecret], new FakeTimeProvider(At(StandardTimestamp)));
 
         verifier.Invoking(v => v.Verify(StandardId, StandardTimestamp.ToString(System.Globalization.CultureInfo.InvariantCulture), StandardSignature, Body)).Should().NotThrow();
     }
@@ -32,7 +32,7 @@ public class StandardWebhooksVerifierTests
     {
         var body = "{\"type\":\"scan.completed\",\"data\":{\"findings\":3}}";
         var headers = await SignAsync(HmacSignatureWebhookAuth.StandardWebhooks(HmacSignatureWebhookAuth.GenerateSecret()) is var auth ? auth : null!, "evt_123abc", 1700000000, body);
-        var verifier = new StandardWebhooksVerifier(auth.Secret!, new FakeTimeProvider(At(1700000000)));
+        var verifier = new StandardWebhooksVerifier([auth.Secret!], new FakeTimeProvider(At(1700000000)));
         verifier.TryVerify(Lookup(headers), Encoding.UTF8.GetBytes(body), out var ok).Should().BeTrue(ok?.ToString());
 
         for (var i = 0; i < "evt_123abc".Length; i++)
@@ -53,7 +53,7 @@ public class StandardWebhooksVerifierTests
     [Test]
     public void Verify_SeveralSignaturesOneMatching_Accepts()
     {
-        var verifier = new StandardWebhooksVerifier(StandardSecret, new FakeTimeProvider(At(StandardTimestamp)));
+        var verifier = new StandardWebhooksVerifier([StandardSecret], new FakeTimeProvider(At(StandardTimestamp)));
 
         verifier.Invoking(v => v.Verify(StandardId, "1614265330", "v1a,AAAA v1,Zm9vYmFyYmF6Zm9vYmFyYmF6Zm9vYmFyYmF6Zm9vYmFyYmE= " + StandardSignature, Body)).Should().NotThrow();
     }
@@ -70,7 +70,7 @@ public class StandardWebhooksVerifierTests
     [TestCase(301, WebhookVerificationFailure.TimestampTooOld)]
     public void Verify_TimestampOutsideFiveMinutes_ThrowsNamingTheCheck(int nowMinusTimestampSeconds, WebhookVerificationFailure expected)
     {
-        var verifier = new StandardWebhooksVerifier(StandardSecret, new FakeTimeProvider(At(StandardTimestamp + nowMinusTimestampSeconds)));
+        var verifier = new StandardWebhooksVerifier([StandardSecret], new FakeTimeProvider(At(StandardTimestamp + nowMinusTimestampSeconds)));
 
         verifier.Invoking(v => v.Verify(StandardId, "1614265330", StandardSignature, Body))
             .Should().Throw<WebhookVerificationException>()
@@ -81,7 +81,7 @@ public class StandardWebhooksVerifierTests
     [TestCase(300)]
     public void Verify_TimestampAtToleranceEdge_Accepts(int nowMinusTimestampSeconds)
     {
-        var verifier = new StandardWebhooksVerifier(StandardSecret, new FakeTimeProvider(At(StandardTimestamp + nowMinusTimestampSeconds)));
+        var verifier = new StandardWebhooksVerifier([StandardSecret], new FakeTimeProvider(At(StandardTimestamp + nowMinusTimestampSeconds)));
 
         verifier.Invoking(v => v.Verify(StandardId, "1614265330", StandardSignature, Body)).Should().NotThrow();
     }
@@ -95,7 +95,7 @@ public class StandardWebhooksVerifierTests
     [TestCase(StandardId, "1614265330", "v1,h0hM9SsE+OTPJTGt/tmIKtSyZlE3uFJELVlNIOLJ1OE=", WebhookVerificationFailure.SignatureMismatch)]
     public void Verify_BadHeaders_ThrowsNamingTheCheck(string? id, string? timestamp, string? signature, WebhookVerificationFailure expected)
     {
-        var verifier = new StandardWebhooksVerifier(StandardSecret, new FakeTimeProvider(At(StandardTimestamp)));
+        var verifier = new StandardWebhooksVerifier([StandardSecret], new FakeTimeProvider(At(StandardTimestamp)));
 
         verifier.Invoking(v => v.Verify(id, timestamp, signature, Body)).Should().Throw<WebhookVerificationException>().Which.Failure.Should().Be(expected);
     }

@@ -54,7 +54,7 @@ public class DestinationRaceTests
         rotation.Should().NotBeNull();
         await host.Destinations.TestAsync(created.Id);
         var request = receiver.Requests.Should().ContainSingle().Subject;
-        new StandardWebhooksVerifier(rotation!.NewSecret, TimeProvider.System, TimeSpan.FromMinutes(5)).TryVerify(request.Header, request.Body, out _)
+        new StandardWebhooksVerifier([rotation!.NewSecret], TimeProvider.System, TimeSpan.FromMinutes(5)).TryVerify(request.Header, request.Body, out _)
             .Should().BeTrue("the secret handed to the caller of the rotation still signs");
         (await host.Destinations.UpdateAsync(created.Id, new WebhookDestinationUpdate { Name = "renamed" })).Name.Should().Be("renamed", "a fresh read then succeeds");
     }

@@ -101,6 +101,52 @@ public class PostgreSqlWebhookStoreTests
     }
 
     [Test]
+    public async Task TwoInstances_PublishOnOneWhoseDispatcherIsOff_TheOtherIsWokenByNotifyNotByItsHourlyPoll()
+    {
+        await using var receiver = await LocalWebhookReceiver.StartAsync();
+        await using var publisherOnly = await StartHostAsync(o => o.Dispatcher.Enabled = false);
+        await using var sender = await StartHostAsync(o => o.Dispatcher.PollInterval = TimeSpan.FromHours(1));
+        await publisherOnly.Destinations.CreateAsync(WebhookTestHost.Destination(receiver));
+        await Task.Delay(500); // the sender's first poll found nothing: it now sleeps for an hour unless woken
+
+        var stopwatch = Stopwatch.StartNew();
+        var result = await publisherOnly.Publisher.PublishAsync(WebhookEvent.Create("order.created", new { id = "o-3" }));
+        var delivery = await sender.WaitForFinalAsync(result.Deliveries[0].DeliveryId, TimeSpan.FromSeconds(10));
+
+        TestContext.Out.WriteLine($"publish to delivered by the other instance: {stopwatch.ElapsedMilliseconds} ms");
+        delivery.Status.Should().Be(WebhookDeliveryStatus.Succeeded);
+        stopwatch.Elapsed.Should().BeLessThan(TimeSpan.FromSeconds(5));
+    }
+
+    [Test]
+    public async Task LeaseDueAsync_DueRowLockedByAnotherTransaction_SkipsItAndLeasesTheRestWithoutWaiting()
+    {
+        await using var receiver = await LocalWebhookReceiver.StartAsync();
+        await using var host = await StartHostAsync(o => o.Dispatcher.Enabled = false);
+        await host.Destinations.CreateAsync(WebhookTestHost.Destination(receiver));
+        var first = await host.Publisher.PublishAsync(WebhookEvent.Create("order.created", new { n = 1 }));
+        var second = await host.Publisher.PublishAsync(WebhookEvent.Create("order.created", new { n = 2 }));
+        var store = host.Services.GetRequiredService<IWebhookStore>();
+
+        await using var connection = new NpgsqlConnection(PostgresTestServer.ConnectionString);
+        await connection.OpenAsync();
+        await using var tx = await connection.BeginTransactionAsync();
+        await using (var lockFirst = new NpgsqlCommand($"SELECT seq FROM \"{_schema}\".deliveries WHERE id = @id FOR UPDATE;", connection, tx))
+        {
+            lockFirst.Parameters.AddWithValue("id", first.Deliveries[0].DeliveryId);
+            (await lockFirst.ExecuteScalarAsync()).Should().NotBeNull();
+        }
+
+        using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(5));
+        var stopwatch = Stopwatch.StartNew();
+        var leased = await store.LeaseDueAsync(new LeaseRequest { MaxCount = 10, Now = DateTimeOffset.UtcNow.AddMinutes(1), Duration = TimeSpan.FromMinutes(1) }, cts.Token);
+
+        TestContext.Out.WriteLine($"lease with one row locked elsewhere: {stopwatch.ElapsedMilliseconds} ms");
+        leased.Select(l => l.Delivery.Id).Should().Equal([second.Deliveries[0].DeliveryId], "the locked row is skipped, not waited for, so instances never queue behind each other");
+        await tx.RollbackAsync();
+    }
+
+    [Test]
     [CancelAfter(180_000)]
     public async Task ServerRestart_MidRun_NothingLostAndDeliveryResumesByItself()
     {

@@ -52,8 +52,8 @@ public class PublicHistoryQueryTests
             created.Add((await host.Destinations.CreateAsync(WebhookTestHost.Destination(receiver, "/h" + i, "d" + i))).Id);
         }
 
-        var first = await host.Destinations.ListAsync(new WebhookDestinationListQuery { Limit = 3 });
-        var second = await host.Destinations.ListAsync(new WebhookDestinationListQuery { Limit = 3, Cursor = first.NextCursor });
+        var first = await host.Destinations.ListAsync(new WebhookDestinationListQuery { Limit = 3 }, CancellationToken.None);
+        var second = await host.Destinations.ListAsync(new WebhookDestinationListQuery { Limit = 3, Cursor = first.NextCursor }, CancellationToken.None);
 
         first.Items.Concat(second.Items).Select(d => d.Id).Should().BeEquivalentTo(created);
         first.Items.Concat(second.Items).Select(d => d.CreatedAt).Should().BeInDescendingOrder();

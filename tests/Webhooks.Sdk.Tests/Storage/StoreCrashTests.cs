@@ -81,6 +81,67 @@ public class StoreCrashTests
         }
     }
 
+    /// <summary>
+    /// The receiver got the request and answered 200, and the process dies before the batched completion is written:
+    /// the delivery is still leased in the store, and once the lease has expired it is sent again (a duplicate), never lost.
+    /// </summary>
+    [Test]
+    [CancelAfter(90_000)]
+    public async Task Sqlite_KilledBetweenSendAndBatchedCompletion_DeliveryIsSentAgainNotLost()
+    {
+        var file = new TempDatabase();
+        var path = file.NewPath();
+        try
+        {
+            await using var receiver = await LocalWebhookReceiver.StartAsync();
+            var key = Convert.ToBase64String(System.Security.Cryptography.RandomNumberGenerator.GetBytes(32));
+            var errors = new System.Collections.Concurrent.ConcurrentQueue<string>();
+            using (var dying = StartChild("sqlite:" + path, receiver.Url("/crash").ToString(), key, errors, eventCount: 1, mode: "die-before-completion"))
+            {
+                using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+                await dying.WaitForExitAsync(timeout.Token);
+            }
+
+            receiver.Requests.Should().ContainSingle("the request was sent and answered before the process died: {0}", string.Join('\n', errors));
+            ReadDeliveries(path).Should().Equal([(0, true)], "the outcome was not written: the delivery is still pending and leased");
+
+            using (var later = StartChild("sqlite:" + path, receiver.Url("/crash").ToString(), key, errors, eventCount: 1, mode: "later"))
+            {
+                var deadline = DateTime.UtcNow.AddSeconds(30);
+                while (ReadDeliveries(path).Single().Status == 0 && DateTime.UtcNow < deadline && !later.HasExited)
+                {
+                    await Task.Delay(100);
+                }
+
+                later.Kill(entireProcessTree: true);
+                await later.WaitForExitAsync();
+            }
+
+            receiver.Requests.Select(r => r.Header("webhook-id")).Should().Equal(["evt-00000", "evt-00000"], "sent again once the lease expired: a duplicate, not a loss");
+            ReadDeliveries(path).Should().Equal([((int)WebhookDeliveryStatus.Succeeded, false)]);
+        }
+        finally
+        {
+            file.DeleteAll();
+        }
+    }
+
+    private static List<(int Status, bool Leased)> ReadDeliveries(string path)
+    {
+        using var c = new SqliteConnection("Data Source=" + path + ";Pooling=False");
+        c.Open();
+        using var cmd = c.CreateCommand();
+        cmd.CommandText = "SELECT status, lease_token IS NOT NULL FROM webhooks_deliveries";
+        using var r = cmd.ExecuteReader();
+        var rows = new List<(int, bool)>();
+        while (r.Read())
+        {
+            rows.Add((r.GetInt32(0), r.GetBoolean(1)));
+        }
+
+        return rows;
+    }
+
     private static async Task RunAsync(string store, Func<Task<IReadOnlyList<string>>> listLeases)
     {
         await using var receiver = await LocalWebhookReceiver.StartAsync();
@@ -135,7 +196,7 @@ public class StoreCrashTests
 
     private static int DistinctIds(LocalWebhookReceiver receiver) => receiver.Requests.Select(r => r.Header("webhook-id")).Distinct().Count();
 
-    private static Process StartChild(string store, string url, string key, System.Collections.Concurrent.ConcurrentQueue<string> errors)
+    private static Process StartChild(string store, string url, string key, System.Collections.Concurrent.ConcurrentQueue<string> errors, int eventCount = EventCount, string mode = "")
     {
         var testDir = Path.GetDirectoryName(typeof(StoreCrashTests).Assembly.Location)!;
         var tfm = Path.GetFileName(testDir);
@@ -148,7 +209,7 @@ public class StoreCrashTests
             RedirectStandardError = true,
             UseShellExecute = false,
         };
-        foreach (var arg in new[] { childDll, store, url, EventCount.ToString(CultureInfo.InvariantCulture), key })
+        foreach (var arg in new[] { childDll, store, url, eventCount.ToString(CultureInfo.InvariantCulture), key, mode })
         {
             info.ArgumentList.Add(arg);
         }
