@@ -131,7 +131,7 @@ internal sealed class LibraryHost : IAsyncDisposable
                 last = counter.Total;
                 still.Restart();
             }
-            else if (still.Elapsed > TimeSpan.FromSeconds(3) && await Queue.GetNextDueTimeAsync(cts.Token) is null)
+            else if (still.Elapsed > TimeSpan.FromSeconds(3) && await NextDueAsync(cts.Token) is null)
             {
                 // Nothing pending and no attempt counted for a while: the counter missed some (it is a metric).
                 Console.WriteLine($"    warning: the attempt counter stopped at {counter.Total} of {targetAttempts} while the store has nothing pending");
@@ -145,13 +145,30 @@ internal sealed class LibraryHost : IAsyncDisposable
 
         while (true)
         {
-            var next = await Queue.GetNextDueTimeAsync(cts.Token);
+            var next = await NextDueAsync(cts.Token);
             if (next is null || (counter.Failures > 0 && next > DateTimeOffset.UtcNow.AddSeconds(20)))
             {
                 return;
             }
 
             await Task.Delay(1, cts.Token);
+        }
+    }
+
+    /// <summary>The store's next due time; a failed read (a database restart, say) is retried, as the library does.</summary>
+    private async Task<DateTimeOffset?> NextDueAsync(CancellationToken cancellationToken)
+    {
+        while (true)
+        {
+            try
+            {
+                return await Queue.GetNextDueTimeAsync(cancellationToken);
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException)
+            {
+                Console.WriteLine($"    warning: reading the store failed ({ex.GetType().Name}: {ex.Message}); retrying");
+                await Task.Delay(200, cancellationToken);
+            }
         }
     }
 
