@@ -125,7 +125,7 @@ public sealed class ConfigurationReferenceTests
             var nextChain = (PropertyInfo[])[.. chain, property];
             if (IsLeaf(propertyType))
             {
-                if (property.SetMethod is { IsPublic: true } || property.CanWrite)
+                if (property.SetMethod is { IsPublic: true }) // the binder sets only public setters
                 {
                     yield return new OptionPath(path, propertyType, nextChain, inList, value, instance is not null);
                 }
