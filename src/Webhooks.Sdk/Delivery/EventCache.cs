@@ -8,18 +8,42 @@ namespace Webhooks.Sdk.Delivery;
 
 /// <summary>
 /// Keeps recently sent events parsed, with their envelope and renderings per format, so a fan-out to many
-/// destinations serializes and renders once. Bounded: cleared when it grows past its capacity.
+/// destinations serializes and renders once. Bounded: past its capacity the least recently used event is dropped, one
+/// at a time (so a busy process never loses its whole working set at once).
 /// </summary>
 internal sealed class EventCache
 {
-    private const int Capacity = 4096;
-    private readonly ConcurrentDictionary<(string Tenant, string Id), CachedEvent> _events = new();
-    private int _count;
+    /// <summary>The most events kept.</summary>
+    internal const int DefaultCapacity = 4096;
+
+    private readonly object _sync = new();
+    private readonly Dictionary<(string Tenant, string Id), LinkedListNode<Entry>> _events = [];
+    private readonly LinkedList<Entry> _recency = new();
+    private readonly int _capacity;
+
+    public EventCache()
+        : this(DefaultCapacity)
+    {
+    }
+
+    internal EventCache(int capacity) => _capacity = capacity;
+
+    /// <summary>Gets how many events are kept.</summary>
+    public int Count
+    {
+        get
+        {
+            lock (_sync)
+            {
+                return _events.Count;
+            }
+        }
+    }
 
     public CachedEvent Get(StoredEvent stored)
     {
         var key = (stored.TenantId, stored.Id);
-        if (_events.TryGetValue(key, out var cached))
+        if (TryGet(key, out var cached))
         {
             return cached;
         }
@@ -31,27 +55,61 @@ internal sealed class EventCache
     public CachedEvent Add(string tenantId, WebhookEvent evt, byte[] envelope)
     {
         var key = (tenantId, evt.Id!);
-        return _events.TryGetValue(key, out var cached) ? cached : AddCore(key, new CachedEvent(evt, envelope));
+        return TryGet(key, out var cached) ? cached : AddCore(key, new CachedEvent(evt, envelope));
     }
 
-    // ConcurrentDictionary.Count takes every lock of the dictionary; on the hot path the size is tracked here instead
-    // (approximate under races, which is all a capacity bound needs).
+    /// <summary>Gets whether an event is kept (without counting as a use).</summary>
+    internal bool Contains(string tenantId, string id)
+    {
+        lock (_sync)
+        {
+            return _events.ContainsKey((tenantId, id));
+        }
+    }
+
+    private bool TryGet((string Tenant, string Id) key, out CachedEvent cached)
+    {
+        lock (_sync)
+        {
+            if (_events.TryGetValue(key, out var node))
+            {
+                if (node != _recency.First)
+                {
+                    _recency.Remove(node);
+                    _recency.AddFirst(node);
+                }
+
+                cached = node.Value.Event;
+                return true;
+            }
+        }
+
+        cached = null!;
+        return false;
+    }
+
     private CachedEvent AddCore((string Tenant, string Id) key, CachedEvent candidate)
     {
-        if (Volatile.Read(ref _count) >= Capacity)
+        lock (_sync)
         {
-            _events.Clear();
-            Volatile.Write(ref _count, 0);
-        }
+            if (_events.TryGetValue(key, out var existing))
+            {
+                return existing.Value.Event;
+            }
 
-        if (_events.TryAdd(key, candidate))
-        {
-            Interlocked.Increment(ref _count);
+            _events[key] = _recency.AddFirst(new Entry(key, candidate));
+            while (_events.Count > _capacity)
+            {
+                var oldest = _recency.Last!;
+                _recency.RemoveLast();
+                _events.Remove(oldest.Value.Key);
+            }
+
             return candidate;
         }
-
-        return _events.TryGetValue(key, out var existing) ? existing : candidate;
     }
+
+    private sealed record Entry((string Tenant, string Id) Key, CachedEvent Event);
 }
 
 /// <summary>An event with its envelope and its renderings.</summary>

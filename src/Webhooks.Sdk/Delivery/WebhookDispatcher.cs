@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using System.Threading.Channels;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -31,7 +32,9 @@ internal sealed class WebhookDispatcher : BackgroundService
     private readonly WebhookDispatcherOptions _options;
     private readonly ILogger _logger;
     private readonly DispatcherHeartbeat _heartbeat;
-    private readonly ConcurrentDictionary<Task, byte> _inFlight = new();
+    private readonly DispatchSignal _room = new();
+    private int _buffered;
+    private int _idleWorkers;
     private readonly ConcurrentDictionary<string, LeaseHandle> _held = new(StringComparer.Ordinal);
     private readonly string _instanceId = Environment.MachineName + ":" + Environment.ProcessId.ToString(System.Globalization.CultureInfo.InvariantCulture) + ":" + Guid.NewGuid().ToString("N")[..8];
 
@@ -69,7 +72,15 @@ internal sealed class WebhookDispatcher : BackgroundService
             return;
         }
 
-        using var slots = new SemaphoreSlim(_options.MaxConcurrency, _options.MaxConcurrency);
+        // Long-lived workers take leased deliveries from a buffer the lease loop keeps filled: a batch per store round
+        // trip, up to the buffer's free room, while the workers are busy with the previous ones.
+        var buffer = Channel.CreateUnbounded<Work>(new UnboundedChannelOptions { SingleWriter = true, SingleReader = false });
+        var workers = new Task[_options.MaxConcurrency];
+        for (var i = 0; i < workers.Length; i++)
+        {
+            workers[i] = WorkerAsync(buffer.Reader, stoppingToken);
+        }
+
         var renewing = RenewLoopAsync(stoppingToken);
         var heartbeat = HeartbeatLoopAsync(stoppingToken);
         try
@@ -77,55 +88,51 @@ internal sealed class WebhookDispatcher : BackgroundService
             while (!stoppingToken.IsCancellationRequested)
             {
                 _heartbeat.Beat(_time.GetUtcNow());
-                await slots.WaitAsync(stoppingToken).ConfigureAwait(false);
-                var held = 1;
+                var room = _options.MaxConcurrency - (Volatile.Read(ref _buffered) - Volatile.Read(ref _idleWorkers));
+                if (room <= 0)
+                {
+                    // Every worker is busy and as many deliveries wait for them: lease more once one is taken.
+                    await _room.WaitAsync(_options.PollInterval, _time, stoppingToken).ConfigureAwait(false);
+                    continue;
+                }
+
+                IReadOnlyList<LeasedDelivery> leased = [];
                 try
                 {
-                    var free = slots.CurrentCount + 1;
-                    var leased = await _store.LeaseDueAsync(
-                        new LeaseRequest { MaxCount = free, Now = _time.GetUtcNow(), Duration = _options.LeaseDuration },
+                    leased = await _store.LeaseDueAsync(
+                        new LeaseRequest { MaxCount = room, Now = _time.GetUtcNow(), Duration = _options.LeaseDuration },
                         stoppingToken).ConfigureAwait(false);
                     if (leased.Count == 0)
                     {
-                        slots.Release();
-                        held = 0;
                         await WaitForWorkAsync(stoppingToken).ConfigureAwait(false);
                         continue;
                     }
 
-                    // Held (and renewed) from now on, also while waiting for a slot or the destination's gate.
+                    // Held (and renewed) from now on, also while waiting in the buffer, for the destination's gate or its rate limit.
                     foreach (var item in leased)
                     {
                         _held[item.LeaseToken] = new LeaseHandle(item.Delivery.TenantId, item.Delivery.Id, item.LeaseToken);
-                    }
-
-                    while (held < leased.Count)
-                    {
-                        await slots.WaitAsync(stoppingToken).ConfigureAwait(false);
-                        held++;
                     }
 
                     var destinations = await ResolveDestinationsAsync(leased, stoppingToken).ConfigureAwait(false);
                     foreach (var item in leased)
                     {
                         destinations.TryGetValue((item.Delivery.TenantId, item.Delivery.DestinationId), out var destination);
-                        held--;
-                        Track(RunAsync(item, destination, slots, stoppingToken));
+                        Interlocked.Increment(ref _buffered);
+                        buffer.Writer.TryWrite(new Work(item, destination));
                     }
                 }
                 catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
                 {
+                    Forget(leased);
                     throw;
                 }
 #pragma warning disable CA1031 // The dispatcher outlives store outages: log, wait, try again.
                 catch (Exception ex)
 #pragma warning restore CA1031
                 {
-                    if (held > 0)
-                    {
-                        slots.Release(held);
-                    }
-
+                    // Leased but not handed to a worker: no longer renewed, they are due again when their lease expires.
+                    Forget(leased);
                     Log.StoreFailed(_logger, ex, (long)_options.StoreErrorDelay.TotalMilliseconds);
                     await Task.Delay(_options.StoreErrorDelay, _time, stoppingToken).ConfigureAwait(false);
                 }
@@ -136,7 +143,9 @@ internal sealed class WebhookDispatcher : BackgroundService
         }
         finally
         {
-            await Task.WhenAll(_inFlight.Keys).ConfigureAwait(false);
+            // The workers hand back what is still buffered (due at once) and finish what they run.
+            buffer.Writer.TryComplete();
+            await Task.WhenAll(workers).ConfigureAwait(false);
 
             // Completions still waiting for their batch are written before the dispatcher stops.
             await _completions.FlushAsync().ConfigureAwait(false);
@@ -145,21 +154,55 @@ internal sealed class WebhookDispatcher : BackgroundService
         }
     }
 
-    private void Track(Task task)
+    private void Forget(IReadOnlyList<LeasedDelivery> leased)
     {
-        _inFlight.TryAdd(task, 0);
-        task.ContinueWith(static (t, state) => ((ConcurrentDictionary<Task, byte>)state!).TryRemove(t, out _), _inFlight, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+        foreach (var item in leased)
+        {
+            _held.TryRemove(item.LeaseToken, out _);
+        }
     }
 
-    private async Task RunAsync(LeasedDelivery item, Resolved resolved, SemaphoreSlim slots, CancellationToken stoppingToken)
+    private async Task WorkerAsync(ChannelReader<Work> buffer, CancellationToken stoppingToken)
     {
         await Task.Yield();
+        while (true)
+        {
+            if (!buffer.TryRead(out var work))
+            {
+                Interlocked.Increment(ref _idleWorkers);
+                bool more;
+                try
+                {
+                    more = await buffer.WaitToReadAsync(CancellationToken.None).ConfigureAwait(false);
+                }
+                finally
+                {
+                    Interlocked.Decrement(ref _idleWorkers);
+                }
+
+                if (!more)
+                {
+                    return;
+                }
+
+                continue;
+            }
+
+            Interlocked.Decrement(ref _buffered);
+            _room.Notify();
+            await RunAsync(work.Item, work.Destination, stoppingToken).ConfigureAwait(false);
+        }
+    }
+
+    private async Task RunAsync(LeasedDelivery item, Resolved resolved, CancellationToken stoppingToken)
+    {
         DestinationGate? gate = null;
         var entered = false;
         var destination = resolved.Destination;
         using var use = destination?.State?.Use(_time.GetUtcNow().UtcTicks) ?? default;
         try
         {
+            stoppingToken.ThrowIfCancellationRequested();
             if (destination?.State is { } state)
             {
                 var candidate = state.Gate(_options.MaxConcurrencyPerDestination);
@@ -201,7 +244,6 @@ internal sealed class WebhookDispatcher : BackgroundService
             }
 
             _held.TryRemove(item.LeaseToken, out _);
-            slots.Release();
             if (item.Delivery.OrderingKey is not null)
             {
                 // The next delivery of the key may be leasable now: look again instead of waiting for the poll.
@@ -397,6 +439,9 @@ internal sealed class WebhookDispatcher : BackgroundService
 
         await _signal.WaitAsync(wait, _time, cancellationToken).ConfigureAwait(false);
     }
+
+    /// <summary>A leased delivery waiting for a worker, with its resolved destination.</summary>
+    private readonly record struct Work(LeasedDelivery Item, Resolved Destination);
 
     /// <summary>A leased delivery's destination: its runtime, or why it cannot be read (both null: deleted).</summary>
     private readonly record struct Resolved(DestinationRuntime? Destination, string? Unreadable);

@@ -298,6 +298,7 @@ internal sealed class DestinationMapper : IDisposable
         OrderedDelivery = config.OrderedDelivery || config.Correlation is not null,
         PropagateTraceContext = config.PropagateTraceContext,
         Filter = config.Filter,
+        AllowedPrivateNetworks = config.PrivateNetworks is { Count: > 0 } networks ? networks.ToArray() : [],
         CreatedAt = record.CreatedAt,
         UpdatedAt = record.UpdatedAt,
         Version = record.Version,

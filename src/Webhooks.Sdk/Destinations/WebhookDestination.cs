@@ -65,6 +65,12 @@ public sealed record WebhookDestination
     /// <summary>Gets the payload filter, if any (see <see cref="WebhookDestinationDefinition.Filter"/>).</summary>
     public System.Text.Json.JsonElement? Filter { get; init; }
 
+    /// <summary>
+    /// Gets the private networks this destination (a syslog collector) may connect to, set only by
+    /// <see cref="IWebhookDestinationManager.AllowPrivateNetworksAsync"/>; empty for every other destination.
+    /// </summary>
+    public IReadOnlyList<string> AllowedPrivateNetworks { get; init; } = [];
+
     /// <summary>Gets when the destination was created.</summary>
     public required DateTimeOffset CreatedAt { get; init; }
 
