@@ -1,14 +1,13 @@
 using System.Globalization;
 using System.Net;
-using System.Net.Security;
 using System.Net.Sockets;
-using System.Security.Cryptography.X509Certificates;
 using System.Text;
 using System.Text.Json;
 using MailKit;
 using MailKit.Net.Smtp;
 using MailKit.Security;
 using MimeKit;
+using Webhooks.Sdk.Transports;
 
 namespace Webhooks.Sdk.Email;
 
@@ -85,10 +84,7 @@ internal sealed class EmailTransport : IWebhookTransport
             errors.Add(new("FormatSettings[allowPlainText]", $"must be true or false, not '{plain}'"));
         }
 
-        if (settings.CaCertificatePem is { } pem && EmailSettings.LoadCertificates(pem) is null)
-        {
-            errors.Add(new("FormatSettings[caCertificate]", "is not a PEM certificate"));
-        }
+        BrokerConnections.ValidateCaCertificate(settings.CaCertificatePem, errors);
 
         if (url.AbsolutePath is { Length: > 1 } || url.Query.Length > 0)
         {
@@ -124,7 +120,7 @@ internal sealed class EmailTransport : IWebhookTransport
         using var client = new SmtpClient { Timeout = 30_000, LocalDomain = "webhooks-sdk" };
         if (settings.CaCertificatePem is { } pem)
         {
-            client.ServerCertificateValidationCallback = (_, certificate, _, errors) => TrustedByCustomCa(certificate, errors, pem);
+            client.ServerCertificateValidationCallback = (_, certificate, _, errors) => BrokerConnections.TrustedByCustomCa(certificate, errors, pem);
         }
 
         var stage = "connect";
@@ -205,26 +201,6 @@ internal sealed class EmailTransport : IWebhookTransport
         }
 
         return null;
-    }
-
-    private static bool TrustedByCustomCa(X509Certificate? certificate, SslPolicyErrors errors, string pem)
-    {
-        if (errors == SslPolicyErrors.None)
-        {
-            return true;
-        }
-
-        if (certificate is null || (errors & SslPolicyErrors.RemoteCertificateNameMismatch) != 0 || EmailSettings.LoadCertificates(pem) is not { } roots)
-        {
-            return false;
-        }
-
-        using var chain = new X509Chain();
-        chain.ChainPolicy.TrustMode = X509ChainTrustMode.CustomRootTrust;
-        chain.ChainPolicy.CustomTrustStore.AddRange(roots);
-        chain.ChainPolicy.RevocationMode = X509RevocationMode.NoCheck;
-        using var leaf = new X509Certificate2(certificate);
-        return chain.Build(leaf);
     }
 
     private static string Bound(string text) => text.Length <= 1000 ? text : text[..1000];
@@ -419,20 +395,6 @@ internal sealed class EmailSettings
 
         var at = address.Address.LastIndexOf('@');
         return at > 0 && at < address.Address.Length - 1 && !address.Address.Contains(' ', StringComparison.Ordinal) ? address : null;
-    }
-
-    public static X509Certificate2Collection? LoadCertificates(string pem)
-    {
-        try
-        {
-            var collection = new X509Certificate2Collection();
-            collection.ImportFromPem(pem);
-            return collection.Count > 0 ? collection : null;
-        }
-        catch (System.Security.Cryptography.CryptographicException)
-        {
-            return null;
-        }
     }
 
     private static string[] List(string? text)

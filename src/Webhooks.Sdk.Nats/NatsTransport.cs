@@ -1,10 +1,8 @@
-using System.Collections.Concurrent;
 using System.Globalization;
-using System.Net.Security;
-using System.Security.Cryptography.X509Certificates;
 using Microsoft.Extensions.Logging;
 using NATS.Client.Core;
 using NATS.Client.JetStream;
+using Webhooks.Sdk.Transports;
 
 namespace Webhooks.Sdk.Nats;
 
@@ -16,7 +14,7 @@ namespace Webhooks.Sdk.Nats;
 /// outbound address rules and never reconnects by itself (a broken connection is replaced, and judged again, on the
 /// next attempt), so servers the cluster advertises are never dialled.
 /// </summary>
-internal sealed class NatsTransport : IWebhookTransport, IAsyncDisposable
+internal sealed class NatsTransport : BrokerTransport<NatsTransport.Entry>
 {
     public const string Scheme = "nats";
     public const string TlsScheme = "tls";
@@ -24,20 +22,13 @@ internal sealed class NatsTransport : IWebhookTransport, IAsyncDisposable
 
     /// <summary>One try per attempt: retries are the queue's business, with its backoff and history.</summary>
     private static readonly NatsJSPubOpts PublishOptions = new() { RetryAttempts = 1 };
-    private readonly IWebhookOutboundConnector _connector;
-    private readonly ILogger _logger;
-    private readonly ConcurrentDictionary<(string Tenant, string Id), Entry> _connections = new();
-    private readonly SemaphoreSlim _connectLock = new(1, 1);
 
     public NatsTransport(IWebhookOutboundConnector connector, ILogger<NatsTransport> logger)
+        : base(connector, logger, (entry, version) => entry.Version == version && entry.Connection.ConnectionState == NatsConnectionState.Open, Scheme, TlsScheme)
     {
-        _connector = connector;
-        _logger = logger;
     }
 
-    public IReadOnlyCollection<string> Schemes { get; } = [Scheme, TlsScheme];
-
-    public void Validate(WebhookDestinationDefinition destination, Uri url, IList<WebhookValidationError> errors)
+    public override void Validate(WebhookDestinationDefinition destination, Uri url, IList<WebhookValidationError> errors)
     {
         ArgumentNullException.ThrowIfNull(destination);
         ArgumentNullException.ThrowIfNull(errors);
@@ -56,10 +47,7 @@ internal sealed class NatsTransport : IWebhookTransport, IAsyncDisposable
             errors.Add(new("FormatSettings[jetstream]", $"must be true or false, not '{js}'"));
         }
 
-        if (settings.CaCertificatePem is { } pem && NatsSettings.LoadCertificates(pem) is null)
-        {
-            errors.Add(new("FormatSettings[caCertificate]", "is not a PEM certificate"));
-        }
+        BrokerConnections.ValidateCaCertificate(settings.CaCertificatePem, errors);
 
         if (url.AbsolutePath is { Length: > 1 } || url.Query.Length > 0)
         {
@@ -72,7 +60,7 @@ internal sealed class NatsTransport : IWebhookTransport, IAsyncDisposable
         }
     }
 
-    public async Task<WebhookAttemptResult> SendAsync(WebhookTransportRequest request, CancellationToken cancellationToken)
+    public override async Task<WebhookAttemptResult> SendAsync(WebhookTransportRequest request, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(request);
         var settings = NatsSettings.From(request.Destination.FormatSettings);
@@ -81,29 +69,17 @@ internal sealed class NatsTransport : IWebhookTransport, IAsyncDisposable
             return Fail("FormatSettings[subject] is missing or invalid.", permanent: true);
         }
 
-        var key = (request.Destination.TenantId, request.Destination.Id);
-        var version = request.Destination.UpdatedAt.UtcTicks.ToString(CultureInfo.InvariantCulture) + request.Url.OriginalString;
-        NatsConnection connection;
-        try
+        var (entry, failure) = await ConnectAsync(request, (stale, version) => OpenAsync(stale, version, request, settings, cancellationToken), cancellationToken).ConfigureAwait(false);
+        if (entry is null)
         {
-            connection = await GetConnectionAsync(key, version, request, settings, cancellationToken).ConfigureAwait(false);
-        }
-        catch (WebhookUrlRefusedException ex)
-        {
-            return Fail(ex.Message);
-        }
-        catch (NatsException ex)
-        {
-            return Fail("NATS connection failed: " + ex.Message);
+            return failure!;
         }
 
+        var connection = entry.Connection;
         var headers = new NatsHeaders();
-        foreach (var (name, value) in request.Headers)
+        foreach (var (name, value) in BrokerConnections.MessageHeaders(request))
         {
-            if (!string.Equals(name, "Authorization", StringComparison.OrdinalIgnoreCase))
-            {
-                headers[name] = value;
-            }
+            headers[name] = value;
         }
 
         headers["Content-Type"] = request.Payload.ContentType;
@@ -141,136 +117,80 @@ internal sealed class NatsTransport : IWebhookTransport, IAsyncDisposable
         }
         catch (NatsException ex)
         {
-            await DropAsync(key, connection).ConfigureAwait(false);
+            await DropAsync(request, entry).ConfigureAwait(false);
             return Fail("NATS publish failed: " + ex.Message);
         }
     }
 
-    private async Task<NatsConnection> GetConnectionAsync((string Tenant, string Id) key, string version, WebhookTransportRequest request, NatsSettings settings, CancellationToken cancellationToken)
+    private async Task<Entry> OpenAsync(Entry? stale, string version, WebhookTransportRequest request, NatsSettings settings, CancellationToken cancellationToken)
     {
-        if (_connections.TryGetValue(key, out var entry) && entry.Version == version && entry.Connection.ConnectionState == NatsConnectionState.Open)
+        if (stale is not null)
         {
-            return entry.Connection;
+            await stale.DisposeAsync().ConfigureAwait(false);
         }
 
-        await _connectLock.WaitAsync(cancellationToken).ConfigureAwait(false);
+        var url = request.Url;
+        var host = url.IdnHost;
+        var port = url.Port > 0 ? url.Port : DefaultPort;
+        var address = await BrokerConnections.ResolveAllowedAddressAsync(Connector, host, cancellationToken).ConfigureAwait(false);
+        var literal = address.AddressFamily == System.Net.Sockets.AddressFamily.InterNetworkV6 ? "[" + address + "]" : address.ToString();
+        var tls = string.Equals(url.Scheme, TlsScheme, StringComparison.OrdinalIgnoreCase);
+        var opts = new NatsOpts
+        {
+            Url = "nats://" + literal + ":" + port.ToString(CultureInfo.InvariantCulture),
+            Name = "webhooks-sdk",
+            MaxReconnectRetry = 0,
+            RetryOnInitialConnect = false,
+            NoRandomize = true,
+            CommandTimeout = TimeSpan.FromSeconds(10),
+            AuthOpts = request.Auth switch
+            {
+                BasicWebhookAuth basic => new NatsAuthOpts { Username = basic.Username, Password = basic.Password },
+                BearerTokenWebhookAuth bearer => new NatsAuthOpts { Token = bearer.Token },
+                _ => NatsAuthOpts.Default,
+            },
+            TlsOpts = tls
+                ? new NatsTlsOpts
+                {
+                    Mode = TlsMode.Require,
+                    ConfigureClientAuthentication = options =>
+                    {
+                        // The connection goes to the judged address; the certificate must still name the host.
+                        options.TargetHost = host;
+                        if (settings.CaCertificatePem is { } pem)
+                        {
+                            options.RemoteCertificateValidationCallback = (_, certificate, _, errors) => BrokerConnections.TrustedByCustomCa(certificate, errors, pem);
+                        }
+
+                        return ValueTask.CompletedTask;
+                    },
+                }
+                : new NatsTlsOpts { Mode = TlsMode.Disable },
+        };
+        var connection = new NatsConnection(opts);
         try
         {
-            if (_connections.TryGetValue(key, out entry))
-            {
-                if (entry.Version == version && entry.Connection.ConnectionState == NatsConnectionState.Open)
-                {
-                    return entry.Connection;
-                }
-
-                _connections.TryRemove(key, out _);
-                await entry.Connection.DisposeAsync().ConfigureAwait(false);
-            }
-
-            var url = request.Url;
-            var host = url.IdnHost;
-            var port = url.Port > 0 ? url.Port : DefaultPort;
-            var addresses = await _connector.ResolveAsync(host, cancellationToken).ConfigureAwait(false);
-            var address = addresses[0].IsIPv4MappedToIPv6 ? addresses[0].MapToIPv4() : addresses[0];
-            var literal = address.AddressFamily == System.Net.Sockets.AddressFamily.InterNetworkV6 ? "[" + address + "]" : address.ToString();
-            var tls = string.Equals(url.Scheme, TlsScheme, StringComparison.OrdinalIgnoreCase);
-            var opts = new NatsOpts
-            {
-                Url = "nats://" + literal + ":" + port.ToString(CultureInfo.InvariantCulture),
-                Name = "webhooks-sdk",
-                MaxReconnectRetry = 0,
-                RetryOnInitialConnect = false,
-                NoRandomize = true,
-                CommandTimeout = TimeSpan.FromSeconds(10),
-                AuthOpts = request.Auth switch
-                {
-                    BasicWebhookAuth basic => new NatsAuthOpts { Username = basic.Username, Password = basic.Password },
-                    BearerTokenWebhookAuth bearer => new NatsAuthOpts { Token = bearer.Token },
-                    _ => NatsAuthOpts.Default,
-                },
-                TlsOpts = tls
-                    ? new NatsTlsOpts
-                    {
-                        Mode = TlsMode.Require,
-                        ConfigureClientAuthentication = options =>
-                        {
-                            // The connection goes to the judged address; the certificate must still name the host.
-                            options.TargetHost = host;
-                            if (settings.CaCertificatePem is { } pem)
-                            {
-                                options.RemoteCertificateValidationCallback = (_, certificate, _, errors) => TrustedByCustomCa(certificate, errors, pem);
-                            }
-
-                            return ValueTask.CompletedTask;
-                        },
-                    }
-                    : new NatsTlsOpts { Mode = TlsMode.Disable },
-            };
-            var connection = new NatsConnection(opts);
-            try
-            {
-                await connection.ConnectAsync().ConfigureAwait(false);
-            }
-            catch
-            {
-                await connection.DisposeAsync().ConfigureAwait(false);
-                throw;
-            }
-
-            Log.Connected(_logger, request.Destination.Id, host, port);
-            _connections[key] = new Entry(version, connection);
-            return connection;
+            await connection.ConnectAsync().ConfigureAwait(false);
         }
-        finally
-        {
-            _connectLock.Release();
-        }
-    }
-
-    private static bool TrustedByCustomCa(X509Certificate? certificate, SslPolicyErrors errors, string pem)
-    {
-        if (errors == SslPolicyErrors.None)
-        {
-            return true;
-        }
-
-        if (certificate is null || (errors & SslPolicyErrors.RemoteCertificateNameMismatch) != 0 || NatsSettings.LoadCertificates(pem) is not { } roots)
-        {
-            return false;
-        }
-
-        using var chain = new X509Chain();
-        chain.ChainPolicy.TrustMode = X509ChainTrustMode.CustomRootTrust;
-        chain.ChainPolicy.CustomTrustStore.AddRange(roots);
-        chain.ChainPolicy.RevocationMode = X509RevocationMode.NoCheck;
-        using var leaf = new X509Certificate2(certificate);
-        return chain.Build(leaf);
-    }
-
-    private async Task DropAsync((string Tenant, string Id) key, NatsConnection connection)
-    {
-        if (_connections.TryGetValue(key, out var entry) && ReferenceEquals(entry.Connection, connection) && _connections.TryRemove(key, out _))
+        catch
         {
             await connection.DisposeAsync().ConfigureAwait(false);
+            throw;
         }
+
+        Log.Connected(Logger, request.Destination.Id, host, port);
+        return new Entry(version, connection);
     }
+
+    protected override string? DescribeConnectFailure(Exception exception)
+        => exception is NatsException ? "NATS connection failed: " + exception.Message : null;
 
     private static WebhookAttemptResult Fail(string error, bool permanent = false) => new() { Success = false, Error = error, Permanent = permanent };
 
-    public async ValueTask DisposeAsync()
+    internal sealed record Entry(string Version, NatsConnection Connection) : IAsyncDisposable
     {
-        foreach (var key in _connections.Keys.ToArray())
-        {
-            if (_connections.TryRemove(key, out var entry))
-            {
-                await entry.Connection.DisposeAsync().ConfigureAwait(false);
-            }
-        }
-
-        _connectLock.Dispose();
+        public ValueTask DisposeAsync() => Connection.DisposeAsync();
     }
-
-    private sealed record Entry(string Version, NatsConnection Connection);
 }
 
 /// <summary>The NATS settings of a destination (in its format settings).</summary>
@@ -321,20 +241,6 @@ internal sealed class NatsSettings
         }
 
         return null;
-    }
-
-    public static X509Certificate2Collection? LoadCertificates(string pem)
-    {
-        try
-        {
-            var collection = new X509Certificate2Collection();
-            collection.ImportFromPem(pem);
-            return collection.Count > 0 ? collection : null;
-        }
-        catch (System.Security.Cryptography.CryptographicException)
-        {
-            return null;
-        }
     }
 
     private static string? Get(IReadOnlyDictionary<string, string>? settings, string name)

@@ -1,11 +1,9 @@
-using System.Collections.Concurrent;
 using System.Globalization;
-using System.Net.Security;
-using System.Security.Cryptography.X509Certificates;
 using System.Text;
 using Microsoft.Extensions.Logging;
 using RabbitMQ.Client;
 using RabbitMQ.Client.Exceptions;
+using Webhooks.Sdk.Transports;
 
 namespace Webhooks.Sdk.RabbitMQ;
 
@@ -18,25 +16,18 @@ namespace Webhooks.Sdk.RabbitMQ;
 /// kept open (with the client's automatic recovery) and shared by its attempts. The connection goes to an address
 /// judged by the outbound address rules; TLS still verifies the host name.
 /// </summary>
-internal sealed class RabbitMqTransport : IWebhookTransport, IAsyncDisposable
+internal sealed class RabbitMqTransport : BrokerTransport<RabbitMqTransport.Entry>
 {
     public const string Scheme = "amqp";
     public const string TlsScheme = "amqps";
     public const string DefaultRoutingKey = "${type}";
-    private readonly IWebhookOutboundConnector _connector;
-    private readonly ILogger _logger;
-    private readonly ConcurrentDictionary<(string Tenant, string Id), Entry> _entries = new();
-    private readonly SemaphoreSlim _connectLock = new(1, 1);
 
     public RabbitMqTransport(IWebhookOutboundConnector connector, ILogger<RabbitMqTransport> logger)
+        : base(connector, logger, (entry, version) => entry.Version == version && entry.Channel.IsOpen, Scheme, TlsScheme)
     {
-        _connector = connector;
-        _logger = logger;
     }
 
-    public IReadOnlyCollection<string> Schemes { get; } = [Scheme, TlsScheme];
-
-    public void Validate(WebhookDestinationDefinition destination, Uri url, IList<WebhookValidationError> errors)
+    public override void Validate(WebhookDestinationDefinition destination, Uri url, IList<WebhookValidationError> errors)
     {
         ArgumentNullException.ThrowIfNull(destination);
         ArgumentNullException.ThrowIfNull(errors);
@@ -63,10 +54,7 @@ internal sealed class RabbitMqTransport : IWebhookTransport, IAsyncDisposable
             }
         }
 
-        if (settings.CaCertificatePem is { } pem && RabbitMqSettings.LoadCertificates(pem) is null)
-        {
-            errors.Add(new("FormatSettings[caCertificate]", "is not a PEM certificate"));
-        }
+        BrokerConnections.ValidateCaCertificate(settings.CaCertificatePem, errors);
 
         if (url.Query.Length > 0)
         {
@@ -79,7 +67,7 @@ internal sealed class RabbitMqTransport : IWebhookTransport, IAsyncDisposable
         }
     }
 
-    public async Task<WebhookAttemptResult> SendAsync(WebhookTransportRequest request, CancellationToken cancellationToken)
+    public override async Task<WebhookAttemptResult> SendAsync(WebhookTransportRequest request, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(request);
         var settings = RabbitMqSettings.From(request.Destination.FormatSettings);
@@ -89,29 +77,16 @@ internal sealed class RabbitMqTransport : IWebhookTransport, IAsyncDisposable
             return new WebhookAttemptResult { Success = false, Permanent = true, Error = $"FormatSettings[routingKey] rendered {(routingKey.Length == 0 ? "empty" : "longer than 255 bytes")} for this event." };
         }
 
-        var key = (request.Destination.TenantId, request.Destination.Id);
-        var version = request.Destination.UpdatedAt.UtcTicks.ToString(CultureInfo.InvariantCulture) + request.Url.OriginalString;
-        Entry entry;
-        try
+        var (entry, failure) = await ConnectAsync(request, (stale, version) => OpenAsync(stale, version, request, settings, cancellationToken), cancellationToken).ConfigureAwait(false);
+        if (entry is null)
         {
-            entry = await GetEntryAsync(key, version, request, settings, cancellationToken).ConfigureAwait(false);
-        }
-        catch (WebhookUrlRefusedException ex)
-        {
-            return Fail(ex.Message);
-        }
-        catch (BrokerUnreachableException ex)
-        {
-            return Fail("RabbitMQ connection failed: " + (ex.InnerException?.Message ?? ex.Message));
+            return failure!;
         }
 
         var headers = new Dictionary<string, object?>(StringComparer.Ordinal);
-        foreach (var (name, value) in request.Headers)
+        foreach (var (name, value) in BrokerConnections.MessageHeaders(request))
         {
-            if (!string.Equals(name, "Authorization", StringComparison.OrdinalIgnoreCase))
-            {
-                headers[name] = value;
-            }
+            headers[name] = value;
         }
 
         var properties = new BasicProperties
@@ -144,7 +119,11 @@ internal sealed class RabbitMqTransport : IWebhookTransport, IAsyncDisposable
         }
         catch (Exception ex) when (ex is AlreadyClosedException or OperationInterruptedException or RabbitMQClientException or IOException)
         {
-            await DropAsync(key, entry).ConfigureAwait(false);
+            if (!entry.Connection.IsOpen)
+            {
+                await DropAsync(request, entry).ConfigureAwait(false);
+            }
+
             return Fail("RabbitMQ publish failed: " + ex.Message);
         }
         finally
@@ -153,143 +132,80 @@ internal sealed class RabbitMqTransport : IWebhookTransport, IAsyncDisposable
         }
     }
 
-    private async Task<Entry> GetEntryAsync((string Tenant, string Id) key, string version, WebhookTransportRequest request, RabbitMqSettings settings, CancellationToken cancellationToken)
+    private async Task<Entry> OpenAsync(Entry? stale, string version, WebhookTransportRequest request, RabbitMqSettings settings, CancellationToken cancellationToken)
     {
-        if (_entries.TryGetValue(key, out var entry) && entry.Version == version && entry.Channel.IsOpen)
+        if (stale is not null && (stale.Version != version || !stale.Connection.IsOpen))
         {
-            return entry;
+            await stale.DisposeAsync().ConfigureAwait(false);
+            stale = null;
         }
 
-        await _connectLock.WaitAsync(cancellationToken).ConfigureAwait(false);
+        var url = request.Url;
+        var host = url.IdnHost;
+        var tls = string.Equals(url.Scheme, TlsScheme, StringComparison.OrdinalIgnoreCase);
+        var port = url.Port > 0 ? url.Port : tls ? 5671 : 5672;
+        IConnection connection;
+        if (stale is { } previous && previous.Connection.IsOpen)
+        {
+            // The connection is fine and only the channel closed (for example a missing exchange): a new channel.
+            connection = previous.Connection;
+            await previous.Channel.DisposeAsync().ConfigureAwait(false);
+        }
+        else
+        {
+            var address = await BrokerConnections.ResolveAllowedAddressAsync(Connector, host, cancellationToken).ConfigureAwait(false);
+            var vhost = url.AbsolutePath.Length > 1 ? Uri.UnescapeDataString(url.AbsolutePath[1..]) : "/";
+            var factory = new ConnectionFactory
+            {
+                HostName = address.ToString(),
+                Port = port,
+                VirtualHost = vhost,
+                ClientProvidedName = "webhooks-sdk " + request.Destination.Id,
+                AutomaticRecoveryEnabled = true,
+                TopologyRecoveryEnabled = false,
+                NetworkRecoveryInterval = TimeSpan.FromSeconds(1),
+                RequestedConnectionTimeout = TimeSpan.FromSeconds(10),
+                Ssl = tls
+                    ? new SslOption
+                    {
+                        Enabled = true,
+                        ServerName = host,
+                        CertificateValidationCallback = settings.CaCertificatePem is { } pem
+                            ? (_, certificate, _, errors) => BrokerConnections.TrustedByCustomCa(certificate, errors, pem)
+                            : null,
+                    }
+                    : new SslOption { Enabled = false },
+            };
+            if (request.Auth is BasicWebhookAuth basic)
+            {
+                factory.UserName = basic.Username;
+                factory.Password = basic.Password ?? string.Empty;
+            }
+
+            connection = await factory.CreateConnectionAsync(cancellationToken).ConfigureAwait(false);
+            Log.Connected(Logger, request.Destination.Id, host, port);
+        }
+
+        IChannel channel;
         try
         {
-            if (_entries.TryGetValue(key, out entry))
-            {
-                if (entry.Version == version && entry.Channel.IsOpen)
-                {
-                    return entry;
-                }
-
-                if (entry.Version != version || !entry.Connection.IsOpen)
-                {
-                    _entries.TryRemove(key, out _);
-                    await entry.DisposeAsync().ConfigureAwait(false);
-                    entry = null;
-                }
-            }
-
-            var url = request.Url;
-            var host = url.IdnHost;
-            var tls = string.Equals(url.Scheme, TlsScheme, StringComparison.OrdinalIgnoreCase);
-            var port = url.Port > 0 ? url.Port : tls ? 5671 : 5672;
-            IConnection connection;
-            if (entry is { } previous && previous.Connection.IsOpen)
-            {
-                // The connection is fine and only the channel closed (for example a missing exchange): a new channel.
-                connection = previous.Connection;
-                await previous.Channel.DisposeAsync().ConfigureAwait(false);
-            }
-            else
-            {
-                var addresses = await _connector.ResolveAsync(host, cancellationToken).ConfigureAwait(false);
-                var address = addresses[0].IsIPv4MappedToIPv6 ? addresses[0].MapToIPv4() : addresses[0];
-                var vhost = url.AbsolutePath.Length > 1 ? Uri.UnescapeDataString(url.AbsolutePath[1..]) : "/";
-                var factory = new ConnectionFactory
-                {
-                    HostName = address.ToString(),
-                    Port = port,
-                    VirtualHost = vhost,
-                    ClientProvidedName = "webhooks-sdk " + request.Destination.Id,
-                    AutomaticRecoveryEnabled = true,
-                    TopologyRecoveryEnabled = false,
-                    NetworkRecoveryInterval = TimeSpan.FromSeconds(1),
-                    RequestedConnectionTimeout = TimeSpan.FromSeconds(10),
-                    Ssl = tls
-                        ? new SslOption
-                        {
-                            Enabled = true,
-                            ServerName = host,
-                            CertificateValidationCallback = settings.CaCertificatePem is { } pem
-                                ? (_, certificate, _, errors) => TrustedByCustomCa(certificate, errors, pem)
-                                : null,
-                        }
-                        : new SslOption { Enabled = false },
-                };
-                if (request.Auth is BasicWebhookAuth basic)
-                {
-                    factory.UserName = basic.Username;
-                    factory.Password = basic.Password ?? string.Empty;
-                }
-
-                connection = await factory.CreateConnectionAsync(cancellationToken).ConfigureAwait(false);
-                Log.Connected(_logger, request.Destination.Id, host, port);
-            }
-
-            IChannel channel;
-            try
-            {
-                channel = await connection.CreateChannelAsync(new CreateChannelOptions(publisherConfirmationsEnabled: true, publisherConfirmationTrackingEnabled: true), cancellationToken).ConfigureAwait(false);
-            }
-            catch
-            {
-                await connection.DisposeAsync().ConfigureAwait(false);
-                throw;
-            }
-
-            entry = new Entry(version, connection, channel);
-            _entries[key] = entry;
-            return entry;
+            channel = await connection.CreateChannelAsync(new CreateChannelOptions(publisherConfirmationsEnabled: true, publisherConfirmationTrackingEnabled: true), cancellationToken).ConfigureAwait(false);
         }
-        finally
+        catch
         {
-            _connectLock.Release();
+            await connection.DisposeAsync().ConfigureAwait(false);
+            throw;
         }
+
+        return new Entry(version, connection, channel);
     }
 
-    private static bool TrustedByCustomCa(X509Certificate? certificate, SslPolicyErrors errors, string pem)
-    {
-        if (errors == SslPolicyErrors.None)
-        {
-            return true;
-        }
-
-        if (certificate is null || (errors & SslPolicyErrors.RemoteCertificateNameMismatch) != 0 || RabbitMqSettings.LoadCertificates(pem) is not { } roots)
-        {
-            return false;
-        }
-
-        using var chain = new X509Chain();
-        chain.ChainPolicy.TrustMode = X509ChainTrustMode.CustomRootTrust;
-        chain.ChainPolicy.CustomTrustStore.AddRange(roots);
-        chain.ChainPolicy.RevocationMode = X509RevocationMode.NoCheck;
-        using var leaf = new X509Certificate2(certificate);
-        return chain.Build(leaf);
-    }
-
-    private async Task DropAsync((string Tenant, string Id) key, Entry entry)
-    {
-        if (!entry.Connection.IsOpen && _entries.TryGetValue(key, out var current) && ReferenceEquals(current, entry) && _entries.TryRemove(key, out _))
-        {
-            await entry.DisposeAsync().ConfigureAwait(false);
-        }
-    }
+    protected override string? DescribeConnectFailure(Exception exception)
+        => exception is BrokerUnreachableException ? "RabbitMQ connection failed: " + (exception.InnerException?.Message ?? exception.Message) : null;
 
     private static WebhookAttemptResult Fail(string error) => new() { Success = false, Error = error };
 
-    public async ValueTask DisposeAsync()
-    {
-        foreach (var key in _entries.Keys.ToArray())
-        {
-            if (_entries.TryRemove(key, out var entry))
-            {
-                await entry.DisposeAsync().ConfigureAwait(false);
-            }
-        }
-
-        _connectLock.Dispose();
-    }
-
-    private sealed class Entry(string version, IConnection connection, IChannel channel) : IAsyncDisposable
+    internal sealed class Entry(string version, IConnection connection, IChannel channel) : IAsyncDisposable
     {
         public string Version { get; } = version;
 
@@ -335,20 +251,6 @@ internal sealed class RabbitMqSettings
 
     public static RabbitMqSettings From(IDictionary<string, string>? settings)
         => From(settings is null ? null : new Dictionary<string, string>(settings, StringComparer.OrdinalIgnoreCase) as IReadOnlyDictionary<string, string>);
-
-    public static X509Certificate2Collection? LoadCertificates(string pem)
-    {
-        try
-        {
-            var collection = new X509Certificate2Collection();
-            collection.ImportFromPem(pem);
-            return collection.Count > 0 ? collection : null;
-        }
-        catch (System.Security.Cryptography.CryptographicException)
-        {
-            return null;
-        }
-    }
 
     private static string? Get(IReadOnlyDictionary<string, string>? settings, string name)
         => settings is not null && settings.TryGetValue(name, out var value) ? value : null;

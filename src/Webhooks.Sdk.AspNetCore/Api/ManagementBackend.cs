@@ -51,11 +51,16 @@ internal sealed class ManagementBackend
         return new ManagementBackend(tenant, context.RequestServices);
     }
 
-    /// <summary>The strong ETag of a destination's current version.</summary>
+    /// <summary>The strong ETag of a destination: its configuration version (<see cref="WebhookDestination.Version"/>).</summary>
     public static string ETagOf(WebhookDestination destination)
-        => "\"" + destination.UpdatedAt.UtcTicks.ToString("x", CultureInfo.InvariantCulture) + "\"";
+        => "\"" + destination.Version.ToString(CultureInfo.InvariantCulture) + "\"";
 
-    /// <summary>Fails with 412 when the request carries an <c>If-Match</c> that the destination's current version does not match.</summary>
+    /// <summary>
+    /// Fails with 412 when the request carries an <c>If-Match</c> that the destination's current version does not
+    /// match. Returns the destination read for the check (or <see langword="null"/> without <c>If-Match</c>); its
+    /// <see cref="WebhookDestination.Version"/> is what the write must still find (<see cref="WebhookDestinationUpdate.ExpectedVersion"/>), so a
+    /// change that lands between this check and the write makes the write fail rather than win.
+    /// </summary>
     public async Task<WebhookDestination?> CheckIfMatchAsync(HttpContext context, string id)
     {
         var ifMatch = context.Request.Headers.IfMatch;

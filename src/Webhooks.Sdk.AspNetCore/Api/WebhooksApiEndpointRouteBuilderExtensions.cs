@@ -134,8 +134,8 @@ public static class WebhooksApiEndpointRouteBuilderExtensions
             var body = RequireObject(node);
             var definition = ApiJson.Deserialize<WebhookDestinationDefinition>(body);
             CheckBodyId(definition.Id, id);
-            await backend.CheckIfMatchAsync(http, id).ConfigureAwait(false);
-            var saved = await ApplyAsync(backend, http, id, definition, body).ConfigureAwait(false);
+            var matched = await backend.CheckIfMatchAsync(http, id).ConfigureAwait(false);
+            var saved = await ApplyAsync(backend, http, id, definition, body, matched?.Version).ConfigureAwait(false);
             Log.DestinationChanged(logger, "replaced", id, backend.TenantId, http);
             return WithETag(http, saved);
         })
@@ -163,7 +163,8 @@ public static class WebhooksApiEndpointRouteBuilderExtensions
             var formatters = http.RequestServices.GetServices<IWebhookFormatter>();
             var merged = MergePatch.Apply(DestinationJson.Editable(current, formatters), patch);
             var definition = ApiJson.Deserialize<WebhookDestinationDefinition>(merged);
-            var saved = await ApplyAsync(backend, http, id, definition, patch).ConfigureAwait(false);
+            // The merge is built from this read: it saves only if the destination is still at its version.
+            var saved = await ApplyAsync(backend, http, id, definition, patch, current.Version).ConfigureAwait(false);
             Log.DestinationChanged(logger, "patched", id, backend.TenantId, http);
             return WithETag(http, saved);
         })
@@ -469,9 +470,10 @@ public static class WebhooksApiEndpointRouteBuilderExtensions
             .ExcludeFromDescription();
     }
 
-    private static async Task<WebhookDestination> ApplyAsync(ManagementBackend backend, HttpContext http, string id, WebhookDestinationDefinition definition, JsonObject body)
+    private static async Task<WebhookDestination> ApplyAsync(ManagementBackend backend, HttpContext http, string id, WebhookDestinationDefinition definition, JsonObject body, long? expectedVersion)
     {
         var update = DestinationJson.ToUpdate(definition, authGiven: body.ContainsKey("auth"));
+        update.ExpectedVersion = expectedVersion;
         var saved = await backend.Destinations.UpdateAsync(id, update, http.RequestAborted).ConfigureAwait(false);
         if (body.ContainsKey("enabled") && definition.Enabled != saved.Enabled)
         {

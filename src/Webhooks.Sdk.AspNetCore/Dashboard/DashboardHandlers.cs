@@ -266,7 +266,14 @@ internal sealed class DashboardHandlers
         }
 
         var update = form.ToUpdate(secrets);
-        if (form["UpdatedAt"].Length > 0 && form["UpdatedAt"] != saved.UpdatedAt.UtcTicks.ToString(CultureInfo.InvariantCulture))
+        if (form["Version"].Length > 0)
+        {
+            // The version the form was built from: the library refuses the save if the destination moved on since,
+            // even when that happens between this check and the write.
+            update.ExpectedVersion = long.TryParse(form["Version"], NumberStyles.None, CultureInfo.InvariantCulture, out var version) ? version : -1;
+        }
+
+        if (update.ExpectedVersion is { } expected && expected != saved.Version)
         {
             form.AddError("action", ChangedMeanwhile);
             return FormPage(context, page, form, null, null, StatusCodes.Status409Conflict);

@@ -73,7 +73,7 @@ internal static class DestinationFormView
         if (saved is not null)
         {
             // The version the user is editing: a save over someone else's newer change is refused.
-            w.W($"<input type=\"hidden\" name=\"UpdatedAt\" value=\"{saved.UpdatedAt.UtcTicks}\">");
+            w.W($"<input type=\"hidden\" name=\"Version\" value=\"{saved.Version}\">");
         }
 
 

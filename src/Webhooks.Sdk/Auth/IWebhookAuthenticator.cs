@@ -71,6 +71,9 @@ public sealed class WebhookAuthContext
 
     /// <summary>Gets the destination id (empty for an unsaved draft).</summary>
     public required string DestinationId { get; init; }
+
+    /// <summary>Gets the engine state of the destination's version (holds an OAuth2 token), or <see langword="null"/> for a draft.</summary>
+    internal Destinations.DestinationState? State { get; init; }
 }
 
 /// <summary>Protects secrets before a store sees them.</summary>

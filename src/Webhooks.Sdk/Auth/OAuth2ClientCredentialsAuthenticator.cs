@@ -24,7 +24,6 @@ internal sealed class OAuth2ClientCredentialsAuthenticator : IWebhookAuthenticat
     private readonly IOptions<WebhooksOptions> _options;
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
-    private readonly ConcurrentDictionary<string, TokenEntry> _tokens = new(StringComparer.Ordinal);
 
     public OAuth2ClientCredentialsAuthenticator(IHttpClientFactory httpClientFactory, IOptions<WebhooksOptions> options, TimeProvider time, ILogger<OAuth2ClientCredentialsAuthenticator> logger)
     {
@@ -111,14 +110,14 @@ internal sealed class OAuth2ClientCredentialsAuthenticator : IWebhookAuthenticat
     public async ValueTask ApplyAsync(WebhookAuthContext context, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(context);
-        var token = await GetTokenAsync((OAuth2ClientCredentialsWebhookAuth)context.Auth, cancellationToken).ConfigureAwait(false);
+        var token = await GetTokenAsync((OAuth2ClientCredentialsWebhookAuth)context.Auth, Entry(context), cancellationToken).ConfigureAwait(false);
         context.Request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
     }
 
     public ValueTask<bool> OnUnauthorizedAsync(WebhookAuthContext context, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(context);
-        var entry = _tokens.GetOrAdd(CacheKey((OAuth2ClientCredentialsWebhookAuth)context.Auth), static _ => new TokenEntry());
+        var entry = Entry(context);
         var used = context.Request.Headers.Authorization?.Parameter;
         lock (entry.Sync)
         {
@@ -133,9 +132,15 @@ internal sealed class OAuth2ClientCredentialsAuthenticator : IWebhookAuthenticat
         return ValueTask.FromResult(true);
     }
 
-    private async ValueTask<string> GetTokenAsync(OAuth2ClientCredentialsWebhookAuth auth, CancellationToken cancellationToken)
+    /// <summary>
+    /// The token of the destination's version lives in its engine state, so it goes with it (a changed secret is a new
+    /// version, a deleted or idle destination drops its state). A draft has no state: its test fetches its own token.
+    /// </summary>
+    private static TokenEntry Entry(WebhookAuthContext context)
+        => context.State is { } state ? state.AuthState(static () => new TokenEntry()) : new TokenEntry();
+
+    private async ValueTask<string> GetTokenAsync(OAuth2ClientCredentialsWebhookAuth auth, TokenEntry entry, CancellationToken cancellationToken)
     {
-        var entry = _tokens.GetOrAdd(CacheKey(auth), static _ => new TokenEntry());
         if (entry.TryGet(_time.GetUtcNow()) is { } cached)
         {
             return cached;
@@ -245,13 +250,6 @@ internal sealed class OAuth2ClientCredentialsAuthenticator : IWebhookAuthenticat
 
         Log.TokenFetched(_logger, safeEndpoint, (long)lifetime.TotalSeconds);
         return (token, lifetime);
-    }
-
-    /// <summary>One cache entry per credential set; the secret enters the key only through a hash.</summary>
-    private static string CacheKey(OAuth2ClientCredentialsWebhookAuth auth)
-    {
-        var material = string.Join('\n', auth.TokenEndpoint, auth.ClientId, auth.ClientSecret, auth.Scope, auth.Audience, auth.SendCredentialsInBody ? "post" : "basic");
-        return Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes(material)));
     }
 
     private sealed class TokenEntry

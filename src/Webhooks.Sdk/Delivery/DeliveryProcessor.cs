@@ -105,7 +105,7 @@ internal sealed class DeliveryProcessor
         {
             if (destination.State?.Bucket(startedAt) is { } bucket)
             {
-                var wait = bucket.TryAcquire(startedAt, MaxInProcessRateWait, _instances.Count, out var availableAt);
+                var wait = bucket.TryAcquire(startedAt, MaxInProcessRateWait, _instances, out var availableAt);
                 if (wait is null)
                 {
                     await PostponeAsync(leased, availableAt, "rate limit", cancellationToken).ConfigureAwait(false);

@@ -198,6 +198,7 @@ internal sealed class DeliverySender
                 Timestamp = timestamp,
                 TenantId = destination.TenantId,
                 DestinationId = destination.Id,
+                State = destination.State,
             };
             await authenticator.ApplyAsync(authContext, cancellationToken).ConfigureAwait(false);
             using var response = await client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, cancellationToken).ConfigureAwait(false);
@@ -206,7 +207,7 @@ internal sealed class DeliverySender
                 var retryTimestamp = _time.GetUtcNow();
                 using var retry = BuildRequest(destination, cached, payload, url, attemptNumber, retryTimestamp, deliveryId);
                 await authenticator.ApplyAsync(
-                    new WebhookAuthContext { Auth = destination.Auth, Request = retry, Body = payload.Body, MessageId = cached.Event.Id!, Timestamp = retryTimestamp, TenantId = destination.TenantId, DestinationId = destination.Id },
+                    new WebhookAuthContext { Auth = destination.Auth, Request = retry, Body = payload.Body, MessageId = cached.Event.Id!, Timestamp = retryTimestamp, TenantId = destination.TenantId, DestinationId = destination.Id, State = destination.State },
                     cancellationToken).ConfigureAwait(false);
                 using var retryResponse = await client.SendAsync(retry, HttpCompletionOption.ResponseHeadersRead, cancellationToken).ConfigureAwait(false);
                 return await ToResultAsync(retryResponse, capture, cancellationToken).ConfigureAwait(false);

@@ -41,6 +41,9 @@ internal sealed class DestinationConfig
     public bool PropagateTraceContext { get; set; } = true;
     public JsonElement? Filter { get; set; }
 
+    /// <summary>Gets or sets the destination's own private-network allow-list (syslog collectors), or <see langword="null"/>.</summary>
+    public List<string>? PrivateNetworks { get; set; }
+
     public static DestinationConfig From(WebhookDestinationDefinition d) => new()
     {
         Url = d.Url.Trim(),
@@ -58,6 +61,7 @@ internal sealed class DestinationConfig
         OrderedDelivery = d.OrderedDelivery,
         PropagateTraceContext = d.PropagateTraceContext,
         Filter = d.Filter?.Clone(),
+        PrivateNetworks = d.AllowedPrivateNetworks is { Count: > 0 } networks ? [.. networks.Select(n => Safety.OutboundGuard.TryParseNetwork(n, out var parsed) ? parsed.ToString() : n).Distinct()] : null,
     };
 
     public static DestinationConfig Parse(string json)
@@ -65,7 +69,7 @@ internal sealed class DestinationConfig
 
     public string ToJson() => JsonSerializer.Serialize(this, JsonOptions);
 
-    public WebhookDestinationDefinition ToDefinition(string id, string name, bool enabled, WebhookAuth? auth) => new()
+    public WebhookDestinationDefinition ToDefinition(string id, string name, bool enabled, WebhookAuth? auth) => new WebhookDestinationDefinition()
     {
         Id = id,
         Name = name,
@@ -86,5 +90,5 @@ internal sealed class DestinationConfig
         OrderedDelivery = OrderedDelivery,
         PropagateTraceContext = PropagateTraceContext,
         Filter = Filter,
-    };
+    }.AllowPrivateNetworks([.. PrivateNetworks ?? []]);
 }

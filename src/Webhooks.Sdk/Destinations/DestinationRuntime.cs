@@ -117,8 +117,10 @@ internal sealed class DestinationMapper : IDisposable
         var version = VersionOf(record);
         var fresh = new DestinationState(version, now);
         fresh.Runtime = CreateRuntime(record, UnprotectAuth(record.ProtectedAuth), fresh);
-        _states[key] = fresh;
-        return fresh;
+
+        // Workers that miss together build one state each: keep the first of this version, so they share one token
+        // bucket, gate and breaker (a state per worker would multiply the destination's rate limit).
+        return _states.AddOrUpdate(key, fresh, (_, existing) => existing.Version == version ? existing : fresh);
     }
 
     /// <summary>
@@ -265,6 +267,7 @@ internal sealed class DestinationMapper : IDisposable
         Enabled = record.Enabled,
         CreatedAt = record.CreatedAt,
         UpdatedAt = record.UpdatedAt,
+        Version = record.Version,
         LastSuccessAt = record.LastSuccessAt,
         LastFailureAt = record.LastFailureAt,
         ConsecutiveFailures = record.ConsecutiveFailures,
@@ -295,8 +298,10 @@ internal sealed class DestinationMapper : IDisposable
         OrderedDelivery = config.OrderedDelivery || config.Correlation is not null,
         PropagateTraceContext = config.PropagateTraceContext,
         Filter = config.Filter,
+        AllowedPrivateNetworks = config.PrivateNetworks is { Count: > 0 } networks ? networks.ToArray() : [],
         CreatedAt = record.CreatedAt,
         UpdatedAt = record.UpdatedAt,
+        Version = record.Version,
         LastSuccessAt = record.LastSuccessAt,
         LastFailureAt = record.LastFailureAt,
         ConsecutiveFailures = record.ConsecutiveFailures,

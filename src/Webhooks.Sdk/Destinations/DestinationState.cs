@@ -87,6 +87,32 @@ internal sealed class DestinationState
         }
     }
 
+    private object? _authState;
+
+    /// <summary>
+    /// Gets the auth state of this version (an OAuth2 token), created once: a new secret is a new version, hence a new
+    /// state and a new token, and the token is forgotten with the state (change, delete, idle timeout).
+    /// </summary>
+    public T AuthState<T>(Func<T> create)
+        where T : class
+    {
+        if (Volatile.Read(ref _authState) is T existing)
+        {
+            return existing;
+        }
+
+        lock (_sync)
+        {
+            if (_authState is not T made)
+            {
+                made = create();
+                _authState = made;
+            }
+
+            return made;
+        }
+    }
+
     /// <summary>Gets or sets the state of the breaker in <see cref="Pipeline"/>, once built.</summary>
     public Polly.CircuitBreaker.CircuitBreakerStateProvider? BreakerState { get; set; }
 

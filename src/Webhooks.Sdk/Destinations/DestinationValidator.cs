@@ -10,12 +10,14 @@ internal sealed partial class DestinationValidator
     private readonly FormatterRegistry _formatters;
     private readonly AuthenticatorRegistry _authenticators;
     private readonly IWebhookUrlPolicy _urlPolicy;
+    private readonly Safety.OutboundGuard? _guard;
     private readonly IOptions<WebhooksOptions> _options;
     private readonly TransportRegistry _transports;
     private readonly WebhookEventCatalog? _catalog;
 
-    public DestinationValidator(FormatterRegistry formatters, AuthenticatorRegistry authenticators, IWebhookUrlPolicy urlPolicy, IOptions<WebhooksOptions> options, TransportRegistry transports, IWebhookEventCatalog? catalog = null)
+    public DestinationValidator(FormatterRegistry formatters, AuthenticatorRegistry authenticators, IWebhookUrlPolicy urlPolicy, IOptions<WebhooksOptions> options, TransportRegistry transports, IWebhookEventCatalog? catalog = null, Safety.OutboundGuard? guard = null)
     {
+        _guard = guard;
         _catalog = catalog as WebhookEventCatalog;
         _formatters = formatters;
         _authenticators = authenticators;
@@ -53,7 +55,8 @@ internal sealed partial class DestinationValidator
             errors.Add(new("Name", "must be at most 200 characters"));
         }
 
-        await ValidateUrlAsync(d.Url, "Url", errors, cancellationToken).ConfigureAwait(false);
+        ValidatePrivateNetworks(d, errors);
+        await ValidateUrlAsync(d.Url, "Url", errors, cancellationToken, d.AllowedPrivateNetworks).ConfigureAwait(false);
         if (Uri.TryCreate(d.Url?.Trim(), UriKind.Absolute, out var target) && _transports.TryGet(target.Scheme, out var transport))
         {
             transport.Validate(d, target, errors);
@@ -161,7 +164,29 @@ internal sealed partial class DestinationValidator
         }
     }
 
-    public async Task ValidateUrlAsync(string? url, string field, IList<WebhookValidationError> errors, CancellationToken cancellationToken)
+    /// <summary>A destination's own private-network allow-list: syslog collectors only, private ranges only.</summary>
+    public static void ValidatePrivateNetworks(WebhookDestinationDefinition d, IList<WebhookValidationError> errors)
+    {
+        if (d.AllowedPrivateNetworks is not { Count: > 0 } networks)
+        {
+            return;
+        }
+
+        if (!Uri.TryCreate(d.Url?.Trim(), UriKind.Absolute, out var uri) || uri.Scheme is not (Transport.SyslogTransport.TlsScheme or Transport.SyslogTransport.TcpScheme))
+        {
+            errors.Add(new("AllowedPrivateNetworks", "applies to syslog collectors (syslog+tls:// or syslog+tcp://) only"));
+        }
+
+        for (var i = 0; i < networks.Count; i++)
+        {
+            if (Safety.OutboundGuard.ValidatePrivateNetwork(networks[i], out _) is { } problem)
+            {
+                errors.Add(new($"AllowedPrivateNetworks[{i}]", problem));
+            }
+        }
+    }
+
+    public async Task ValidateUrlAsync(string? url, string field, IList<WebhookValidationError> errors, CancellationToken cancellationToken, IReadOnlyList<string>? privateNetworks = null)
     {
         if (string.IsNullOrWhiteSpace(url))
         {
@@ -188,6 +213,12 @@ internal sealed partial class DestinationValidator
         }
 
         var verdict = await _urlPolicy.EvaluateAsync(uri, cancellationToken).ConfigureAwait(false);
+        if (!verdict.Allowed && privateNetworks is { Count: > 0 } && _guard is not null && uri.Scheme is Transport.SyslogTransport.TlsScheme or Transport.SyslogTransport.TcpScheme)
+        {
+            // A syslog collector with its own private-network allow-list: judged again with that list, for it only.
+            verdict = (await _guard.JudgeHostAsync(uri.IdnHost, cancellationToken, Safety.OutboundGuard.ParseNetworks(privateNetworks)).ConfigureAwait(false)).Verdict;
+        }
+
         if (!verdict.Allowed)
         {
             errors.Add(new(field, $"refused by rule '{verdict.Rule}': {verdict.Reason}"));

@@ -105,6 +105,21 @@ public interface IWebhookDestinationManager
     Task ClearCorrelationIdAsync(string id, string correlationKey, CancellationToken cancellationToken = default);
 
     /// <summary>
+    /// Lets one syslog collector (<c>syslog+tls://</c> or <c>syslog+tcp://</c>) live on a private network: its host may
+    /// resolve to addresses inside these networks, for this destination only, at save and at every connection. Each
+    /// entry is a CIDR block or an address inside 10.0.0.0/8, 172.16.0.0/12, 192.168.0.0/16, 100.64.0.0/10 or fc00::/7;
+    /// loopback, link-local and public ranges are refused. The list replaces the previous one (empty removes it), is
+    /// kept by later updates, and is shown in <see cref="WebhookDestination.AllowedPrivateNetworks"/>. No process-wide
+    /// <c>Safety.Dangerously*</c> opt-in is needed.
+    /// </summary>
+    /// <param name="id">The destination id.</param>
+    /// <param name="networks">The networks, for example <c>10.20.0.0/16</c>.</param>
+    /// <param name="cancellationToken">The cancellation token.</param>
+    /// <returns>The destination with its new list.</returns>
+    /// <exception cref="WebhookValidationException">An entry is not a private network, or the destination is not a syslog collector.</exception>
+    Task<WebhookDestination> AllowPrivateNetworksAsync(string id, IReadOnlyList<string> networks, CancellationToken cancellationToken = default);
+
+    /// <summary>
     /// Says whether an event would pass a payload filter, and why not when it would not. The filter is checked as when
     /// a destination is saved: an invalid one throws <see cref="WebhookValidationException"/> listing every problem with
     /// its position (for example <c>Filter/$or/1/data.count/$gte</c>). Subscriptions are not considered.

@@ -65,11 +65,25 @@ public sealed record WebhookDestination
     /// <summary>Gets the payload filter, if any (see <see cref="WebhookDestinationDefinition.Filter"/>).</summary>
     public System.Text.Json.JsonElement? Filter { get; init; }
 
+    /// <summary>
+    /// Gets the private networks this destination (a syslog collector) may connect to, set only by
+    /// <see cref="IWebhookDestinationManager.AllowPrivateNetworksAsync"/>; empty for every other destination.
+    /// </summary>
+    public IReadOnlyList<string> AllowedPrivateNetworks { get; init; } = [];
+
     /// <summary>Gets when the destination was created.</summary>
     public required DateTimeOffset CreatedAt { get; init; }
 
     /// <summary>Gets when the destination was last changed.</summary>
     public required DateTimeOffset UpdatedAt { get; init; }
+
+    /// <summary>
+    /// Gets the configuration version: 1 when created, one more with every configuration change (update, rotation,
+    /// enable, disable); health changes (failure counts, last success) do not move it. Pass it back as
+    /// <see cref="WebhookDestinationUpdate.ExpectedVersion"/> (or use it as an ETag) so a change based on an older
+    /// read fails with <see cref="WebhookConcurrencyException"/> instead of overwriting a newer one.
+    /// </summary>
+    public long Version { get; init; }
 
     /// <summary>Gets when a delivery last succeeded.</summary>
     public DateTimeOffset? LastSuccessAt { get; init; }

@@ -90,6 +90,28 @@ public sealed class WebhookDestinationDefinition
     /// <remarks>In configuration, <c>Filter</c> is JSON text or a section (read by the library, not the binder).</remarks>
     [Microsoft.Extensions.Configuration.ConfigurationKeyName("FilterIsReadByTheLibraryNotTheBinder")]
     public System.Text.Json.JsonElement? Filter { get; set; }
+
+    /// <summary>
+    /// Gets the private networks this syslog collector may resolve to, for this destination only. Set only by an explicit
+    /// call to <see cref="AllowPrivateNetworks"/> (never by configuration binding or JSON), or later by
+    /// <see cref="IWebhookDestinationManager.AllowPrivateNetworksAsync"/>.
+    /// </summary>
+    /// <value>The default value is empty.</value>
+    public IReadOnlyList<string> AllowedPrivateNetworks { get; private set; } = [];
+
+    /// <summary>
+    /// Lets this syslog collector (<c>syslog+tls://</c> or <c>syslog+tcp://</c>) live on a private network, for this
+    /// destination only: each entry is a CIDR block or an address inside 10.0.0.0/8, 172.16.0.0/12, 192.168.0.0/16,
+    /// 100.64.0.0/10 or fc00::/7. Replaces any earlier list; no process-wide <c>Safety.Dangerously*</c> opt-in is needed.
+    /// </summary>
+    /// <param name="networks">The networks, for example <c>10.20.0.0/16</c>.</param>
+    /// <returns>This definition.</returns>
+    public WebhookDestinationDefinition AllowPrivateNetworks(params string[] networks)
+    {
+        ArgumentNullException.ThrowIfNull(networks);
+        AllowedPrivateNetworks = [.. networks];
+        return this;
+    }
 }
 
 /// <summary>A per-destination rate limit: a token bucket refilled at <paramref name="PerSecond"/> holding at most <paramref name="Burst"/> tokens.</summary>

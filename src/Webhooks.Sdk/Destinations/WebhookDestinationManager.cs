@@ -152,6 +152,11 @@ internal sealed class WebhookDestinationManager : IWebhookDestinationManager
     {
         ArgumentNullException.ThrowIfNull(update);
         var current = await GetRuntimeAsync(id, cancellationToken).ConfigureAwait(false);
+        if (update.ExpectedVersion is { } expected && expected != current.Record.Version)
+        {
+            throw new WebhookConcurrencyException(TenantId, id, expected, current.Record.Version);
+        }
+
         var d = current.Config.ToDefinition(current.Id, current.Record.Name, current.Record.Enabled, current.Auth);
         d.Name = update.Name ?? d.Name;
         d.Url = update.Url ?? d.Url;
@@ -190,6 +195,8 @@ internal sealed class WebhookDestinationManager : IWebhookDestinationManager
         }
 
         await _validator.ValidateAsync(d, cancellationToken).ConfigureAwait(false);
+        var config = DestinationConfig.From(d);
+
         // Configuration columns only, checked against the version read above: a health write meanwhile (auto-disable)
         // stays, and a concurrent configuration write (another update, a rotation) makes this one fail.
         var change = new DestinationChange
@@ -199,7 +206,7 @@ internal sealed class WebhookDestinationManager : IWebhookDestinationManager
             ExpectedVersion = current.Record.Version,
             At = NextUpdateTime(current.Record),
             Name = d.Name.Trim(),
-            ConfigJson = _mapper.ToStoredJson(DestinationConfig.From(d)),
+            ConfigJson = _mapper.ToStoredJson(config),
             ReplaceAuth = update.Auth is not null,
             ProtectedAuth = update.Auth is null ? null : _mapper.ProtectAuth(d.Auth),
         };
@@ -242,6 +249,35 @@ internal sealed class WebhookDestinationManager : IWebhookDestinationManager
         ArgumentException.ThrowIfNullOrWhiteSpace(correlationKey);
         var destination = await GetRuntimeAsync(id, cancellationToken).ConfigureAwait(false);
         await _store.SetCorrelationIdAsync(TenantId, destination.Id, correlationKey, string.Empty, cancellationToken).ConfigureAwait(false);
+    }
+
+    public async Task<WebhookDestination> AllowPrivateNetworksAsync(string id, IReadOnlyList<string> networks, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(networks);
+        var current = await GetRuntimeAsync(id, cancellationToken).ConfigureAwait(false);
+        var d = current.Config.ToDefinition(current.Id, current.Record.Name, current.Record.Enabled, current.Auth).AllowPrivateNetworks([.. networks]);
+        var errors = new List<WebhookValidationError>();
+        DestinationValidator.ValidatePrivateNetworks(d, errors);
+        if (errors.Count > 0)
+        {
+            throw new WebhookValidationException(errors);
+        }
+
+        var config = DestinationConfig.Parse(current.Record.ConfigJson);
+        config.PrivateNetworks = DestinationConfig.From(d).PrivateNetworks;
+        var saved = await SaveAsync(
+            new DestinationChange
+            {
+                TenantId = TenantId,
+                Id = id,
+                ExpectedVersion = current.Record.Version,
+                At = NextUpdateTime(current.Record),
+                Name = current.Record.Name,
+                ConfigJson = config.ToJson(),
+            },
+            cancellationToken).ConfigureAwait(false);
+        await _operational.DestinationUpdatedAsync(saved, cancellationToken).ConfigureAwait(false);
+        return saved;
     }
 
     public async Task<WebhookDestination> EnableAsync(string id, CancellationToken cancellationToken = default)

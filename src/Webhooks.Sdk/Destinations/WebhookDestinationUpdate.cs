@@ -61,4 +61,12 @@ public sealed class WebhookDestinationUpdate
 
     /// <summary>Gets or sets a value indicating whether to remove the payload filter.</summary>
     public bool RemoveFilter { get; set; }
+
+    /// <summary>
+    /// Gets or sets the <see cref="WebhookDestination.Version"/> this change is based on: when the destination is at
+    /// another version (it changed since it was read), nothing is saved and <see cref="WebhookConcurrencyException"/>
+    /// is thrown.
+    /// </summary>
+    /// <value>The default value is <see langword="null"/>: the change applies to the version the manager reads.</value>
+    public long? ExpectedVersion { get; set; }
 }

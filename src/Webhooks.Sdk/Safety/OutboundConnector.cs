@@ -49,12 +49,17 @@ internal sealed class OutboundConnector : IWebhookOutboundConnector
     /// the host is resolved and judged, and only a judged address is connected to.
     /// </summary>
     /// <exception cref="WebhookUrlRefusedException">The host or one of its addresses is refused.</exception>
-    public async ValueTask<NetworkStream> ConnectTcpAsync(string host, int port, CancellationToken cancellationToken)
+    public async ValueTask<NetworkStream> ConnectTcpAsync(string host, int port, CancellationToken cancellationToken, IReadOnlyList<IPNetwork>? destinationNetworks = null)
     {
         var target = new DnsEndPoint(host, port);
-        var addresses = await JudgeAsync(target, cancellationToken).ConfigureAwait(false);
-        return await ConnectToAnyAsync(addresses, port, cancellationToken).ConfigureAwait(false);
+        var addresses = await JudgeAsync(target, cancellationToken, destinationNetworks).ConfigureAwait(false);
+        return _options.Value.Safety.Proxy is { } proxy
+            ? await TunnelAsync(proxy, addresses, target, cancellationToken).ConfigureAwait(false)
+            : await ConnectToAnyAsync(addresses, port, cancellationToken).ConfigureAwait(false);
     }
+
+    /// <summary>Gets a value indicating whether connections go through the egress proxy (<see cref="WebhookSafetyOptions.Proxy"/>).</summary>
+    public bool UsesProxy => _options.Value.Safety.Proxy is not null;
 
     /// <inheritdoc />
     public async ValueTask<IReadOnlyList<IPAddress>> ResolveAsync(string host, CancellationToken cancellationToken)
@@ -67,9 +72,9 @@ internal sealed class OutboundConnector : IWebhookOutboundConnector
         return await ConnectSocketAsync(addresses, port, cancellationToken).ConfigureAwait(false);
     }
 
-    private async ValueTask<IReadOnlyList<IPAddress>> JudgeAsync(DnsEndPoint target, CancellationToken cancellationToken)
+    private async ValueTask<IReadOnlyList<IPAddress>> JudgeAsync(DnsEndPoint target, CancellationToken cancellationToken, IReadOnlyList<IPNetwork>? destinationNetworks = null)
     {
-        var judgement = await _guard.JudgeHostAsync(target.Host, cancellationToken).ConfigureAwait(false);
+        var judgement = await _guard.JudgeHostAsync(target.Host, cancellationToken, destinationNetworks).ConfigureAwait(false);
         return judgement.Verdict.Allowed ? judgement.Addresses : throw Refuse(target, judgement.Verdict);
     }
 
@@ -140,7 +145,7 @@ internal sealed class OutboundConnector : IWebhookOutboundConnector
         return new WebhookUrlRefusedException(verdict);
     }
 
-    private async ValueTask<Stream> TunnelAsync(Uri proxy, IReadOnlyList<IPAddress> addresses, DnsEndPoint target, CancellationToken cancellationToken)
+    private async ValueTask<NetworkStream> TunnelAsync(Uri proxy, IReadOnlyList<IPAddress> addresses, DnsEndPoint target, CancellationToken cancellationToken)
     {
         // The proxy is the operator's own infrastructure: it is trusted and not judged by the address rules.
         var proxyHost = OutboundGuard.Normalize(proxy.IdnHost);

@@ -72,11 +72,41 @@ internal sealed class OutboundGuard
         return false;
     }
 
-    /// <summary>Judges one address: allowed when public or inside a development-allowed network.</summary>
-    public WebhookUrlVerdict JudgeAddress(IPAddress address)
+    /// <summary>The ranges a destination's own allow-list may open: private networks, shared address space and unique-local IPv6.</summary>
+    private static readonly IPNetwork[] PrivateRanges =
+    [
+        IPNetwork.Parse("10.0.0.0/8"), IPNetwork.Parse("172.16.0.0/12"), IPNetwork.Parse("192.168.0.0/16"),
+        IPNetwork.Parse("100.64.0.0/10"), IPNetwork.Parse("fc00::/7"),
+    ];
+
+    /// <summary>
+    /// Parses a destination's private-network allow-list entry (a CIDR block or one address), which must lie inside a
+    /// private range (10/8, 172.16/12, 192.168/16, 100.64/10, fc00::/7): loopback, link-local (cloud metadata) and public
+    /// addresses can never be opened per destination.
+    /// </summary>
+    public static string? ValidatePrivateNetwork(string? text, out IPNetwork network)
+    {
+        if (!TryParseNetwork(text, out network))
+        {
+            return "is not a CIDR block (for example 10.20.0.0/16) or an IP address";
+        }
+
+        foreach (var range in PrivateRanges)
+        {
+            if (range.BaseAddress.AddressFamily == network.BaseAddress.AddressFamily && network.PrefixLength >= range.PrefixLength && range.Contains(network.BaseAddress))
+            {
+                return null;
+            }
+        }
+
+        return "must lie inside a private range (10.0.0.0/8, 172.16.0.0/12, 192.168.0.0/16, 100.64.0.0/10 or fc00::/7)";
+    }
+
+    /// <summary>Judges one address: allowed when public or inside a development-allowed network (or the destination's own).</summary>
+    public WebhookUrlVerdict JudgeAddress(IPAddress address, IReadOnlyList<IPNetwork>? destinationNetworks = null)
     {
         ArgumentNullException.ThrowIfNull(address);
-        return Classify(address, out var shown) is { } found
+        return Classify(address, out var shown, destinationNetworks) is { } found
             ? WebhookUrlVerdict.Refuse(found.Rule, $"{shown} is {found.Description}")
             : WebhookUrlVerdict.Allow;
     }
@@ -85,7 +115,7 @@ internal sealed class OutboundGuard
     /// Judges a host (as in <see cref="Uri.IdnHost"/> or a connection's end point): IP literals by their address, names
     /// by the name rules and then by every address they resolve to.
     /// </summary>
-    public async ValueTask<HostJudgement> JudgeHostAsync(string host, CancellationToken cancellationToken)
+    public async ValueTask<HostJudgement> JudgeHostAsync(string host, CancellationToken cancellationToken, IReadOnlyList<IPNetwork>? destinationNetworks = null)
     {
         var name = Normalize(host);
         if (name.Length == 0)
@@ -95,7 +125,7 @@ internal sealed class OutboundGuard
 
         if (TryParseAddress(name, out var literal))
         {
-            var verdict = JudgeAddress(literal);
+            var verdict = JudgeAddress(literal, destinationNetworks);
             return verdict.Allowed ? new HostJudgement(verdict, [literal]) : new HostJudgement(verdict, []);
         }
 
@@ -140,7 +170,7 @@ internal sealed class OutboundGuard
 
         foreach (var address in addresses)
         {
-            if (Classify(address, out var shown) is { } found)
+            if (Classify(address, out var shown, destinationNetworks) is { } found)
             {
                 // Tenants see the rule and the host; the address (an internal DNS answer) goes to the logs only.
                 return new HostJudgement(
@@ -320,10 +350,28 @@ internal sealed class OutboundGuard
     }
 
     /// <summary>Classifies an address unless a development-allowed network holds it; IPv4-mapped addresses count as IPv4.</summary>
-    private AddressClass? Classify(IPAddress address, out IPAddress shown)
+    private AddressClass? Classify(IPAddress address, out IPAddress shown, IReadOnlyList<IPNetwork>? destinationNetworks = null)
     {
         shown = address.IsIPv4MappedToIPv6 ? address.MapToIPv4() : address;
-        return IsInAllowedNetwork(shown) ? null : AddressClassifier.Classify(shown);
+        if (IsInAllowedNetwork(shown))
+        {
+            return null;
+        }
+
+        var found = AddressClassifier.Classify(shown);
+        if (found is not null && destinationNetworks is not null)
+        {
+            foreach (var network in destinationNetworks)
+            {
+                // Only ever a private address: the destination's list cannot open loopback or link-local, even by mistake.
+                if (network.BaseAddress.AddressFamily == shown.AddressFamily && network.Contains(shown) && ValidatePrivateNetwork(shown.ToString(), out _) is null)
+                {
+                    return null;
+                }
+            }
+        }
+
+        return found;
     }
 
     private static HostJudgement Refused(string rule, string reason) => new(WebhookUrlVerdict.Refuse(rule, reason), []);

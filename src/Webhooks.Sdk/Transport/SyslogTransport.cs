@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Globalization;
 using System.Net;
 using System.Net.Security;
@@ -12,18 +13,37 @@ namespace Webhooks.Sdk.Transport;
 /// A body that is already an RFC 5424 message (the <c>syslog</c> format) is sent as it is; any other body (for
 /// example a <c>cef</c> line) becomes the MSG of a minimal RFC 5424 header (<c>&lt;13&gt;1 - - webhooks-sdk - - -</c>).
 /// The connection is guarded like HTTP: the host is resolved through <see cref="IWebhookDnsResolver"/> and judged by the
-/// SSRF guard's rules (<c>OutboundConnector</c>), and only a judged address is connected to.
+/// SSRF guard's rules (<c>OutboundConnector</c>), only a judged address is connected to, and with
+/// <see cref="WebhookSafetyOptions.Proxy"/> set the connection is a <c>CONNECT</c> tunnel through the egress proxy.
+/// Over TLS a destination whose auth is <see cref="MutualTlsWebhookAuth"/> presents its client certificate and trusts
+/// its own certificate authorities. Connections stay open after an attempt (up to four idle per destination, closed
+/// after <see cref="IdleTimeout"/> unused) and are reused by later attempts; a frame written and flushed is a success.
 /// </summary>
-internal sealed class SyslogTransport : IWebhookTransport
+internal sealed class SyslogTransport : IWebhookTransport, IDisposable
 {
     public const string TcpScheme = "syslog+tcp";
     public const string TlsScheme = "syslog+tls";
-    private static readonly TimeSpan CloseWait = TimeSpan.FromSeconds(2);
+
+    /// <summary>How long an unused connection is kept open.</summary>
+    internal static readonly TimeSpan IdleTimeout = TimeSpan.FromSeconds(60);
+
+    private const int MaxIdlePerDestination = 4;
     private static readonly byte[] WrapHeader = Encoding.ASCII.GetBytes("<13>1 - - webhooks-sdk - - - ");
 
     private readonly Safety.OutboundConnector _connector;
+    private readonly Auth.ClientCertificateStore _certificates;
+    private readonly TimeProvider _time;
+    private readonly ConcurrentDictionary<string, ConcurrentBag<Connection>> _idle = new(StringComparer.Ordinal);
+    private readonly ITimer _sweeper;
+    private int _opened;
 
-    public SyslogTransport(Safety.OutboundConnector connector) => _connector = connector;
+    public SyslogTransport(Safety.OutboundConnector connector, Auth.ClientCertificateStore certificates, TimeProvider time)
+    {
+        _connector = connector;
+        _certificates = certificates;
+        _time = time;
+        _sweeper = time.CreateTimer(static s => ((SyslogTransport)s!).Sweep(), this, IdleTimeout, IdleTimeout);
+    }
 
     public IReadOnlyCollection<string> Schemes { get; } = [TcpScheme, TlsScheme];
 
@@ -80,37 +100,43 @@ internal sealed class SyslogTransport : IWebhookTransport
         var frame = Frame(request.Payload.Body.Span);
         try
         {
-            var network = await _connector.ConnectTcpAsync(url.IdnHost, port, cancellationToken).ConfigureAwait(false);
-            await using (network.ConfigureAwait(false))
+            var certificate = tls && request.Auth is MutualTlsWebhookAuth mtls ? _certificates.Get(mtls) : null;
+            var key = string.Join('|', request.Destination.TenantId, request.Destination.Id, url.Scheme, url.IdnHost, port.ToString(CultureInfo.InvariantCulture), certificate?.ClientName ?? "-");
+
+            // An idle connection may have been closed by the collector meanwhile: a write that fails on one is made once
+            // more on a new connection. A failure on a new connection is the attempt's.
+            while (TakeIdle(key) is { } reused)
             {
-                var socket = network.Socket;
-                if (!tls && !AllowsPlaintext(url) && !(socket.RemoteEndPoint is IPEndPoint remote && IPAddress.IsLoopback(remote.Address)))
+                try
                 {
-                    return Fail($"Refused by rule '{WebhookUrlRules.PlaintextTransport}': syslog+tcp:// would send event data unencrypted to {url.IdnHost}; use syslog+tls://, or add '?plaintext=allow' to this destination's URL to accept it.");
+                    await reused.WriteAsync(frame, cancellationToken).ConfigureAwait(false);
+                    ReturnIdle(key, reused);
+                    return new WebhookAttemptResult { Success = true };
                 }
-
-                if (tls)
+                catch (Exception ex) when (ex is IOException or SocketException or ObjectDisposedException)
                 {
-                    var ssl = new SslStream(network, leaveInnerStreamOpen: true);
-                    await using (ssl.ConfigureAwait(false))
-                    {
-                        await ssl.AuthenticateAsClientAsync(new SslClientAuthenticationOptions { TargetHost = url.IdnHost }, cancellationToken).ConfigureAwait(false);
-                        await ssl.WriteAsync(frame, cancellationToken).ConfigureAwait(false);
-                        await ssl.FlushAsync(cancellationToken).ConfigureAwait(false);
-                        await ssl.ShutdownAsync().ConfigureAwait(false);
-                    }
+                    await reused.DisposeAsync().ConfigureAwait(false);
                 }
-                else
-                {
-                    await network.WriteAsync(frame, cancellationToken).ConfigureAwait(false);
-                    await network.FlushAsync(cancellationToken).ConfigureAwait(false);
-                }
-
-                // Half-close and wait (briefly) for the collector to close its side: it has then read the whole frame.
-                socket.Shutdown(SocketShutdown.Send);
-                await DrainAsync(socket, cancellationToken).ConfigureAwait(false);
             }
 
+            var networks = request.Destination.AllowedPrivateNetworks is { Count: > 0 } allowed ? Safety.OutboundGuard.ParseNetworks(allowed) : null;
+            var connection = await OpenAsync(url, port, tls, certificate, networks, cancellationToken).ConfigureAwait(false);
+            if (connection is null)
+            {
+                return Fail($"Refused by rule '{WebhookUrlRules.PlaintextTransport}': syslog+tcp:// would send event data unencrypted to {url.IdnHost}; use syslog+tls://, or add '?plaintext=allow' to this destination's URL to accept it.");
+            }
+
+            try
+            {
+                await connection.WriteAsync(frame, cancellationToken).ConfigureAwait(false);
+            }
+            catch
+            {
+                await connection.DisposeAsync().ConfigureAwait(false);
+                throw;
+            }
+
+            ReturnIdle(key, connection);
             return new WebhookAttemptResult { Success = true };
         }
         catch (WebhookUrlRefusedException ex)
@@ -120,6 +146,10 @@ internal sealed class SyslogTransport : IWebhookTransport
         catch (SocketException ex)
         {
             return Fail($"Syslog connection to port {port} failed: {ex.SocketErrorCode}.");
+        }
+        catch (HttpRequestException ex)
+        {
+            return Fail("Syslog connection through the egress proxy failed: " + ex.Message);
         }
         catch (IOException ex)
         {
@@ -131,24 +161,175 @@ internal sealed class SyslogTransport : IWebhookTransport
         }
     }
 
-    private static async Task DrainAsync(Socket socket, CancellationToken cancellationToken)
+    /// <summary>Closes every idle connection.</summary>
+    public void Dispose()
     {
-        using var wait = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        wait.CancelAfter(CloseWait);
-        var buffer = new byte[256];
-        try
+        _sweeper.Dispose();
+        foreach (var key in _idle.Keys)
         {
-            while (await socket.ReceiveAsync(buffer, SocketFlags.None, wait.Token).ConfigureAwait(false) > 0)
+            while (TakeIdle(key, evictOnly: true) is { } connection)
             {
+                connection.DisposeAsync().AsTask().GetAwaiter().GetResult();
             }
         }
-        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+    }
+
+    /// <summary>Gets how many idle connections are kept open now (for tests).</summary>
+    internal int IdleCount => _idle.Values.Sum(b => b.Count);
+
+    /// <summary>Gets how many connections were opened so far (for tests).</summary>
+    internal int OpenedCount => Volatile.Read(ref _opened);
+
+    private async Task<Connection?> OpenAsync(Uri url, int port, bool tls, Auth.ClientCertificateStore.Entry? certificate, IReadOnlyList<IPNetwork>? networks, CancellationToken cancellationToken)
+    {
+        var network = await _connector.ConnectTcpAsync(url.IdnHost, port, cancellationToken, networks).ConfigureAwait(false);
+        try
         {
-            // The collector keeps the connection open; the frame is written and flushed, which is all TCP promises.
+            var socket = network.Socket;
+            var loopback = !_connector.UsesProxy && socket.RemoteEndPoint is IPEndPoint remote && IPAddress.IsLoopback(remote.Address);
+            if (!tls && !AllowsPlaintext(url) && !loopback && !IsLoopbackHost(url.IdnHost))
+            {
+                await network.DisposeAsync().ConfigureAwait(false);
+                return null;
+            }
+
+            Interlocked.Increment(ref _opened);
+            if (!tls)
+            {
+                return new Connection(network, network, _time.GetTimestamp());
+            }
+
+            var ssl = new SslStream(network, leaveInnerStreamOpen: false);
+            try
+            {
+                var options = new SslClientAuthenticationOptions { TargetHost = url.IdnHost };
+                if (certificate is not null)
+                {
+                    options.ClientCertificateContext = SslStreamCertificateContext.Create(certificate.Certificate, additionalCertificates: null, offline: true);
+                    if (certificate.TrustedAuthorities is { } authorities)
+                    {
+                        options.RemoteCertificateValidationCallback = (_, server, chain, errors) => Auth.MutualTlsHttpClientOptionsSetup.ValidateServer(server, chain, errors, authorities);
+                    }
+                }
+
+                await ssl.AuthenticateAsClientAsync(options, cancellationToken).ConfigureAwait(false);
+                return new Connection(network, ssl, _time.GetTimestamp());
+            }
+            catch
+            {
+                await ssl.DisposeAsync().ConfigureAwait(false);
+                throw;
+            }
         }
-        catch (SocketException)
+        catch
         {
-            // A reset after the frame was flushed: the collector closed without reading more, which it may do.
+            await network.DisposeAsync().ConfigureAwait(false);
+            throw;
+        }
+    }
+
+    private Connection? TakeIdle(string key, bool evictOnly = false)
+    {
+        if (!_idle.TryGetValue(key, out var bag))
+        {
+            return null;
+        }
+
+        while (bag.TryTake(out var connection))
+        {
+            if (!evictOnly && connection.IsUsable(_time, IdleTimeout))
+            {
+                return connection;
+            }
+
+            if (evictOnly)
+            {
+                return connection;
+            }
+
+            connection.DisposeAsync().AsTask().GetAwaiter().GetResult();
+        }
+
+        return null;
+    }
+
+    private void ReturnIdle(string key, Connection connection)
+    {
+        connection.LastUsed = _time.GetTimestamp();
+        var bag = _idle.GetOrAdd(key, static _ => new ConcurrentBag<Connection>());
+        if (bag.Count >= MaxIdlePerDestination)
+        {
+            connection.DisposeAsync().AsTask().GetAwaiter().GetResult();
+            return;
+        }
+
+        bag.Add(connection);
+    }
+
+    /// <summary>Closes connections idle for longer than <see cref="IdleTimeout"/> and forgets destinations without any.</summary>
+    private void Sweep()
+    {
+        foreach (var (key, bag) in _idle)
+        {
+            var keep = new List<Connection>();
+            while (bag.TryTake(out var connection))
+            {
+                if (connection.IsUsable(_time, IdleTimeout))
+                {
+                    keep.Add(connection);
+                }
+                else
+                {
+                    connection.DisposeAsync().AsTask().GetAwaiter().GetResult();
+                }
+            }
+
+            foreach (var connection in keep)
+            {
+                bag.Add(connection);
+            }
+
+            if (bag.IsEmpty)
+            {
+                _idle.TryRemove(new KeyValuePair<string, ConcurrentBag<Connection>>(key, bag));
+            }
+        }
+    }
+
+    /// <summary>One open connection to a collector: the socket's stream and what is written to (itself, or TLS over it).</summary>
+    private sealed class Connection(NetworkStream network, Stream stream, long lastUsed) : IAsyncDisposable
+    {
+        public long LastUsed { get; set; } = lastUsed;
+
+        public async Task WriteAsync(byte[] frame, CancellationToken cancellationToken)
+        {
+            await stream.WriteAsync(frame, cancellationToken).ConfigureAwait(false);
+            await stream.FlushAsync(cancellationToken).ConfigureAwait(false);
+        }
+
+        /// <summary>Gets a value indicating whether the connection is young enough and the collector has not closed it (nothing to read, not at end).</summary>
+        public bool IsUsable(TimeProvider time, TimeSpan idleTimeout)
+        {
+            if (time.GetElapsedTime(LastUsed) > idleTimeout)
+            {
+                return false;
+            }
+
+            try
+            {
+                var socket = network.Socket;
+                return socket.Connected && !(socket.Poll(0, SelectMode.SelectRead) && socket.Available == 0);
+            }
+            catch (Exception ex) when (ex is SocketException or ObjectDisposedException)
+            {
+                return false;
+            }
+        }
+
+        public async ValueTask DisposeAsync()
+        {
+            await stream.DisposeAsync().ConfigureAwait(false);
+            await network.DisposeAsync().ConfigureAwait(false);
         }
     }
 

@@ -2,6 +2,7 @@ using Microsoft.Extensions.Time.Testing;
 using System.Collections.Concurrent;
 using System.Text;
 using FluentAssertions;
+using Microsoft.Extensions.DependencyInjection;
 using NUnit.Framework;
 using WireMock;
 using WireMock.RequestBuilders;
@@ -34,6 +35,34 @@ public class OAuth2ClientCredentialsWebhookAuthTests
         server.HookAuthorizations.Should().Equal("Bearer tok-1", "Bearer tok-1");
         server.LastTokenRequestBody.Should().Contain("grant_type=client_credentials").And.Contain("scope=events.write").And.Contain("audience=https%3A%2F%2Fapi.example");
         server.LastTokenRequestAuthorization.Should().Be("Basic " + Convert.ToBase64String(Encoding.UTF8.GetBytes($"{ClientId}:{ClientSecret}")));
+    }
+
+    [Test]
+    public async Task Token_HeldByTheDestinationsState_ChangedSecretGetsANewTokenAndIdleEvictionForgetsIt()
+    {
+        await using var server = await TokenServer.StartAsync(expiresIn: 3600);
+        var time = new FakeTimeProvider(DateTimeOffset.UtcNow);
+        await using var host = await WebhookTestHost.StartAsync(o => o.Dispatcher.DestinationIdleTimeout = TimeSpan.FromMinutes(1), time: time);
+        var mapper = host.Services.GetRequiredService<Webhooks.Sdk.Destinations.DestinationMapper>();
+        var definition = server.Destination();
+        var destination = await host.Destinations.CreateAsync(definition);
+        await host.Destinations.TestAsync(destination.Id);
+        await host.Destinations.TestAsync(destination.Id);
+        server.TokenRequests.Should().Be(1);
+
+        var auth = (OAuth2ClientCredentialsWebhookAuth)definition.Auth!;
+        await host.Destinations.UpdateAsync(destination.Id, new WebhookDestinationUpdate { Auth = new OAuth2ClientCredentialsWebhookAuth { TokenEndpoint = auth.TokenEndpoint, ClientId = ClientId, ClientSecret = "rotated-secret", Scope = auth.Scope, Audience = auth.Audience } });
+        await host.Destinations.TestAsync(destination.Id);
+
+        server.TokenRequests.Should().Be(2, "a changed secret is a new version of the destination: a new state and a new token");
+        server.LastTokenRequestAuthorization.Should().Be("Basic " + Convert.ToBase64String(Encoding.UTF8.GetBytes($"{ClientId}:rotated-secret")));
+        mapper.StateCount.Should().Be(1);
+
+        time.Advance(TimeSpan.FromMinutes(2));
+        mapper.StateCount.Should().Be(0, "the idle destination's state is dropped");
+        await host.Destinations.TestAsync(destination.Id);
+
+        server.TokenRequests.Should().Be(3, "the token went with the state, although it was still valid for an hour");
     }
 
     [Test]

@@ -101,6 +101,46 @@ public class PostgreSqlWebhookStoreTests
     }
 
     [Test]
+    [CancelAfter(120_000)]
+    public async Task RateLimit_TwoInstancesOnOneStore_TogetherStayWithinTheDestinationsRate()
+    {
+        // Real time by necessity (two processes' worth of dispatchers and a real receiver): about 15 s.
+        await using var receiver = await LocalWebhookReceiver.StartAsync();
+        await using var a = await StartHostAsync(o => o.UserAgent = "instance-a");
+        await using var b = await StartHostAsync(o => o.UserAgent = "instance-b");
+        var destination = WebhookTestHost.Destination(receiver);
+        destination.RateLimit = new WebhookRateLimit(PerSecond: 20);
+        await a.Destinations.CreateAsync(destination);
+
+        var ids = new List<string>();
+        for (var i = 0; i < 300; i++)
+        {
+            ids.Add((await a.Publisher.PublishAsync(WebhookEvent.Create("thing.happened", new { n = i }))).EventId);
+        }
+
+        await WebhookTestHost.WaitUntilAsync(() => Task.FromResult(receiver.Requests.Count >= 300), TimeSpan.FromSeconds(90), "all 300 delivered");
+
+        var requests = receiver.Requests;
+        var times = requests.Select(r => r.ReceivedAt).Order().ToArray();
+        var busiest = 0;
+        for (int first = 0, last = 0; first < times.Length; first++)
+        {
+            while (last < times.Length && times[last] - times[first] < TimeSpan.FromSeconds(1))
+            {
+                last++;
+            }
+
+            busiest = Math.Max(busiest, last - first);
+        }
+
+        var byInstance = requests.GroupBy(r => r.Header("User-Agent")).ToDictionary(g => g.Key!, g => g.Count());
+        TestContext.Out.WriteLine($"busiest 1 s window: {busiest} requests; span {(times[^1] - times[0]).TotalSeconds:F1} s; per instance: " + string.Join(", ", byInstance.Select(p => $"{p.Key}={p.Value}")));
+        requests.Select(r => r.Header("webhook-id")).Should().BeEquivalentTo(ids, "each delivery arrives exactly once");
+        busiest.Should().BeLessThanOrEqualTo(22, "the two instances together keep to 20/s (each takes half, with a burst of one token each)");
+        byInstance.Keys.Should().BeEquivalentTo(new[] { "instance-a", "instance-b" }, "both instances send their share");
+    }
+
+    [Test]
     public async Task TwoInstances_PublishOnOneWhoseDispatcherIsOff_TheOtherIsWokenByNotifyNotByItsHourlyPoll()
     {
         await using var receiver = await LocalWebhookReceiver.StartAsync();

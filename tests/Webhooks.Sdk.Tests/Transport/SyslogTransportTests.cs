@@ -132,12 +132,11 @@ public class SyslogTransportTests
             .And.Contain("|audit.config.changed|Rule a\\|b changed|10|rt=1768473000123 msg=x\\=1\\nC:\\\\temp externalId=evt_02");
     }
 
+    /// <summary>Reads one octet-counted frame (the connection stays open: the transport reuses it).</summary>
     private static async Task<byte[]> ReadAllAsync(TcpListener listener)
     {
         using var client = await listener.AcceptTcpClientAsync();
-        using var buffer = new MemoryStream();
-        await client.GetStream().CopyToAsync(buffer);
-        return buffer.ToArray();
+        return await SyslogCollector.ReadFrameAsync(client.GetStream(), CancellationToken.None) ?? [];
     }
 
     [TestCase("syslog+tcp://collector.example.com:514")]
@@ -183,6 +182,103 @@ public class SyslogTransportTests
 
 public class SyslogTlsTests
 {
+    private static async Task<WebhookTestHost> StartHostAsync(Action<WebhooksOptions>? configure = null)
+    {
+        var dns = new ScriptedDnsResolver().Answer(SyslogCollector.HostName, "127.0.0.1");
+        return await WebhookTestHost.StartAsync(configure, services: (s, _) => s.AddSingleton<IWebhookDnsResolver>(dns));
+    }
+
+    private static WebhookDestinationDefinition Collector(SyslogCollector collector, System.Security.Cryptography.X509Certificates.X509Certificate2 client) => new()
+    {
+        Name = "siem",
+        Url = $"syslog+tls://{SyslogCollector.HostName}:{collector.Port}",
+        Format = WebhookFormats.Syslog,
+        Auth = new MutualTlsWebhookAuth
+        {
+            CertificatePem = Auth.TestCertificates.CertificatePem(client),
+            PrivateKeyPem = Auth.TestCertificates.PrivateKeyPem(client),
+            TrustedServerCertificateAuthorityPem = collector.AuthorityPem,
+        },
+    };
+
+    [Test]
+    public async Task Publish_TlsCollectorRequiringAClientCertificateSignedByAPrivateCa_EveryFrameArrivesOverOneReusedConnection()
+    {
+        await using var collector = SyslogCollector.Start(requireClientCertificate: true);
+        using var client = Auth.TestCertificates.Client("siem-client");
+        await using var host = await StartHostAsync();
+        await host.Destinations.CreateAsync(Collector(collector, client));
+
+        for (var i = 0; i < 3; i++)
+        {
+            var result = await host.Publisher.PublishAsync(WebhookEvent.Create("audit.login", new { i }));
+            (await host.WaitForFinalAsync(result.Deliveries[0].DeliveryId)).Status.Should().Be(WebhookDeliveryStatus.Succeeded);
+        }
+
+        await collector.WaitForMessagesAsync(3);
+        collector.Messages.Should().OnlyContain(m => m.StartsWith('<') && m.Contains("audit.login", StringComparison.Ordinal));
+        collector.Connections.Should().Be(1, "the TLS connection stays open and the next attempts reuse it");
+        collector.ClientSubjects.Should().Equal(["CN=siem-client"], "the destination's client certificate is presented");
+        host.Services.GetServices<IWebhookTransport>().OfType<SyslogTransport>().Single().OpenedCount.Should().Be(1);
+    }
+
+    [Test]
+    public async Task Publish_CollectorClosedTheIdleConnection_TheNextAttemptReconnectsAndSucceeds()
+    {
+        await using var collector = SyslogCollector.Start(requireClientCertificate: true);
+        using var client = Auth.TestCertificates.Client("siem-client");
+        await using var host = await StartHostAsync();
+        await host.Destinations.CreateAsync(Collector(collector, client));
+        var first = await host.Publisher.PublishAsync(WebhookEvent.Create("audit.login", new { n = 1 }));
+        (await host.WaitForFinalAsync(first.Deliveries[0].DeliveryId)).Status.Should().Be(WebhookDeliveryStatus.Succeeded);
+        await collector.WaitForMessagesAsync(1);
+
+        collector.DropConnections();
+        await Task.Delay(100);
+        var second = await host.Publisher.PublishAsync(WebhookEvent.Create("audit.login", new { n = 2 }));
+
+        var delivery = await host.WaitForFinalAsync(second.Deliveries[0].DeliveryId);
+        delivery.Status.Should().Be(WebhookDeliveryStatus.Succeeded);
+        delivery.AttemptCount.Should().Be(1);
+        await collector.WaitForMessagesAsync(2);
+        collector.Connections.Should().Be(2);
+    }
+
+    [Test]
+    public async Task Publish_WithoutTheDestinationsCa_HandshakeFailsNamingTls()
+    {
+        await using var collector = SyslogCollector.Start();
+        using var client = Auth.TestCertificates.Client("siem-client");
+        await using var host = await StartHostAsync();
+        var definition = Collector(collector, client);
+        ((MutualTlsWebhookAuth)definition.Auth!).TrustedServerCertificateAuthorityPem = null;
+        definition.RetryCount = 0;
+        await host.Destinations.CreateAsync(definition);
+
+        var result = await host.Publisher.PublishAsync(WebhookEvent.Create("audit.login", new { n = 1 }));
+
+        var delivery = await host.WaitForFinalAsync(result.Deliveries[0].DeliveryId);
+        delivery.Status.Should().Be(WebhookDeliveryStatus.Failed);
+        delivery.LastError.Should().StartWith("Syslog TLS handshake failed");
+        collector.Messages.Should().BeEmpty();
+    }
+
+    [Test]
+    public async Task Publish_EgressProxyConfigured_SyslogGoesThroughAConnectTunnelToTheJudgedAddress()
+    {
+        await using var collector = SyslogCollector.Start();
+        await using var proxy = Safety.LoopbackConnectProxy.Start();
+        using var client = Auth.TestCertificates.Client("siem-client");
+        await using var host = await StartHostAsync(o => o.Safety.Proxy = proxy.Url);
+        await host.Destinations.CreateAsync(Collector(collector, client));
+
+        var result = await host.Publisher.PublishAsync(WebhookEvent.Create("audit.login", new { n = 1 }));
+
+        (await host.WaitForFinalAsync(result.Deliveries[0].DeliveryId)).Status.Should().Be(WebhookDeliveryStatus.Succeeded);
+        await collector.WaitForMessagesAsync(1);
+        proxy.Requests.Should().ContainSingle().Which.Should().StartWith($"CONNECT 127.0.0.1:{collector.Port} HTTP/1.1");
+    }
+
     [Test]
     public async Task SendAsync_TlsCollectorWithUntrustedCertificate_HandshakeRefused()
     {
