@@ -58,8 +58,9 @@ public class WebhooksStartupTests
                 }
             },
             because: "the destination is created once the name resolves");
-        await WebhookTestHost.WaitUntilAsync(() => Task.FromResult(logs.Lines.Any(l => l.Contains("[1702]", StringComparison.Ordinal))), because: "success is logged after the write");
-        logs.Lines.Should().Contain(l => l.Contains("[1702]", StringComparison.Ordinal) && l.Contains("attempt 3", StringComparison.Ordinal));
+        await WebhookTestHost.WaitUntilAsync(
+            () => Task.FromResult(logs.Lines.Any(l => l.Contains("[1702]", StringComparison.Ordinal) && l.Contains("attempt 3", StringComparison.Ordinal))),
+            because: "the success is logged right after the destination is stored");
         await host.StopAsync();
     }
 
