@@ -129,7 +129,6 @@ public class DestinationSnapshotsTests
         {
             if (targetMethod!.Name == nameof(IWebhookStore.GetEnabledDestinationsAsync))
             {
-                Interlocked.Increment(ref _enabledReads);
                 return ReadAsync((string)args![0]!);
             }
 
@@ -149,6 +148,9 @@ public class DestinationSnapshotsTests
             var hold = HoldNextRead;
             HoldNextRead = null;
             var records = await _inner.GetEnabledDestinationsAsync(tenantId, CancellationToken.None);
+
+            // Counted once read, so a test that waits for the count knows what the read saw.
+            Interlocked.Increment(ref _enabledReads);
             if (hold is { } wait)
             {
                 await wait;
