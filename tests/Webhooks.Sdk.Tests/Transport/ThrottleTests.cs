@@ -7,6 +7,8 @@ using NUnit.Framework;
 using Webhooks.Sdk.Testing;
 using Webhooks.Sdk.Tests.Diagnostics;
 using Webhooks.Sdk.Tests.Support;
+using WireMock.RequestBuilders;
+using WireMock.ResponseBuilders;
 
 namespace Webhooks.Sdk.Tests.Transport;
 
@@ -85,15 +87,24 @@ public class ThrottleTests
     public async Task Publish_OnlyThrottleAnswers_DestinationNeverAutoDisabledAndBreakerNeverOpens()
     {
         var time = new FakeTimeProvider(Start);
-        await using var receiver = await LocalWebhookReceiver.StartAsync();
-        var requests = 0;
-        receiver.Responder = _ => Interlocked.Increment(ref requests) switch
+
+        // The script, one answer per request: 429 with Retry-After twice, 502 twice, 504 twice, then 200.
+        using var server = Formatting.TicketCorrelationTests.StartServer();
+        (int Status, string? RetryAfter)[] script = [(429, "1"), (429, "1"), (502, null), (502, null), (504, null), (504, null)];
+        for (var i = 0; i < script.Length; i++)
         {
-            <= 2 => ReceiverResponse.Status(429) with { RetryAfter = "1" },
-            <= 4 => ReceiverResponse.Status(502),
-            <= 6 => ReceiverResponse.Status(504),
-            _ => ReceiverResponse.Ok(),
-        };
+            var response = Response.Create().WithStatusCode(script[i].Status);
+            if (script[i].RetryAfter is { } retryAfter)
+            {
+                response = response.WithHeader("Retry-After", retryAfter);
+            }
+
+            var step = server.Given(Request.Create().WithPath("/hook").UsingPost()).InScenario("throttle");
+            step = i == 0 ? step : step.WhenStateIs("s" + i);
+            step.WillSetStateTo("s" + (i + 1)).RespondWith(response);
+        }
+
+        server.Given(Request.Create().WithPath("/hook").UsingPost()).InScenario("throttle").WhenStateIs("s" + script.Length).RespondWith(Response.Create().WithStatusCode(200));
         await using var host = await WebhookTestHost.StartAsync(
             o =>
             {
@@ -105,13 +116,14 @@ public class ThrottleTests
             },
             time: time);
         using var transitions = new MetricCollector<long>(host.Services.GetRequiredService<System.Diagnostics.Metrics.IMeterFactory>(), "Webhooks.Sdk", "webhooks.breaker.transitions");
-        var created = await host.Destinations.CreateAsync(WebhookTestHost.Destination(receiver).With(d => d.RetryCount = 10));
+        var created = await host.Destinations.CreateAsync(new WebhookDestinationDefinition { Name = "throttled", Url = Formatting.TicketCorrelationTests.Base(server) + "/hook", RetryCount = 10 });
 
         var published = await host.Publisher.PublishAsync(WebhookEvent.Create("order.created", new { n = 1 }));
         var final = await host.DriveAllUntilFinalAsync(time, [published.Deliveries[0].DeliveryId]);
 
         final[0].Status.Should().Be(WebhookDeliveryStatus.Succeeded);
         final[0].AttemptCount.Should().Be(7);
+        server.LogEntries.Select(e => e.ResponseMessage.StatusCode).Should().Equal(429, 429, 502, 502, 504, 504, 200);
         (time.GetUtcNow() - Start).Should().BeLessThan(TimeSpan.FromSeconds(30), "no 30 s break was waited for");
         transitions.GetMeasurementSnapshot().Should().BeEmpty("throttle answers never open the breaker");
         var read = await host.Destinations.GetAsync(created.Id);
