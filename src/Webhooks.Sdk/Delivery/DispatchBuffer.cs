@@ -10,7 +10,8 @@ namespace Webhooks.Sdk.Delivery;
 /// The dispatcher's in-memory buffer of leased deliveries waiting for its long-lived workers, shared by its two
 /// producers: the lease loop (deliveries leased from the store) and the publisher's hand-off (deliveries this process
 /// enqueued already leased to itself). Its room is <see cref="WebhookDispatcherOptions.MaxConcurrency"/> waiting plus
-/// one per idle worker; a producer reserves room before it leases (or enqueues), so the buffer stays bounded. Also
+/// one per idle worker; the publisher reserves room before it enqueues, the lease loop leases no more than the free
+/// room, so the buffer stays bounded (past its room by at most one lease batch when both race). Also
 /// holds the set of leases the dispatcher renews: every delivery from its lease (or hand-off) until its worker is done.
 /// Open only while the dispatcher runs: closed, nothing can be reserved (nothing is handed off).
 /// </summary>
@@ -45,7 +46,10 @@ internal sealed class DispatchBuffer
     /// <summary>Closes the buffer: nothing more is reserved or written; the workers drain (hand back) what it holds.</summary>
     public void Close() => Interlocked.Exchange(ref _channel, null)?.Writer.TryComplete();
 
-    /// <summary>Reserves room for up to <paramref name="wanted"/> deliveries.</summary>
+    /// <summary>Gets the free room (the lease loop leases up to it without reserving, so a publish during its round trip still finds room).</summary>
+    public int Room => _capacity - (Volatile.Read(ref _occupied) - Volatile.Read(ref _idleWorkers));
+
+    /// <summary>Reserves room for up to <paramref name="wanted"/> deliveries (the publisher's hand-off).</summary>
     /// <param name="wanted">How many the caller would like to add.</param>
     /// <returns>How many it may add (0 when full or closed); each is then either written or released.</returns>
     public int TryReserve(int wanted)
@@ -81,6 +85,18 @@ internal sealed class DispatchBuffer
             Interlocked.Add(ref _occupied, -count);
             _room.Notify();
         }
+    }
+
+    /// <summary>
+    /// Adds a leased delivery without a reservation (the lease loop, which leased no more than <see cref="Room"/>; a
+    /// hand-off reserved meanwhile may take the buffer past its room by at most one lease batch).
+    /// </summary>
+    /// <param name="work">The delivery and its destination.</param>
+    /// <returns><see langword="false"/> when the buffer has closed: the caller hands the delivery back.</returns>
+    public bool TryAdd(DispatchWork work)
+    {
+        Interlocked.Increment(ref _occupied);
+        return TryWrite(work);
     }
 
     /// <summary>Adds a delivery in reserved room (registering its lease for renewal first).</summary>

@@ -112,7 +112,7 @@ internal sealed class WebhookDispatcher : BackgroundService
             while (!stoppingToken.IsCancellationRequested)
             {
                 _heartbeat.Beat(_time.GetUtcNow());
-                var room = _buffer.TryReserve(int.MaxValue);
+                var room = _buffer.Room;
                 if (room <= 0)
                 {
                     // Every worker is busy and as many deliveries wait for them: lease more once one is taken.
@@ -129,8 +129,6 @@ internal sealed class WebhookDispatcher : BackgroundService
                         stoppingToken).ConfigureAwait(false);
                     if (leased.Count == 0)
                     {
-                        _buffer.Release(room);
-                        room = 0;
                         await WaitForWorkAsync(stoppingToken).ConfigureAwait(false);
                         continue;
                     }
@@ -146,7 +144,7 @@ internal sealed class WebhookDispatcher : BackgroundService
                     {
                         destinations.TryGetValue((item.Delivery.TenantId, item.Delivery.DestinationId), out var destination);
                         written++;
-                        if (!_buffer.TryWrite(new DispatchWork(item, destination.Destination, destination.Unreadable)))
+                        if (!_buffer.TryAdd(new DispatchWork(item, destination.Destination, destination.Unreadable)))
                         {
                             // Closed meanwhile (stopping): hand it back, due at once.
                             await PostponeAsync(item, _time.GetUtcNow()).ConfigureAwait(false);
@@ -166,11 +164,6 @@ internal sealed class WebhookDispatcher : BackgroundService
                     Forget(leased, written);
                     Log.StoreFailed(_logger, ex, (long)_options.StoreErrorDelay.TotalMilliseconds);
                     await Task.Delay(_options.StoreErrorDelay, _time, stoppingToken).ConfigureAwait(false);
-                }
-                finally
-                {
-                    // Room reserved for more than the store returned.
-                    _buffer.Release(room - leased.Count);
                 }
             }
         }
@@ -200,8 +193,6 @@ internal sealed class WebhookDispatcher : BackgroundService
         {
             _buffer.Held.TryRemove(Handle(leased[i]), out _);
         }
-
-        _buffer.Release(leased.Count - written);
     }
 
     private async Task WorkerAsync(ChannelReader<DispatchWork> reader, CancellationToken stoppingToken)

@@ -39,7 +39,6 @@ public class HandOffTests
         var (host, store) = await StartAsync(kind, time);
         await using var _ = host;
         await host.Destinations.CreateAsync(WebhookTestHost.Destination(receiver));
-        await store.WaitForIdleLeaseLoopAsync();
 
         var ids = new List<string>();
         for (var i = 0; i < 5; i++)
@@ -67,7 +66,6 @@ public class HandOffTests
         var (host, store) = await StartAsync(kind, time, o => o.Dispatcher.MaxConcurrency = 1);
         await using var _ = host;
         await host.Destinations.CreateAsync(WebhookTestHost.Destination(receiver));
-        await store.WaitForIdleLeaseLoopAsync();
 
         // The only worker is busy with the first delivery; the second waits in the buffer (its room: one).
         var first = (await host.Publisher.PublishAsync(Event())).DeliveryIds.Single();
@@ -108,7 +106,6 @@ public class HandOffTests
             });
         await using var _ = host;
         await host.Destinations.CreateAsync(WebhookTestHost.Destination(receiver));
-        await store.WaitForIdleLeaseLoopAsync();
         var first = (await host.Publisher.PublishAsync(Event())).DeliveryIds.Single();
         await WebhookTestHost.WaitUntilAsync(() => Task.FromResult(Volatile.Read(ref arrivals.Value) == 1), because: "the first request arrives");
         var second = (await host.Publisher.PublishAsync(Event())).DeliveryIds.Single();
@@ -173,7 +170,6 @@ public class HandOffTests
         var (host, store) = await StartAsync("memory", time, o => o.Dispatcher.MaxConcurrency = 1);
         await using var _ = host;
         await host.Destinations.CreateAsync(WebhookTestHost.Destination(receiver));
-        await store.WaitForIdleLeaseLoopAsync();
         var first = (await host.Publisher.PublishAsync(Event())).DeliveryIds.Single();
         await WebhookTestHost.WaitUntilAsync(() => Task.FromResult(Volatile.Read(ref arrivals.Value) == 1), because: "the first request arrives");
         var second = (await host.Publisher.PublishAsync(Event())).DeliveryIds.Single();
@@ -306,8 +302,6 @@ public class HandOffTests
     /// <summary>A store that records what was written leased at enqueue, leased from the queue, and renewed.</summary>
     public class RecordingStore : DispatchProxy
     {
-        private int _nextDueCalls;
-
         public IWebhookStore Inner { get; private set; } = null!;
 
         public IWebhookStore Proxy { get; private set; } = null!;
@@ -324,14 +318,6 @@ public class HandOffTests
         public ConcurrentQueue<string> LeasedFromQueue { get; } = new();
 
         public ConcurrentQueue<string> Renewed { get; } = new();
-
-        public int NextDueCalls => Volatile.Read(ref _nextDueCalls);
-
-        /// <summary>
-        /// Waits until the lease loop's first round found nothing and it waits for work (it asks for the next due time
-        /// after giving back the room it reserved for the round): no later round runs until something wakes it.
-        /// </summary>
-        public Task WaitForIdleLeaseLoopAsync() => WebhookTestHost.WaitUntilAsync(() => Task.FromResult(NextDueCalls > 0), because: "the lease loop waits for work");
 
         /// <summary>The SQLite store's two faces, so the proxy of it keeps the outbox.</summary>
         public interface IOutboxWebhookStore : IWebhookStore, IWebhookOutboxStore;
@@ -357,9 +343,6 @@ public class HandOffTests
                     return EnqueueLeasedAsync((EnqueueBatch)args![0]!, (EnqueueLease)args[1]!, (CancellationToken)args[2]!);
                 case nameof(IWebhookStore.LeaseDueAsync):
                     return LeaseAsync((LeaseRequest)args![0]!, (CancellationToken)args[1]!);
-                case nameof(IWebhookStore.GetNextDueTimeAsync):
-                    Interlocked.Increment(ref _nextDueCalls);
-                    break;
                 case nameof(IWebhookStore.RenewLeasesAsync):
                     foreach (var lease in ((LeaseRenewal)args![0]!).Leases)
                     {
