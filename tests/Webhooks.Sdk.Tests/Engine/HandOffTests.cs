@@ -102,7 +102,7 @@ public class HandOffTests
             o =>
             {
                 o.Dispatcher.MaxConcurrency = 1;
-                o.Dispatcher.LeaseDuration = TimeSpan.FromSeconds(15);
+                o.Dispatcher.LeaseDuration = TimeSpan.FromSeconds(12);
             });
         await using var _ = host;
         await host.Destinations.CreateAsync(WebhookTestHost.Destination(receiver));
@@ -111,7 +111,8 @@ public class HandOffTests
         var second = (await host.Publisher.PublishAsync(Event())).DeliveryIds.Single();
         store.WrittenLeased.Should().BeEquivalentTo([first, second]);
 
-        time.Advance(TimeSpan.FromSeconds(5));
+        // A third of the lease: the renewal round, still before the attempts' 5 s timeout (which would free the workers).
+        time.Advance(TimeSpan.FromSeconds(4));
         await WebhookTestHost.WaitUntilAsync(() => Task.FromResult(store.Renewed.Contains(second)), because: "the renewal round runs");
 
         store.Renewed.Should().Contain([first, second], "the lease of the delivery waiting in the buffer is renewed with the running attempt's");
@@ -133,7 +134,7 @@ public class HandOffTests
             {
                 o.Secrets.Key = Convert.ToBase64String(System.Security.Cryptography.RandomNumberGenerator.GetBytes(32));
                 o.Dispatcher.MaxConcurrency = 2;
-                o.Dispatcher.LeaseDuration = TimeSpan.FromSeconds(15);
+                o.Dispatcher.LeaseDuration = TimeSpan.FromSeconds(12);
             },
             (services, webhooks) =>
             {
@@ -154,7 +155,8 @@ public class HandOffTests
         await host.Host.StartAsync();
         await WebhookTestHost.WaitUntilAsync(() => Task.FromResult(Volatile.Read(ref arrivals.Value) == 2 && recording!.LeasedFromQueue.Count == 4), because: "two running, two leased ahead");
 
-        time.Advance(TimeSpan.FromSeconds(5));
+        // A third of the lease: the renewal round, still before the attempts' 5 s timeout (which would free the workers).
+        time.Advance(TimeSpan.FromSeconds(4));
         await WebhookTestHost.WaitUntilAsync(() => Task.FromResult(!recording!.Renewed.IsEmpty), because: "the renewal round runs");
 
         recording!.Renewed.Should().BeEquivalentTo(ids, "every held delivery is renewed, also those sharing their batch's lease token");
