@@ -63,6 +63,7 @@ internal sealed class DeliverySender
     private readonly WebhooksOptions _options;
     private readonly string _userAgent;
     private readonly WebhookMetrics _metrics;
+    private readonly Auth.ClientCertificates _clientCertificates;
 
     public DeliverySender(
         IHttpClientFactory httpClientFactory,
@@ -72,8 +73,10 @@ internal sealed class DeliverySender
         TimeProvider time,
         IOptions<WebhooksOptions> options,
         IWebhookUrlPolicy urlPolicy,
-        WebhookMetrics metrics)
+        WebhookMetrics metrics,
+        Auth.ClientCertificates clientCertificates)
     {
+        _clientCertificates = clientCertificates;
         _urlPolicy = urlPolicy;
         _httpClientFactory = httpClientFactory;
         _metrics = metrics;
@@ -168,6 +171,7 @@ internal sealed class DeliverySender
                     Payload = payload,
                     Destination = destination.Public,
                     Auth = destination.Auth,
+                    State = destination.State,
                     Event = cached.Event,
                     DeliveryId = deliveryId,
                     AttemptNumber = attemptNumber,
@@ -184,7 +188,23 @@ internal sealed class DeliverySender
         }
 
         var authenticator = _authenticators.Get(destination.Auth.Kind);
-        var client = _httpClientFactory.CreateClient(authenticator.GetHttpClientName(destination.Auth) ?? HttpClientName);
+        HttpClient client;
+        Auth.MutualTlsClient? ownedCertificate = null;
+        using var use = destination.Auth is MutualTlsWebhookAuth && destination.State is { } state ? state.Use(_time.GetUtcNow().UtcTicks) : default;
+        try
+        {
+            // A client certificate lives in the destination's state (disposed with it); a draft's lives for this call.
+            client = destination.Auth is MutualTlsWebhookAuth mtls
+                ? _clientCertificates.For(mtls, destination.State, out ownedCertificate).Client
+                : _httpClientFactory.CreateClient(authenticator.GetHttpClientName(destination.Auth) ?? HttpClientName);
+        }
+        catch
+        {
+            ownedCertificate?.Dispose();
+            throw;
+        }
+
+        using var disposeOwned = ownedCertificate;
         try
         {
             var timestamp = _time.GetUtcNow();
