@@ -13,6 +13,9 @@ public sealed partial class PostgreSqlWebhookStore
 {
     /// <inheritdoc />
     public Task EnqueueAsync(EnqueueBatch batch, CancellationToken cancellationToken)
+        => EnqueueCore(batch, null, null, cancellationToken);
+
+    private Task EnqueueCore(EnqueueBatch batch, EnqueueLease? lease, bool[]? leased, CancellationToken cancellationToken)
         => RelationalOutbox.EnqueueAsync<NpgsqlTransaction>(
             batch,
             "PostgreSQL",
@@ -21,14 +24,18 @@ public sealed partial class PostgreSqlWebhookStore
                 await RunAsync(
                     async c =>
                     {
-                        await using var cmd = EnqueueCommand(c, null, batch, notify: false);
+                        await using var cmd = EnqueueCommand(c, null, batch, notify: false, lease, leased);
                         return await cmd.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
                     },
                     cancellationToken).ConfigureAwait(false);
 
                 // NOTIFY in the enqueue's own transaction would serialize every commit on PostgreSQL's notify queue
-                // lock; after the commit, concurrent enqueues share one NOTIFY instead.
-                RequestNotify();
+                // lock; after the commit, concurrent enqueues share one NOTIFY instead. Deliveries written leased go to
+                // this instance's workers: when all are, no instance needs waking.
+                if (leased is null || Array.IndexOf(leased, false) >= 0)
+                {
+                    RequestNotify();
+                }
             },
             async callerTx =>
             {
@@ -36,6 +43,15 @@ public sealed partial class PostgreSqlWebhookStore
                 await using var command = EnqueueCommand(callerTx.Connection!, callerTx, batch);
                 await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
             });
+
+    /// <inheritdoc />
+    public async Task<IReadOnlyList<bool>> EnqueueLeasedAsync(EnqueueBatch batch, EnqueueLease lease, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(lease);
+        var leased = EnqueueLeaseRule.Apply(batch, lease);
+        await EnqueueCore(batch, lease, leased, cancellationToken).ConfigureAwait(false);
+        return leased;
+    }
 
     /// <inheritdoc />
     public async Task<bool> RequeueDeliveryAsync(string tenantId, string deliveryId, DateTimeOffset now, CancellationToken cancellationToken)

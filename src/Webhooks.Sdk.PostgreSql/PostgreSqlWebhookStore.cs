@@ -478,7 +478,7 @@ public sealed partial class PostgreSqlWebhookStore : IWebhookStore, IWebhookQueu
         => ex is NpgsqlException and not PostgresException
             || (ex is PostgresException pg && (pg.SqlState.StartsWith("08", StringComparison.Ordinal) || pg.SqlState.StartsWith("57", StringComparison.Ordinal)));
 
-    private NpgsqlCommand EnqueueCommand(NpgsqlConnection c, NpgsqlTransaction? tx, EnqueueBatch batch, bool notify = true)
+    private NpgsqlCommand EnqueueCommand(NpgsqlConnection c, NpgsqlTransaction? tx, EnqueueBatch batch, bool notify = true, EnqueueLease? lease = null, bool[]? leased = null)
     {
         var deliveries = batch.Deliveries;
         var n = deliveries.Count;
@@ -487,9 +487,9 @@ public sealed partial class PostgreSqlWebhookStore : IWebhookStore, IWebhookQueu
             tx,
             $"""
             INSERT INTO {_s}.events (tenant_id, id, type, occurred_at, json, trace_context) VALUES (@et, @eid, @etype, @eat, @ejson, @etrace) ON CONFLICT DO NOTHING;
-            INSERT INTO {_s}.deliveries (tenant_id, id, event_id, event_type, destination_id, status, attempt_count, max_attempts, created_at, due_at, ready_at, completed_at, ordering_key, last_status_code, last_error, is_test)
-            SELECT t, id, e, ty, dest, st, ac, mx, cr, du, du, co, k, lc, le, it
-            FROM unnest(@t, @id, @e, @ty, @dest, @st, @ac, @mx, @cr, @du, @co, @k, @lc, @le, @it) WITH ORDINALITY AS x(t, id, e, ty, dest, st, ac, mx, cr, du, co, k, lc, le, it, ord)
+            INSERT INTO {_s}.deliveries (tenant_id, id, event_id, event_type, destination_id, status, attempt_count, max_attempts, created_at, due_at, ready_at, completed_at, ordering_key, last_status_code, last_error, is_test, lease_token, lease_expires_at)
+            SELECT t, id, e, ty, dest, st, ac, mx, cr, du, CASE WHEN l THEN @lx ELSE du END, co, k, lc, le, it, CASE WHEN l THEN @lt END, CASE WHEN l THEN @lx END
+            FROM unnest(@t, @id, @e, @ty, @dest, @st, @ac, @mx, @cr, @du, @co, @k, @lc, @le, @it, @l) WITH ORDINALITY AS x(t, id, e, ty, dest, st, ac, mx, cr, du, co, k, lc, le, it, l, ord)
             ORDER BY ord;
             {(notify ? $"SELECT pg_notify('{_channel}', '');" : string.Empty)}
             """);
@@ -516,6 +516,7 @@ public sealed partial class PostgreSqlWebhookStore : IWebhookStore, IWebhookQueu
         var lc = new int?[n];
         var le = new string?[n];
         var it = new bool[n];
+        var l = leased ?? new bool[n];
         for (var i = 0; i < n; i++)
         {
             var d = deliveries[i];
@@ -551,6 +552,11 @@ public sealed partial class PostgreSqlWebhookStore : IWebhookStore, IWebhookQueu
         Add(cmd, "lc", NpgsqlDbType.Array | NpgsqlDbType.Integer, lc);
         Add(cmd, "le", NpgsqlDbType.Array | NpgsqlDbType.Text, le);
         Add(cmd, "it", NpgsqlDbType.Array | NpgsqlDbType.Boolean, it);
+
+        // Written leased (handed to this instance's workers): due again, as any lease, when it expires.
+        Add(cmd, "l", NpgsqlDbType.Array | NpgsqlDbType.Boolean, l);
+        Text(cmd, "lt", lease?.LeaseToken);
+        Time(cmd, "lx", lease?.LeaseExpiresAt);
         return cmd;
     }
 

@@ -230,6 +230,23 @@ public sealed partial class SqliteWebhookStore : IWebhookStore, IWebhookQueueSta
             });
 
     /// <inheritdoc />
+    public async Task<IReadOnlyList<bool>> EnqueueLeasedAsync(EnqueueBatch batch, EnqueueLease lease, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(lease);
+        var leased = EnqueueLeaseRule.Apply(batch, lease);
+        await RelationalOutbox.EnqueueAsync<SqliteTransaction>(
+            batch,
+            "SQLite",
+            () => WriteAsync((c, tx) => Enqueue(c, tx, batch, lease, leased), cancellationToken),
+            async callerTx =>
+            {
+                await InitializeAsync(cancellationToken).ConfigureAwait(false);
+                Enqueue(callerTx.Connection!, callerTx, batch, lease, leased);
+            }).ConfigureAwait(false);
+        return leased;
+    }
+
+    /// <inheritdoc />
     public Task<IReadOnlyList<LeasedDelivery>> LeaseDueAsync(LeaseRequest request, CancellationToken cancellationToken)
         => WriteInTransactionAsync((c, tx) => Queue.LeaseAsync(c, tx, request, cancellationToken), cancellationToken);
 
@@ -444,7 +461,7 @@ public sealed partial class SqliteWebhookStore : IWebhookStore, IWebhookQueueSta
             },
             cancellationToken);
 
-    private static bool Enqueue(SqliteConnection c, SqliteTransaction tx, EnqueueBatch batch)
+    private static bool Enqueue(SqliteConnection c, SqliteTransaction tx, EnqueueBatch batch, EnqueueLease? lease = null, bool[]? leased = null)
     {
         var evt = batch.Event;
         using (var insertEvent = Command(c, tx, "INSERT INTO webhooks_events (tenant_id, id, type, occurred_at, json, trace_context) VALUES (@t, @id, @type, @at, @json, @trace) ON CONFLICT DO NOTHING;", ("@t", evt.TenantId), ("@id", evt.Id), ("@type", evt.Type), ("@at", evt.OccurredAt.UtcTicks), ("@json", evt.Json.ToArray()), ("@trace", evt.TraceContext)))
@@ -455,7 +472,7 @@ public sealed partial class SqliteWebhookStore : IWebhookStore, IWebhookQueueSta
         using var insert = Command(
             c,
             tx,
-            "INSERT INTO webhooks_deliveries (tenant_id, id, event_id, event_type, destination_id, status, attempt_count, max_attempts, created_at, due_at, ready_at, completed_at, ordering_key, last_status_code, last_error, is_test) VALUES (@t, @id, @e, @type, @dest, @status, @ac, @max, @created, @due, @due, @completed, @key, @code, @err, @test);",
+            "INSERT INTO webhooks_deliveries (tenant_id, id, event_id, event_type, destination_id, status, attempt_count, max_attempts, created_at, due_at, ready_at, completed_at, ordering_key, last_status_code, last_error, is_test, lease_token, lease_expires_at) VALUES (@t, @id, @e, @type, @dest, @status, @ac, @max, @created, @due, @ready, @completed, @key, @code, @err, @test, @lt, @lx);",
             ("@t", null),
             ("@id", null),
             ("@e", null),
@@ -470,11 +487,18 @@ public sealed partial class SqliteWebhookStore : IWebhookStore, IWebhookQueueSta
             ("@key", null),
             ("@code", null),
             ("@err", null),
-            ("@test", null));
+            ("@test", null),
+            ("@ready", null),
+            ("@lt", null),
+            ("@lx", null));
         var p = insert.Parameters;
         insert.Prepare();
-        foreach (var d in batch.Deliveries)
+        for (var i = 0; i < batch.Deliveries.Count; i++)
         {
+            var d = batch.Deliveries[i];
+
+            // Written leased (handed to this process's workers): due again, as any lease, when it expires.
+            var isLeased = leased is not null && leased[i];
             p["@t"].Value = d.TenantId;
             p["@id"].Value = d.Id;
             p["@e"].Value = d.EventId;
@@ -490,6 +514,9 @@ public sealed partial class SqliteWebhookStore : IWebhookStore, IWebhookQueueSta
             p["@code"].Value = (object?)d.LastStatusCode ?? DBNull.Value;
             p["@err"].Value = (object?)d.LastError ?? DBNull.Value;
             p["@test"].Value = d.IsTest;
+            p["@ready"].Value = isLeased ? lease!.LeaseExpiresAt.UtcTicks : d.DueAt.UtcTicks;
+            p["@lt"].Value = isLeased ? lease!.LeaseToken : DBNull.Value;
+            p["@lx"].Value = isLeased ? lease!.LeaseExpiresAt.UtcTicks : DBNull.Value;
             insert.ExecuteNonQuery();
         }
 

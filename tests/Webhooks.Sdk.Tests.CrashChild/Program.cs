@@ -1,7 +1,8 @@
 // Usage: Webhooks.Sdk.Tests.CrashChild <sqlite:PATH | postgres:SCHEMA:CONNECTION> <receiver url> <event count> <secret key base64> [mode]
 // Publishes events "evt-00000".."evt-N" (resuming after the newest one already stored), then keeps delivering until killed.
 // Modes: "die-before-completion" kills the process (SIGKILL) when the first successful outcome is about to be written
-// (after its request was sent and answered); "later" runs with a clock two minutes ahead, so the leases a killed
+// (after its request was sent and answered), printing how many deliveries it had leased from the queue (0: the one sent
+// was handed off at enqueue); "later" runs with a clock two minutes ahead, so the leases a killed
 // process held have expired.
 using System.Globalization;
 using Microsoft.Extensions.DependencyInjection;
@@ -78,6 +79,7 @@ namespace Webhooks.Sdk.Tests.CrashChild
     public class DieBeforeCompletion : System.Reflection.DispatchProxy
     {
         private IWebhookStore _inner = null!;
+        private int _leasedFromQueue;
 
         public static IWebhookStore Wrap(IWebhookStore inner)
         {
@@ -92,9 +94,14 @@ namespace Webhooks.Sdk.Tests.CrashChild
                 && args![0] is IReadOnlyList<DeliveryCompletion> completions
                 && completions.Any(c => c.Status == WebhookDeliveryStatus.Succeeded))
             {
-                Console.Out.WriteLine("dying before completion");
+                Console.Out.WriteLine($"dying before completion; leased from the queue before: {Volatile.Read(ref _leasedFromQueue)}");
                 Console.Out.Flush();
                 System.Diagnostics.Process.GetCurrentProcess().Kill();
+            }
+
+            if (targetMethod.Name == nameof(IWebhookStore.LeaseDueAsync))
+            {
+                return CountLeasesAsync((LeaseRequest)args![0]!, (CancellationToken)args[1]!);
             }
 
             try
@@ -106,6 +113,13 @@ namespace Webhooks.Sdk.Tests.CrashChild
                 System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(ex.InnerException);
                 throw;
             }
+        }
+
+        private async Task<IReadOnlyList<LeasedDelivery>> CountLeasesAsync(LeaseRequest request, CancellationToken cancellationToken)
+        {
+            var leased = await _inner.LeaseDueAsync(request, cancellationToken).ConfigureAwait(false);
+            Interlocked.Add(ref _leasedFromQueue, leased.Count);
+            return leased;
         }
     }
 }

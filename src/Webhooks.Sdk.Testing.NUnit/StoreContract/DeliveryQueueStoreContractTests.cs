@@ -393,4 +393,82 @@ public abstract class DeliveryQueueStoreContractTests<TFactory> : StoreContractF
         dead.LastError.Should().Be("The URL could not be built.");
         (await Store.LeaseDueAsync(LeaseAt(T0.AddSeconds(3), 10), default)).Should().ContainSingle().Which.Delivery.Id.Should().Be(next.Id);
     }
+
+    /// <summary>
+    /// Checks the hand-off rule of <see cref="IDeliveryQueueStore.EnqueueLeasedAsync"/>: a delivery whose ordering key
+    /// already has a pending delivery is never written leased (the queue keeps the key's order), whether or not the
+    /// store leases other deliveries at enqueue.
+    /// </summary>
+    /// <returns>A task.</returns>
+    [Test]
+    public async Task EnqueueLeasedAsync_OrderingKeyWithPendingDelivery_IsNeverLeased()
+    {
+        var head = Delivery("t1", "e1", "a", T0) with { OrderingKey = "k" };
+        await Store.EnqueueAsync(Batch("t1", "e1", head), default);
+        var keyed = Delivery("t1", "e2", "a", T0) with { OrderingKey = "k" };
+        var free = Delivery("t1", "e2", "b", T0);
+
+        var leased = await Store.EnqueueLeasedAsync(Batch("t1", "e2", keyed, free), HandOff(10), default);
+
+        leased.Should().HaveCount(2);
+        leased[0].Should().BeFalse("the key already has a pending delivery ahead of it");
+        var fromQueue = (await Store.LeaseDueAsync(LeaseAt(T0, 10), default)).Select(l => l.Delivery.Id).ToList();
+        fromQueue.Should().Contain(head.Id).And.NotContain(keyed.Id, "the key's order holds: the head first");
+        if (leased[1])
+        {
+            fromQueue.Should().NotContain(free.Id, "a delivery written leased is held by the enqueuing process");
+        }
+        else
+        {
+            fromQueue.Should().Contain(free.Id, "a delivery not written leased is leasable as usual");
+        }
+    }
+
+    /// <summary>
+    /// Checks that deliveries written leased at enqueue are held exactly like leased ones: not leasable until the lease
+    /// expires, renewed and completed with the lease's token, due again after expiry; at most MaxCount of them, none
+    /// with a caller's transaction. A store that leases none at enqueue passes too (everything is then leasable).
+    /// </summary>
+    /// <returns>A task.</returns>
+    [Test]
+    public async Task EnqueueLeasedAsync_LeasedDeliveries_AreHeldUnderTheLeaseUntilCompletedOrExpired()
+    {
+        var d1 = Delivery("t1", "e1", "a", T0);
+        var d2 = Delivery("t1", "e1", "b", T0);
+        var d3 = Delivery("t1", "e1", "c", T0);
+        var lease = HandOff(2);
+
+        var leased = await Store.EnqueueLeasedAsync(Batch("t1", "e1", d1, d2, d3), lease, default);
+
+        leased.Should().HaveCount(3);
+        leased.Count(l => l).Should().BeLessThanOrEqualTo(2, "at most MaxCount are written leased");
+        var ids = new[] { d1.Id, d2.Id, d3.Id };
+        var held = ids.Where((_, i) => leased[i]).ToList();
+        var fromQueue = (await Store.LeaseDueAsync(LeaseAt(T0, 10), default)).Select(l => l.Delivery.Id).ToList();
+        fromQueue.Should().BeEquivalentTo(ids.Except(held), "what was written leased is held by the enqueuing process");
+        if (held.Count == 0)
+        {
+            return;
+        }
+
+        // Renewed and completed with the enqueue lease's token; the one not completed is due again after expiry.
+        var renewAt = T0 + Lease - TimeSpan.FromSeconds(1);
+        (await Store.RenewLeasesAsync(new LeaseRenewal { Leases = held.Select(id => new LeaseHandle("t1", id, lease.LeaseToken)).ToArray(), Now = renewAt, Duration = Lease }, default))
+            .Select(h => h.DeliveryId).Should().BeEquivalentTo(held);
+        (await Store.CompleteAsync([new DeliveryCompletion { TenantId = "t1", DeliveryId = held[0], LeaseToken = lease.LeaseToken, Attempt = new AttemptRecord { TenantId = "t1", DeliveryId = held[0], Number = 1, StartedAt = T0, Duration = TimeSpan.FromMilliseconds(250), StatusCode = 200, Success = true }, Status = WebhookDeliveryStatus.Succeeded, CompletedAt = T0 }], default))
+            .Should().Equal(true);
+        (await Store.GetDeliveryAsync("t1", held[0], default))!.Status.Should().Be(WebhookDeliveryStatus.Succeeded);
+        (await Store.LeaseDueAsync(LeaseAt(renewAt + Lease - TimeSpan.FromSeconds(1), 10), default)).Select(l => l.Delivery.Id).Should().NotContain(held, "the renewed lease still holds");
+        var again = await Store.LeaseDueAsync(LeaseAt(renewAt + Lease + TimeSpan.FromSeconds(1), 10), default);
+        again.Select(l => l.Delivery.Id).Should().NotContain(held[0], "it was completed");
+        foreach (var id in held.Skip(1))
+        {
+            again.Select(l => l.Delivery.Id).Should().Contain(id, "a lease written at enqueue expires like any other: a crash loses nothing");
+        }
+    }
+
+    /// <summary>Builds a lease to write at enqueue.</summary>
+    /// <param name="max">The most deliveries to write leased.</param>
+    /// <returns>The lease.</returns>
+    private static EnqueueLease HandOff(int max) => new() { LeaseToken = "handoff-" + Guid.NewGuid().ToString("N"), LeaseExpiresAt = T0 + Lease, MaxCount = max };
 }

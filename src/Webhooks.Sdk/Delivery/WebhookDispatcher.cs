@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using System.Threading.Channels;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
@@ -35,10 +34,8 @@ internal sealed class WebhookDispatcher : BackgroundService
     private readonly WebhookDispatcherOptions _options;
     private readonly ILogger _logger;
     private readonly DispatcherHeartbeat _heartbeat;
-    private readonly DispatchSignal _room = new();
-    private int _buffered;
-    private int _idleWorkers;
-    private readonly ConcurrentDictionary<string, LeaseHandle> _held = new(StringComparer.Ordinal);
+    private readonly DispatchBuffer _buffer;
+    private ChannelReader<DispatchWork>? _reader;
     private readonly string _instanceId = Environment.MachineName + ":" + Environment.ProcessId.ToString(System.Globalization.CultureInfo.InvariantCulture) + ":" + Guid.NewGuid().ToString("N")[..8];
 
     public WebhookDispatcher(
@@ -52,8 +49,10 @@ internal sealed class WebhookDispatcher : BackgroundService
         TimeProvider time,
         IOptions<WebhooksOptions> options,
         ILogger<WebhookDispatcher> logger,
-        DispatcherHeartbeat heartbeat)
+        DispatcherHeartbeat heartbeat,
+        DispatchBuffer buffer)
     {
+        _buffer = buffer;
         _instances = instances;
         _store = store;
         _processor = processor;
@@ -67,6 +66,30 @@ internal sealed class WebhookDispatcher : BackgroundService
         _heartbeat = heartbeat;
     }
 
+    /// <summary>Opens the dispatch buffer before the host's start returns, so publishes from then on are handed off.</summary>
+    public override Task StartAsync(CancellationToken cancellationToken)
+    {
+        if (_options.Enabled)
+        {
+            _reader = _buffer.Open();
+        }
+
+        return base.StartAsync(cancellationToken);
+    }
+
+    /// <summary>Stops the dispatcher; the buffer is closed even if it never ran.</summary>
+    public override async Task StopAsync(CancellationToken cancellationToken)
+    {
+        try
+        {
+            await base.StopAsync(cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            _buffer.Close();
+        }
+    }
+
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         if (!_options.Enabled)
@@ -76,12 +99,13 @@ internal sealed class WebhookDispatcher : BackgroundService
         }
 
         // Long-lived workers take leased deliveries from a buffer the lease loop keeps filled: a batch per store round
-        // trip, up to the buffer's free room, while the workers are busy with the previous ones.
-        var buffer = Channel.CreateUnbounded<Work>(new UnboundedChannelOptions { SingleWriter = true, SingleReader = false });
+        // trip, up to the buffer's free room, while the workers are busy with the previous ones. The publisher hands
+        // the deliveries this process enqueues (already leased to it) into the same buffer while it has room.
+        var reader = _reader ?? _buffer.Open();
         var workers = new Task[_options.MaxConcurrency];
         for (var i = 0; i < workers.Length; i++)
         {
-            workers[i] = WorkerAsync(buffer.Reader, stoppingToken);
+            workers[i] = WorkerAsync(reader, stoppingToken);
         }
 
         var renewing = RenewLoopAsync(stoppingToken);
@@ -91,15 +115,16 @@ internal sealed class WebhookDispatcher : BackgroundService
             while (!stoppingToken.IsCancellationRequested)
             {
                 _heartbeat.Beat(_time.GetUtcNow());
-                var room = _options.MaxConcurrency - (Volatile.Read(ref _buffered) - Volatile.Read(ref _idleWorkers));
+                var room = _buffer.Room;
                 if (room <= 0)
                 {
                     // Every worker is busy and as many deliveries wait for them: lease more once one is taken.
-                    await _room.WaitAsync(_options.PollInterval, _time, stoppingToken).ConfigureAwait(false);
+                    await _buffer.WaitForRoomAsync(_options.PollInterval, _time, stoppingToken).ConfigureAwait(false);
                     continue;
                 }
 
                 IReadOnlyList<LeasedDelivery> leased = [];
+                var written = 0;
                 try
                 {
                     leased = await _store.LeaseDueAsync(
@@ -114,20 +139,24 @@ internal sealed class WebhookDispatcher : BackgroundService
                     // Held (and renewed) from now on, also while waiting in the buffer, for the destination's gate or its rate limit.
                     foreach (var item in leased)
                     {
-                        _held[item.LeaseToken] = new LeaseHandle(item.Delivery.TenantId, item.Delivery.Id, item.LeaseToken);
+                        _buffer.Held[Handle(item)] = 0;
                     }
 
                     var destinations = await ResolveDestinationsAsync(leased, stoppingToken).ConfigureAwait(false);
                     foreach (var item in leased)
                     {
                         destinations.TryGetValue((item.Delivery.TenantId, item.Delivery.DestinationId), out var destination);
-                        Interlocked.Increment(ref _buffered);
-                        buffer.Writer.TryWrite(new Work(item, destination));
+                        written++;
+                        if (!_buffer.TryAdd(new DispatchWork(item, destination.Destination, destination.Unreadable)))
+                        {
+                            // Closed meanwhile (stopping): hand it back, due at once.
+                            await PostponeAsync(item, _time.GetUtcNow()).ConfigureAwait(false);
+                        }
                     }
                 }
                 catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
                 {
-                    Forget(leased);
+                    Forget(leased, written);
                     throw;
                 }
 #pragma warning disable CA1031 // The dispatcher outlives store outages: log, wait, try again.
@@ -135,7 +164,7 @@ internal sealed class WebhookDispatcher : BackgroundService
 #pragma warning restore CA1031
                 {
                     // Leased but not handed to a worker: no longer renewed, they are due again when their lease expires.
-                    Forget(leased);
+                    Forget(leased, written);
                     Log.StoreFailed(_logger, ex, (long)_options.StoreErrorDelay.TotalMilliseconds);
                     await Task.Delay(_options.StoreErrorDelay, _time, stoppingToken).ConfigureAwait(false);
                 }
@@ -146,8 +175,9 @@ internal sealed class WebhookDispatcher : BackgroundService
         }
         finally
         {
-            // The workers hand back what is still buffered (due at once) and finish what they run.
-            buffer.Writer.TryComplete();
+            // Nothing more is handed off or buffered; the workers hand back what is still buffered (due at once) and
+            // finish what they run.
+            _buffer.Close();
             await Task.WhenAll(workers).ConfigureAwait(false);
 
             // Completions still waiting for their batch are written before the dispatcher stops.
@@ -157,33 +187,25 @@ internal sealed class WebhookDispatcher : BackgroundService
         }
     }
 
-    private void Forget(IReadOnlyList<LeasedDelivery> leased)
+    private static LeaseHandle Handle(LeasedDelivery item) => new(item.Delivery.TenantId, item.Delivery.Id, item.LeaseToken);
+
+    /// <summary>Stops renewing the leases of deliveries leased but not written to the buffer (from <paramref name="written"/> on).</summary>
+    private void Forget(IReadOnlyList<LeasedDelivery> leased, int written)
     {
-        foreach (var item in leased)
+        for (var i = written; i < leased.Count; i++)
         {
-            _held.TryRemove(item.LeaseToken, out _);
+            _buffer.Held.TryRemove(Handle(leased[i]), out _);
         }
     }
 
-    private async Task WorkerAsync(ChannelReader<Work> buffer, CancellationToken stoppingToken)
+    private async Task WorkerAsync(ChannelReader<DispatchWork> reader, CancellationToken stoppingToken)
     {
         await Task.Yield();
         while (true)
         {
-            if (!buffer.TryRead(out var work))
+            if (!_buffer.TryTake(reader, out var work))
             {
-                Interlocked.Increment(ref _idleWorkers);
-                bool more;
-                try
-                {
-                    more = await buffer.WaitToReadAsync(CancellationToken.None).ConfigureAwait(false);
-                }
-                finally
-                {
-                    Interlocked.Decrement(ref _idleWorkers);
-                }
-
-                if (!more)
+                if (!await _buffer.WaitIdleAsync(reader).ConfigureAwait(false))
                 {
                     return;
                 }
@@ -191,17 +213,16 @@ internal sealed class WebhookDispatcher : BackgroundService
                 continue;
             }
 
-            Interlocked.Decrement(ref _buffered);
-            _room.Notify();
-            await RunAsync(work.Item, work.Destination, stoppingToken).ConfigureAwait(false);
+            await RunAsync(work, stoppingToken).ConfigureAwait(false);
         }
     }
 
-    private async Task RunAsync(LeasedDelivery item, Resolved resolved, CancellationToken stoppingToken)
+    private async Task RunAsync(DispatchWork work, CancellationToken stoppingToken)
     {
         DestinationGate? gate = null;
         var entered = false;
-        var destination = resolved.Destination;
+        var item = work.Item;
+        var destination = work.Destination;
         using var use = destination?.State?.Use(_time.GetUtcNow().UtcTicks) ?? default;
         try
         {
@@ -221,7 +242,7 @@ internal sealed class WebhookDispatcher : BackgroundService
                 entered = true;
             }
 
-            await _processor.ProcessAsync(item, destination, resolved.Unreadable, stoppingToken).ConfigureAwait(false);
+            await _processor.ProcessAsync(item, destination, work.Unreadable, stoppingToken).ConfigureAwait(false);
         }
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
         {
@@ -246,7 +267,7 @@ internal sealed class WebhookDispatcher : BackgroundService
                 gate.Dequeue();
             }
 
-            _held.TryRemove(item.LeaseToken, out _);
+            _buffer.Held.TryRemove(work.Handle, out _);
             if (item.Delivery.OrderingKey is not null)
             {
                 // The next delivery of the key may be leasable now: look again instead of waiting for the poll.
@@ -270,13 +291,14 @@ internal sealed class WebhookDispatcher : BackgroundService
             {
                 await Task.Delay(period, _time, stoppingToken).ConfigureAwait(false);
                 var pending = _completions.PendingLeases();
-                if (_held.IsEmpty && pending.Count == 0)
+                if (_buffer.Held.IsEmpty && pending.Count == 0)
                 {
                     continue;
                 }
 
-                // Also the leases of outcomes waiting for their completion batch: they stay held until written.
-                pending.AddRange(_held.Values);
+                // Also the leases of outcomes waiting for their completion batch: they stay held until written. The held
+                // set has every delivery from its lease or hand-off on, also those waiting in the buffer.
+                pending.AddRange(_buffer.Held.Keys);
                 var handles = pending.ToArray();
                 try
                 {
@@ -286,8 +308,8 @@ internal sealed class WebhookDispatcher : BackgroundService
                     Log.LeasesRenewed(_logger, renewed.Count);
                     if (renewed.Count < handles.Length)
                     {
-                        var kept = renewed.Select(h => h.LeaseToken).ToHashSet(StringComparer.Ordinal);
-                        foreach (var lost in handles.Where(h => !kept.Contains(h.LeaseToken) && _held.ContainsKey(h.LeaseToken)))
+                        var kept = renewed.ToHashSet();
+                        foreach (var lost in handles.Where(h => !kept.Contains(h) && _buffer.Held.ContainsKey(h)))
                         {
                             Log.LeaseLost(_logger, lost.DeliveryId);
                         }
@@ -453,9 +475,6 @@ internal sealed class WebhookDispatcher : BackgroundService
 
         await _signal.WaitAsync(wait, _time, cancellationToken).ConfigureAwait(false);
     }
-
-    /// <summary>A leased delivery waiting for a worker, with its resolved destination.</summary>
-    private readonly record struct Work(LeasedDelivery Item, Resolved Destination);
 
     /// <summary>A leased delivery's destination: its runtime, or why it cannot be read (both null: deleted).</summary>
     private readonly record struct Resolved(DestinationRuntime? Destination, string? Unreadable);

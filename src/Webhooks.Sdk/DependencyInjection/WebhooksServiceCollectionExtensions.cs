@@ -79,6 +79,7 @@ public static class WebhooksServiceCollectionExtensions
         services.TryAddSingleton<DeliverySender>();
         services.TryAddSingleton<DeliveryProcessor>();
         services.TryAddSingleton<CompletionBatcher>();
+        services.TryAddSingleton<DispatchBuffer>();
         services.TryAddSingleton<EventCache>();
         services.TryAddSingleton<InstanceShare>();
         services.TryAddSingleton<WebhookMetrics>();

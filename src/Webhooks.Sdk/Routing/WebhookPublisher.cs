@@ -26,6 +26,7 @@ internal sealed class WebhookPublisher : IWebhookPublisher
     private readonly ILogger _logger;
     private readonly IWebhookEventCatalog _catalog;
     private readonly Shared _shared;
+    private readonly DispatchBuffer _handOff;
 
     public WebhookPublisher(
         IWebhookStore store,
@@ -39,8 +40,10 @@ internal sealed class WebhookPublisher : IWebhookPublisher
         IOptions<WebhooksOptions> options,
         ILogger<WebhookPublisher> logger,
         IWebhookEventCatalog catalog,
-        IServiceProvider services)
+        IServiceProvider services,
+        DispatchBuffer handOff)
     {
+        _handOff = handOff;
         _store = store;
         _mapper = mapper;
         _destinations = destinations;
@@ -70,6 +73,7 @@ internal sealed class WebhookPublisher : IWebhookPublisher
         _logger = other._logger;
         _catalog = other._catalog;
         _shared = other._shared;
+        _handOff = other._handOff;
         TenantId = tenantId;
     }
 
@@ -260,11 +264,33 @@ internal sealed class WebhookPublisher : IWebhookPublisher
                 Json = EventSerialization.Serialize(evt),
                 TraceContext = WebhookTelemetry.CaptureContext(),
             };
-            await _store.EnqueueAsync(new EnqueueBatch { Event = stored, Deliveries = deliveries, Transaction = transaction }, cancellationToken).ConfigureAwait(false);
-            _events.Add(TenantId, evt, envelope);
+            var batch = new EnqueueBatch { Event = stored, Deliveries = deliveries, Transaction = transaction };
+
+            // Room in this process's dispatch buffer for the deliveries that may be handed off (never in a caller's
+            // transaction: nothing may be sent before it commits).
+            var candidates = 0;
+            if (transaction is null)
+            {
+                for (var i = 0; i < deliveries.Length; i++)
+                {
+                    candidates += IsHandOffCandidate(targets[i], deliveries[i]) ? 1 : 0;
+                }
+            }
+
+            var reserved = _handOff.TryReserve(candidates);
+            if (reserved == 0)
+            {
+                await _store.EnqueueAsync(batch, cancellationToken).ConfigureAwait(false);
+                _events.Add(TenantId, evt, envelope);
+                _signal.Notify();
+            }
+            else
+            {
+                await EnqueueAndHandOffAsync(batch, targets, reserved, evt, envelope, cancellationToken).ConfigureAwait(false);
+            }
+
             WebhookTelemetry.SetPublished(activity, deliveries.Length);
             targets.ForEach(d => _metrics.RecordPublished(d.Format, d.Id));
-            _signal.Notify();
             await WarnIfNothingWillSendAsync(cancellationToken).ConfigureAwait(false);
         }
         else
@@ -274,6 +300,115 @@ internal sealed class WebhookPublisher : IWebhookPublisher
 
         Delivery.Log.Published(_logger, evt.Id!, evt.Type, deliveries.Length, TenantId);
         return new PublishResult(evt.Id!, queued) { PendingCommit = transaction is not null };
+    }
+
+    private static bool IsHandOffCandidate(Target target, DeliveryRecord delivery) => target.Runtime is not null && delivery.OrderingKey is null;
+
+    /// <summary>
+    /// The in-process hand-off: enqueues the batch with up to <paramref name="reserved"/> of its deliveries written
+    /// already leased to this process (the store's rule: pending, no ordering key) and, once that is durable, hands those
+    /// to the dispatcher's workers with their destinations, so they skip the lease round trip. The rest is written
+    /// unleased, for any instance's lease loop. A crash before a handed-off delivery completes loses nothing: its lease
+    /// expires and it is leased again (at-least-once). A store that leases none (the default of
+    /// <see cref="IDeliveryQueueStore.EnqueueLeasedAsync"/>) hands nothing off.
+    /// </summary>
+    private async Task EnqueueAndHandOffAsync(EnqueueBatch batch, List<Target> targets, int reserved, WebhookEvent evt, byte[] envelope, CancellationToken cancellationToken)
+    {
+        // Candidates first: the store leases the first MaxCount deliveries without an ordering key, in batch order.
+        var deliveries = batch.Deliveries;
+        var order = new int[deliveries.Count];
+        var next = 0;
+        for (var pass = 0; pass < 2; pass++)
+        {
+            for (var i = 0; i < order.Length; i++)
+            {
+                if (IsHandOffCandidate(targets[i], deliveries[i]) == (pass == 0))
+                {
+                    order[next++] = i;
+                }
+            }
+        }
+
+        var ordered = new DeliveryRecord[order.Length];
+        for (var j = 0; j < order.Length; j++)
+        {
+            ordered[j] = deliveries[order[j]];
+        }
+
+        var lease = new EnqueueLease
+        {
+            LeaseToken = Guid.NewGuid().ToString("N"),
+            LeaseExpiresAt = _time.GetUtcNow() + _options.Dispatcher.LeaseDuration,
+            MaxCount = reserved,
+        };
+        IReadOnlyList<bool> leased;
+        try
+        {
+            leased = await _store.EnqueueLeasedAsync(batch with { Deliveries = ordered }, lease, cancellationToken).ConfigureAwait(false);
+        }
+        catch
+        {
+            _handOff.Release(reserved);
+            throw;
+        }
+
+        _events.Add(TenantId, evt, envelope);
+        var used = 0;
+        var unleased = false;
+        for (var j = 0; j < ordered.Length; j++)
+        {
+            if (j >= leased.Count || !leased[j])
+            {
+                unleased = true;
+                continue;
+            }
+
+            var item = new LeasedDelivery { Delivery = ordered[j], Event = batch.Event, LeaseToken = lease.LeaseToken, LeaseExpiresAt = lease.LeaseExpiresAt };
+            var target = targets[order[j]];
+            if (used < reserved && IsHandOffCandidate(target, ordered[j]))
+            {
+                used++;
+                if (_handOff.TryWrite(new DispatchWork(item, _mapper.Current(target.Runtime!), null)))
+                {
+                    continue;
+                }
+            }
+
+            // Not handed off (the dispatcher stopped meanwhile, or the store leased more than asked): give it back, due now.
+            await HandBackAsync(item).ConfigureAwait(false);
+            unleased = true;
+        }
+
+        _handOff.Release(reserved - used);
+        if (unleased)
+        {
+            _signal.Notify();
+        }
+    }
+
+    private async Task HandBackAsync(LeasedDelivery item)
+    {
+        try
+        {
+            await _store.CompleteAsync(
+                [
+                    new DeliveryCompletion
+                    {
+                        TenantId = item.Delivery.TenantId,
+                        DeliveryId = item.Delivery.Id,
+                        LeaseToken = item.LeaseToken,
+                        Status = WebhookDeliveryStatus.Pending,
+                        DueAt = _time.GetUtcNow(),
+                    },
+                ],
+                CancellationToken.None).ConfigureAwait(false);
+        }
+#pragma warning disable CA1031 // Durable already: if the store cannot take it back now, the lease expires and it is sent then.
+        catch (Exception ex)
+#pragma warning restore CA1031
+        {
+            Log.HandBackFailed(_logger, ex, item.Delivery.Id);
+        }
     }
 
     /// <summary>
@@ -327,8 +462,8 @@ internal sealed class WebhookPublisher : IWebhookPublisher
     }
 
     /// <summary>What enqueuing needs of a destination.</summary>
-    private sealed record Target(string Id, bool Ordered, int RetryCount, string Format = "unknown")
+    private sealed record Target(string Id, bool Ordered, int RetryCount, string Format = "unknown", DestinationRuntime? Runtime = null)
     {
-        public static Target Of(DestinationRuntime d) => new(d.Id, d.Config.OrderedDelivery || d.Config.Correlation is not null, d.Config.RetryCount, d.Config.Format);
+        public static Target Of(DestinationRuntime d) => new(d.Id, d.Config.OrderedDelivery || d.Config.Correlation is not null, d.Config.RetryCount, d.Config.Format, d);
     }
 }

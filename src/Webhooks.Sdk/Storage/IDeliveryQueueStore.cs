@@ -31,6 +31,29 @@ public interface IDeliveryQueueStore
     /// <returns>A task that completes when they are durable.</returns>
     Task EnqueueAsync(EnqueueBatch batch, CancellationToken cancellationToken);
 
+    /// <summary>
+    /// Enqueues like <see cref="EnqueueAsync"/>, and writes some of the deliveries already leased under
+    /// <paramref name="lease"/> so the enqueuing process hands them straight to its workers, without a lease round
+    /// trip. The rule: only a pending delivery without an <see cref="DeliveryRecord.OrderingKey"/> may be written
+    /// leased (a delivery with a key may have another pending delivery of its key ahead of it, so it waits for the
+    /// queue's order); at most <see cref="EnqueueLease.MaxCount"/> of them, the first ones in batch order; none in a
+    /// caller's transaction (<see cref="EnqueueBatch.Transaction"/>: nothing may be sent before that commits). A delivery
+    /// written leased is held exactly as if <see cref="LeaseDueAsync"/> had returned it under the lease's token: it can
+    /// be renewed and completed with that token, and is due again when the lease expires (so a crash loses nothing).
+    /// A store may lease fewer or none; the default implementation leases none, and the deliveries are then leased from
+    /// the queue as usual.
+    /// </summary>
+    /// <param name="batch">The event and deliveries.</param>
+    /// <param name="lease">The lease to write on the deliveries that may take it.</param>
+    /// <param name="cancellationToken">The cancellation token.</param>
+    /// <returns>For each delivery of the batch, in order, whether it was written leased; once they are durable.</returns>
+    async Task<IReadOnlyList<bool>> EnqueueLeasedAsync(EnqueueBatch batch, EnqueueLease lease, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(batch);
+        await EnqueueAsync(batch, cancellationToken).ConfigureAwait(false);
+        return new bool[batch.Deliveries.Count];
+    }
+
     /// <summary>Leases up to <see cref="LeaseRequest.MaxCount"/> due pending deliveries (see the ordering rules above).</summary>
     /// <param name="request">The lease request.</param>
     /// <param name="cancellationToken">The cancellation token.</param>
@@ -83,6 +106,19 @@ public sealed record EnqueueBatch
 
     /// <summary>Gets the caller's open transaction to enqueue in (outbox), or <see langword="null"/>. Its type is the store's (for example <c>SqliteTransaction</c>).</summary>
     public System.Data.Common.DbTransaction? Transaction { get; init; }
+}
+
+/// <summary>A lease written at enqueue (see <see cref="IDeliveryQueueStore.EnqueueLeasedAsync"/>).</summary>
+public sealed record EnqueueLease
+{
+    /// <summary>Gets the token that proves the lease (as <see cref="LeasedDelivery.LeaseToken"/>).</summary>
+    public required string LeaseToken { get; init; }
+
+    /// <summary>Gets when the lease expires; after that the deliveries are due again.</summary>
+    public required DateTimeOffset LeaseExpiresAt { get; init; }
+
+    /// <summary>Gets the most deliveries to write leased.</summary>
+    public required int MaxCount { get; init; }
 }
 
 /// <summary>A request to lease due deliveries.</summary>

@@ -158,30 +158,55 @@ public sealed class InMemoryWebhookStore : IWebhookStore, IWebhookQueueStatistic
     /// <inheritdoc />
     public Task EnqueueAsync(EnqueueBatch batch, CancellationToken cancellationToken)
     {
+        Enqueue(batch, lease: null);
+        return Task.CompletedTask;
+    }
+
+    /// <inheritdoc />
+    public Task<IReadOnlyList<bool>> EnqueueLeasedAsync(EnqueueBatch batch, EnqueueLease lease, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(lease);
+        return Task.FromResult<IReadOnlyList<bool>>(Enqueue(batch, lease));
+    }
+
+    private bool[] Enqueue(EnqueueBatch batch, EnqueueLease? lease)
+    {
         ArgumentNullException.ThrowIfNull(batch);
         if (batch.Transaction is not null)
         {
             throw new NotSupportedException("The in-memory store cannot enqueue inside a caller's transaction; use the SQLite or PostgreSQL store.");
         }
 
+        var leased = EnqueueLeaseRule.Apply(batch, lease);
         if (batch.Deliveries.Count == 0)
         {
-            return Task.CompletedTask;
+            return leased;
         }
 
         lock (_lock)
         {
             var evtKey = (batch.Event.TenantId, batch.Event.Id);
             _events.TryAdd(evtKey, batch.Event);
-            foreach (var delivery in batch.Deliveries)
+            for (var i = 0; i < leased.Length; i++)
             {
+                var delivery = batch.Deliveries[i];
                 var entry = new Entry(delivery with { Sequence = ++_sequence });
                 _deliveries.Add((delivery.TenantId, delivery.Id), entry);
-                Link(entry);
+                if (leased[i])
+                {
+                    // Written leased (no ordering key): held by the enqueuing process until the lease expires.
+                    entry.LeaseToken = lease!.LeaseToken;
+                    entry.LeaseExpiresAt = lease.LeaseExpiresAt;
+                    _leased[(delivery.TenantId, delivery.Id)] = entry;
+                }
+                else
+                {
+                    Link(entry);
+                }
             }
         }
 
-        return Task.CompletedTask;
+        return leased;
     }
 
     /// <inheritdoc />

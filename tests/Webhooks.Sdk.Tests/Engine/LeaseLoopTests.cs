@@ -26,7 +26,7 @@ public class LeaseLoopTests
             {
                 o.Secrets.Key = Convert.ToBase64String(System.Security.Cryptography.RandomNumberGenerator.GetBytes(32));
                 o.Dispatcher.MaxConcurrency = 2;
-                o.Dispatcher.LeaseDuration = TimeSpan.FromSeconds(15);
+                o.Dispatcher.LeaseDuration = TimeSpan.FromSeconds(12);
             },
             (s, _) => s.AddSingleton(store.Store),
             time,
@@ -46,7 +46,8 @@ public class LeaseLoopTests
         store.LeaseCalls.Should().NotBeEmpty().And.Contain(c => c >= 2, "a batch per round trip, not one delivery per free slot");
         receiver.Requests.Should().HaveCount(2);
 
-        time.Advance(TimeSpan.FromSeconds(5));
+        // A third of the lease: the renewal round, still before the attempts' 5 s timeout (which would free the workers).
+        time.Advance(TimeSpan.FromSeconds(4));
         await WebhookTestHost.WaitUntilAsync(() => Task.FromResult(!store.Renewed.IsEmpty), TimeSpan.FromSeconds(10), "the renewal round runs");
 
         store.Renewed.Should().BeEquivalentTo(store.Leased, "the leases of deliveries waiting in memory are renewed with those of the running attempts");

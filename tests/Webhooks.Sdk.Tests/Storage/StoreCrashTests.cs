@@ -95,6 +95,8 @@ public class StoreCrashTests
     /// <summary>
     /// The receiver got the request and answered 200, and the process dies before the batched completion is written:
     /// the delivery is still leased in the store, and once the lease has expired it is sent again (a duplicate), never lost.
+    /// The delivery was handed off at enqueue (written leased to the child, never leased from the queue): the lease
+    /// written at enqueue covers the crash like any other.
     /// </summary>
     [Test]
     [CancelAfter(90_000)]
@@ -107,13 +109,15 @@ public class StoreCrashTests
             await using var receiver = await LocalWebhookReceiver.StartAsync();
             var key = Convert.ToBase64String(System.Security.Cryptography.RandomNumberGenerator.GetBytes(32));
             var errors = new System.Collections.Concurrent.ConcurrentQueue<string>();
-            using (var dying = StartChild("sqlite:" + path, receiver.Url("/crash").ToString(), key, errors, eventCount: 1, mode: "die-before-completion"))
+            var output = new System.Collections.Concurrent.ConcurrentQueue<string>();
+            using (var dying = StartChild("sqlite:" + path, receiver.Url("/crash").ToString(), key, errors, eventCount: 1, mode: "die-before-completion", output: output))
             {
                 using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
                 await dying.WaitForExitAsync(timeout.Token);
             }
 
             receiver.Requests.Should().ContainSingle("the request was sent and answered before the process died: {0}", string.Join('\n', errors));
+            output.Should().Contain("dying before completion; leased from the queue before: 0", "the delivery was published after the dispatcher started: handed off at enqueue, not leased from the queue");
             ReadDeliveries(path).Should().Equal([(0, true)], "the outcome was not written: the delivery is still pending and leased");
 
             using (var later = StartChild("sqlite:" + path, receiver.Url("/crash").ToString(), key, errors, eventCount: 1, mode: "later"))
@@ -207,7 +211,7 @@ public class StoreCrashTests
 
     private static int DistinctIds(LocalWebhookReceiver receiver) => receiver.Requests.Select(r => r.Header("webhook-id")).Distinct().Count();
 
-    private static Process StartChild(string store, string url, string key, System.Collections.Concurrent.ConcurrentQueue<string> errors, int eventCount = EventCount, string mode = "")
+    private static Process StartChild(string store, string url, string key, System.Collections.Concurrent.ConcurrentQueue<string> errors, int eventCount = EventCount, string mode = "", System.Collections.Concurrent.ConcurrentQueue<string>? output = null)
     {
         var testDir = Path.GetDirectoryName(typeof(StoreCrashTests).Assembly.Location)!;
         var tfm = Path.GetFileName(testDir);
@@ -226,7 +230,13 @@ public class StoreCrashTests
         }
 
         var process = Process.Start(info)!;
-        process.OutputDataReceived += (_, _) => { };
+        process.OutputDataReceived += (_, e) =>
+        {
+            if (e.Data is not null && output is { Count: < 200 })
+            {
+                output.Enqueue(e.Data);
+            }
+        };
         process.ErrorDataReceived += (_, e) =>
         {
             if (e.Data is not null && errors.Count < 200)
