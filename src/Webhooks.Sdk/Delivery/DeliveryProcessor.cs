@@ -125,7 +125,7 @@ internal sealed class DeliveryProcessor
             using (var span = WebhookTelemetry.StartAttempt(leased, destination, attemptNumber))
             {
                 WebhookTracePropagator.Suppressed = !destination.Config.PropagateTraceContext;
-                outcome = correlation.Classify(await _sender.SendAsync(destination, cached, attemptNumber, correlation.CorrelationId, useBreaker: true, cancellationToken, correlation.Capture, runId).ConfigureAwait(false));
+                outcome = correlation.Classify(await _sender.SendAsync(destination, cached, attemptNumber, correlation.CorrelationId, useBreaker: true, cancellationToken, correlation.Capture, runId, _options.Safety.ResponseExcerptOnSuccess).ConfigureAwait(false));
                 WebhookTelemetry.SetOutcome(span, outcome);
             }
         }

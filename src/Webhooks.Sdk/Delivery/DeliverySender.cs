@@ -1,5 +1,4 @@
 using System.Buffers;
-using System.Diagnostics;
 using System.Globalization;
 using System.Net;
 using System.Text;
@@ -88,10 +87,24 @@ internal sealed class DeliverySender
     public WebhookPayload Render(DestinationRuntime destination, CachedEvent cached, string? correlationId)
         => Formatting.PayloadRenderer.Render(_formatters.Get(destination.Config.Format), cached, destination.Public, correlationId, _options.Safety.MaxRenderedBodyBytes);
 
-    public async Task<AttemptOutcome> SendAsync(DestinationRuntime destination, CachedEvent cached, int attemptNumber, string? correlationId, bool useBreaker, CancellationToken cancellationToken, ResponseCapture? capture = null, string? deliveryId = null)
+    /// <summary>Makes one attempt.</summary>
+    /// <param name="destination">The destination.</param>
+    /// <param name="cached">The event.</param>
+    /// <param name="attemptNumber">The attempt's number (1 for the first).</param>
+    /// <param name="correlationId">The correlation id of an update, or <see langword="null"/>.</param>
+    /// <param name="useBreaker">Whether the destination's circuit breaker applies (not for a test send).</param>
+    /// <param name="cancellationToken">The cancellation token.</param>
+    /// <param name="capture">Receives the response body of a create, or <see langword="null"/>.</param>
+    /// <param name="deliveryId">The <c>webhook-delivery-id</c>, or <see langword="null"/>.</param>
+    /// <param name="successExcerpt">
+    /// Whether a success's response body is read into the attempt's excerpt (a test send shows it; the dispatcher's
+    /// attempts follow <see cref="WebhookSafetyOptions.ResponseExcerptOnSuccess"/>). A failure's excerpt is always kept.
+    /// </param>
+    /// <returns>The outcome with its timing.</returns>
+    public async Task<AttemptOutcome> SendAsync(DestinationRuntime destination, CachedEvent cached, int attemptNumber, string? correlationId, bool useBreaker, CancellationToken cancellationToken, ResponseCapture? capture = null, string? deliveryId = null, bool successExcerpt = true)
     {
         var startedAt = _time.GetUtcNow();
-        var stopwatch = Stopwatch.StartNew();
+        var stopwatch = new AttemptClock(_time);
         WebhookPayload payload;
         try
         {
@@ -101,7 +114,7 @@ internal sealed class DeliverySender
         catch (Exception ex) when (ex is not OperationCanceledException)
 #pragma warning restore CA1031
         {
-            return new AttemptOutcome(new WebhookAttemptResult { Success = false, Error = "Formatting failed: " + ex.Message }, startedAt, stopwatch.Elapsed);
+            return new AttemptOutcome(new WebhookAttemptResult { Success = false, Error = "Formatting failed: " + ex.Message }, startedAt, stopwatch.Elapsed());
         }
 
         var url = destination.Url;
@@ -112,7 +125,7 @@ internal sealed class DeliverySender
             var templated = (correlationId is not null && destination.Public.Correlation is not null) || destination.Config.Url.Contains("${", StringComparison.Ordinal);
             if (!Uri.TryCreate(payload.Url, UriKind.Absolute, out var rendered))
             {
-                return new AttemptOutcome(new WebhookAttemptResult { Success = false, Error = $"The rendered URL was refused by rule '{WebhookUrlRules.InvalidHost}': it is not a valid absolute URL." }, startedAt, stopwatch.Elapsed);
+                return new AttemptOutcome(new WebhookAttemptResult { Success = false, Error = $"The rendered URL was refused by rule '{WebhookUrlRules.InvalidHost}': it is not a valid absolute URL." }, startedAt, stopwatch.Elapsed());
             }
 
             if (templated)
@@ -120,7 +133,7 @@ internal sealed class DeliverySender
                 var verdict = await _urlPolicy.EvaluateAsync(rendered, cancellationToken).ConfigureAwait(false);
                 if (!verdict.Allowed)
                 {
-                    return new AttemptOutcome(new WebhookAttemptResult { Success = false, Error = Redaction.Error($"The rendered URL {Redaction.Url(rendered)} was refused by rule '{verdict.Rule}': {verdict.Reason}", rendered) }, startedAt, stopwatch.Elapsed);
+                    return new AttemptOutcome(new WebhookAttemptResult { Success = false, Error = Redaction.Error($"The rendered URL {Redaction.Url(rendered)} was refused by rule '{verdict.Rule}': {verdict.Reason}", rendered) }, startedAt, stopwatch.Elapsed());
                 }
             }
 
@@ -130,28 +143,30 @@ internal sealed class DeliverySender
         var pipeline = useBreaker ? GetPipeline(destination) : BuildPipeline(destination, withBreaker: false);
         try
         {
+            var attempt = new Attempt(destination, cached, payload, url, attemptNumber, capture, deliveryId, successExcerpt);
             var result = await pipeline.ExecuteAsync(
-                static async (state, ct) => await state.self.SendOnceAsync(state.destination, state.cached, state.payload, state.url, state.attemptNumber, state.capture, state.deliveryId, ct).ConfigureAwait(false),
-                (self: this, destination, cached, payload, url, attemptNumber, capture, deliveryId),
+                static (state, ct) => state.self.SendOnceAsync(state.attempt, ct),
+                (self: this, attempt),
                 cancellationToken).ConfigureAwait(false);
-            return new AttemptOutcome(result, startedAt, stopwatch.Elapsed) { ResponseBody = capture?.Body };
+            return new AttemptOutcome(result, startedAt, stopwatch.Elapsed()) { ResponseBody = capture?.Body };
         }
         catch (BrokenCircuitException ex)
         {
             // Half-open, a probe is in flight: Polly names a whole break, but the probe decides within one attempt, so
             // the caller waits briefly instead (null) and the backlog drains as soon as the probe succeeds.
             var halfOpen = destination.State?.BreakerState is { CircuitState: CircuitState.HalfOpen };
-            return new AttemptOutcome(new WebhookAttemptResult { Success = false, Error = "The destination's circuit breaker is open." }, startedAt, stopwatch.Elapsed, BreakerOpen: true) { BreakerRetryAfter = halfOpen ? null : ex.RetryAfter };
+            return new AttemptOutcome(new WebhookAttemptResult { Success = false, Error = "The destination's circuit breaker is open." }, startedAt, stopwatch.Elapsed(), BreakerOpen: true) { BreakerRetryAfter = halfOpen ? null : ex.RetryAfter };
         }
         catch (TimeoutRejectedException)
         {
             var error = $"Timed out after {destination.Config.AttemptTimeoutMs / 1000.0:0.###} s.";
-            return new AttemptOutcome(new WebhookAttemptResult { Success = false, Error = error }, startedAt, stopwatch.Elapsed);
+            return new AttemptOutcome(new WebhookAttemptResult { Success = false, Error = error }, startedAt, stopwatch.Elapsed());
         }
     }
 
-    private async ValueTask<WebhookAttemptResult> SendOnceAsync(DestinationRuntime destination, CachedEvent cached, WebhookPayload payload, Uri url, int attemptNumber, ResponseCapture? capture, string? deliveryId, CancellationToken cancellationToken)
+    private async ValueTask<WebhookAttemptResult> SendOnceAsync(Attempt attempt, CancellationToken cancellationToken)
     {
+        var (destination, cached, payload, url, attemptNumber, capture, deliveryId, successExcerpt) = attempt;
         if (url.Scheme is not ("http" or "https"))
         {
             if (!_transports.TryGet(url.Scheme, out var transport))
@@ -210,10 +225,10 @@ internal sealed class DeliverySender
                     new WebhookAuthContext { Auth = destination.Auth, Request = retry, Body = payload.Body, MessageId = cached.Event.Id!, Timestamp = retryTimestamp, TenantId = destination.TenantId, DestinationId = destination.Id, State = destination.State },
                     cancellationToken).ConfigureAwait(false);
                 using var retryResponse = await client.SendAsync(retry, HttpCompletionOption.ResponseHeadersRead, cancellationToken).ConfigureAwait(false);
-                return await ToResultAsync(retryResponse, capture, cancellationToken).ConfigureAwait(false);
+                return await ToResultAsync(retryResponse, capture, successExcerpt, cancellationToken).ConfigureAwait(false);
             }
 
-            return await ToResultAsync(response, capture, cancellationToken).ConfigureAwait(false);
+            return await ToResultAsync(response, capture, successExcerpt, cancellationToken).ConfigureAwait(false);
         }
         catch (HttpRequestException ex)
         {
@@ -296,18 +311,19 @@ internal sealed class DeliverySender
         return request;
     }
 
-    private async Task<WebhookAttemptResult> ToResultAsync(HttpResponseMessage response, ResponseCapture? capture, CancellationToken cancellationToken)
+    private async ValueTask<WebhookAttemptResult> ToResultAsync(HttpResponseMessage response, ResponseCapture? capture, bool successExcerpt, CancellationToken cancellationToken)
     {
         var status = (int)response.StatusCode;
         var success = status is >= 200 and < 300;
-        string? excerpt;
+        string? excerpt = null;
         if (capture is not null && success)
         {
             capture.Body = await ReadExcerptAsync(response.Content, Math.Max(ResponseCapture.Limit, _options.Safety.ResponseExcerptBytes), cancellationToken).ConfigureAwait(false);
-            excerpt = capture.Body is null || _options.Safety.ResponseExcerptBytes <= 0 ? null : Formatting.TextLimits.TruncateUtf8(capture.Body, _options.Safety.ResponseExcerptBytes, string.Empty);
+            excerpt = capture.Body is null || _options.Safety.ResponseExcerptBytes <= 0 || !successExcerpt ? null : Formatting.TextLimits.TruncateUtf8(capture.Body, _options.Safety.ResponseExcerptBytes, string.Empty);
         }
-        else
+        else if (!success || successExcerpt)
         {
+            // A success's body is not read unless asked (the connection drains it when the response is disposed).
             excerpt = await ReadExcerptAsync(response.Content, _options.Safety.ResponseExcerptBytes, cancellationToken).ConfigureAwait(false);
         }
 
@@ -384,6 +400,17 @@ internal sealed class DeliverySender
                 ArrayPool<byte>.Shared.Return(buffer);
             }
         }
+    }
+
+    /// <summary>What one attempt sends, passed through the resilience pipeline as one value.</summary>
+    private readonly record struct Attempt(DestinationRuntime Destination, CachedEvent Cached, WebhookPayload Payload, Uri Url, int AttemptNumber, ResponseCapture? Capture, string? DeliveryId, bool SuccessExcerpt);
+
+    /// <summary>Times an attempt with the time provider's timestamps (no allocation; a fake clock moves it).</summary>
+    private readonly struct AttemptClock(TimeProvider time)
+    {
+        private readonly long _start = time.GetTimestamp();
+
+        public TimeSpan Elapsed() => time.GetElapsedTime(_start);
     }
 
     /// <summary>Gets a value indicating whether a result is a throttle signal: HTTP 429, 502 or 504.</summary>

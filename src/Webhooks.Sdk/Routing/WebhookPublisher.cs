@@ -251,15 +251,7 @@ internal sealed class WebhookPublisher : IWebhookPublisher
 
         if (deliveries.Length > 0)
         {
-            var stored = new StoredEvent
-            {
-                TenantId = TenantId,
-                Id = evt.Id!,
-                Type = evt.Type,
-                OccurredAt = evt.OccurredAt!.Value,
-                Json = EventSerialization.Serialize(evt),
-                TraceContext = WebhookTelemetry.CaptureContext(),
-            };
+            var stored = EventSerialization.ToStored(_store, TenantId, evt, WebhookTelemetry.CaptureContext());
             await _store.EnqueueAsync(new EnqueueBatch { Event = stored, Deliveries = deliveries, Transaction = transaction }, cancellationToken).ConfigureAwait(false);
             _events.Add(TenantId, evt, envelope);
             WebhookTelemetry.SetPublished(activity, deliveries.Length);
