@@ -115,7 +115,8 @@ internal sealed class EventCache
 /// <summary>An event with its envelope and its renderings.</summary>
 internal sealed class CachedEvent(WebhookEvent evt, byte[] envelope)
 {
-    private readonly ConcurrentDictionary<(string Format, string Key), WebhookPayload> _renderings = new();
+    // Made on the first cacheable rendering: the default JSON format renders per destination and never needs it.
+    private ConcurrentDictionary<(string Format, string Key), WebhookPayload>? _renderings;
 
     public WebhookEvent Event { get; } = evt;
 
@@ -129,7 +130,8 @@ internal sealed class CachedEvent(WebhookEvent evt, byte[] envelope)
             return formatter.Format(context);
         }
 
-        return _renderings.GetOrAdd((formatter.Name, key), static (_, state) => state.formatter.Format(state.context), (formatter, context));
+        var renderings = _renderings ?? Interlocked.CompareExchange(ref _renderings, new(), null) ?? _renderings!;
+        return renderings.GetOrAdd((formatter.Name, key), static (_, state) => state.formatter.Format(state.context), (formatter, context));
     }
 }
 

@@ -38,7 +38,28 @@ internal static class PooledJsonWriter
     /// <returns>The bytes.</returns>
     public static byte[] Write<TState>(TState state, Action<Utf8JsonWriter, TState> write)
     {
-        var buffer = t_buffer ??= new ArrayBufferWriter<byte>(1024);
+        var writer = Rent(out var buffer);
+        write(writer, state);
+        writer.Flush();
+        return buffer.WrittenSpan.ToArray();
+    }
+
+    /// <summary>
+    /// Gets this thread's writer, reset onto its emptied buffer. The caller flushes it and reads
+    /// <paramref name="buffer"/>'s written bytes before anything else on the thread rents it.
+    /// </summary>
+    /// <param name="buffer">The buffer the writer writes to.</param>
+    /// <returns>The writer.</returns>
+    public static Utf8JsonWriter Rent(out ArrayBufferWriter<byte> buffer)
+    {
+        if (t_buffer is not { Capacity: <= KeepAtMost })
+        {
+            // First use on this thread, or a large event grew the buffer: start small again.
+            t_buffer = new ArrayBufferWriter<byte>(1024);
+            t_writer = null;
+        }
+
+        buffer = t_buffer;
         buffer.ResetWrittenCount();
         var writer = t_writer;
         if (writer is null)
@@ -50,16 +71,6 @@ internal static class PooledJsonWriter
             writer.Reset(buffer);
         }
 
-        write(writer, state);
-        writer.Flush();
-        var bytes = buffer.WrittenSpan.ToArray();
-        if (buffer.Capacity > KeepAtMost)
-        {
-            // A large event does not keep its buffer on the thread.
-            t_buffer = null;
-            t_writer = null;
-        }
-
-        return bytes;
+        return writer;
     }
 }
