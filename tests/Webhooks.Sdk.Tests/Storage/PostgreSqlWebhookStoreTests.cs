@@ -360,7 +360,7 @@ public class PostgreSqlWebhookStoreTests
     public void CreateDataSource_ConnectionStringWithoutPoolSettings_UsesASmallPoolThatPreparesStatements()
     {
         using var plain = PostgreSqlWebhookStore.CreateDataSource("Host=127.0.0.1;Username=u;Database=d");
-        using var given = PostgreSqlWebhookStore.CreateDataSource("Host=127.0.0.1;Username=u;Database=d;Max Pool Size=7;MaxAutoPrepare=0");
+        using var given = PostgreSqlWebhookStore.CreateDataSource("Host=127.0.0.1;Username=u;Database=d;Maximum Pool Size=7;MaxAutoPrepare=0");
 
         var defaults = new NpgsqlConnectionStringBuilder(plain.ConnectionString);
         var kept = new NpgsqlConnectionStringBuilder(given.ConnectionString);
