@@ -533,7 +533,7 @@ public sealed partial class PostgreSqlWebhookStore : IWebhookStore, IWebhookQueu
         Text(cmd, "etype", evt.Type);
         Time(cmd, "eat", evt.OccurredAt);
         Text(cmd, "etrace", evt.TraceContext);
-        Add(cmd, "ejson", NpgsqlDbType.Bytea, evt.Json.ToArray());
+        Add(cmd, "ejson", NpgsqlDbType.Bytea, RelationalRows.JsonArray(evt.Json));
 
         var t = new string[n];
         var id = new string[n];

@@ -467,7 +467,7 @@ public sealed partial class SqliteWebhookStore : IWebhookStore, IWebhookQueueSta
     private static bool Enqueue(SqliteConnection c, SqliteTransaction tx, EnqueueBatch batch)
     {
         var evt = batch.Event;
-        using (var insertEvent = Command(c, tx, "INSERT INTO webhooks_events (tenant_id, id, type, occurred_at, json, trace_context) VALUES (@t, @id, @type, @at, @json, @trace) ON CONFLICT DO NOTHING;", ("@t", evt.TenantId), ("@id", evt.Id), ("@type", evt.Type), ("@at", evt.OccurredAt.UtcTicks), ("@json", evt.Json.ToArray()), ("@trace", evt.TraceContext)))
+        using (var insertEvent = Command(c, tx, "INSERT INTO webhooks_events (tenant_id, id, type, occurred_at, json, trace_context) VALUES (@t, @id, @type, @at, @json, @trace) ON CONFLICT DO NOTHING;", ("@t", evt.TenantId), ("@id", evt.Id), ("@type", evt.Type), ("@at", evt.OccurredAt.UtcTicks), ("@json", RelationalRows.JsonArray(evt.Json)), ("@trace", evt.TraceContext)))
         {
             insertEvent.ExecuteNonQuery();
         }
@@ -547,9 +547,18 @@ public sealed partial class SqliteWebhookStore : IWebhookStore, IWebhookQueueSta
         }
 
         cmd.Transaction = tx;
+        var existing = cmd.Parameters;
         foreach (var (name, value) in parameters)
         {
-            cmd.Parameters.AddWithValue(name, value ?? DBNull.Value);
+            // A cached command keeps its parameters (its text fixes them): set the value, allocate nothing.
+            if (existing.Count > 0 && existing.IndexOf(name) is var i and >= 0)
+            {
+                existing[i].Value = value ?? DBNull.Value;
+            }
+            else
+            {
+                existing.AddWithValue(name, value ?? DBNull.Value);
+            }
         }
 
         return cmd;
@@ -776,7 +785,7 @@ public sealed partial class SqliteWebhookStore : IWebhookStore, IWebhookQueueSta
             return cmd;
         }
 
-        /// <summary>Puts a command back (parameters cleared, statements kept); <see langword="false"/> to dispose it.</summary>
+        /// <summary>Puts a command back (statements and parameters kept, values dropped); <see langword="false"/> to dispose it.</summary>
         public bool Return(CachedCommand cmd)
         {
             if (Volatile.Read(ref _disposed) != 0 || !string.Equals(cmd.CommandText, cmd.Key, StringComparison.Ordinal) || _commands.Count >= MaxCached || _commands.ContainsKey(cmd.Key))
@@ -784,7 +793,12 @@ public sealed partial class SqliteWebhookStore : IWebhookStore, IWebhookQueueSta
                 return false;
             }
 
-            cmd.Parameters.Clear();
+            // The parameters stay (the next use of this text sets the same ones); their values are dropped.
+            foreach (SqliteParameter parameter in cmd.Parameters)
+            {
+                parameter.Value = DBNull.Value;
+            }
+
             cmd.Transaction = null;
             _commands[cmd.Key] = cmd;
             return true;

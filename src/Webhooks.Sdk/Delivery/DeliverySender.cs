@@ -62,6 +62,8 @@ internal sealed class DeliverySender
     private readonly WebhooksOptions _options;
     private readonly string _userAgent;
     private readonly WebhookMetrics _metrics;
+    private readonly Func<DestinationRuntime, ResiliencePipeline<WebhookAttemptResult>> _buildBreakerPipeline;
+    private DefaultClient? _defaultClient;
 
     public DeliverySender(
         IHttpClientFactory httpClientFactory,
@@ -82,7 +84,11 @@ internal sealed class DeliverySender
         _time = time;
         _options = options.Value;
         _userAgent = _options.UserAgent ?? DefaultUserAgent;
+        _buildBreakerPipeline = d => BuildPipeline(d, withBreaker: true);
     }
+
+    /// <summary>How long one <see cref="HttpClient"/> of the default name is reused before the factory is asked again (so its handler rotation still applies).</summary>
+    internal static TimeSpan DefaultClientReuse { get; } = TimeSpan.FromSeconds(30);
 
     public WebhookPayload Render(DestinationRuntime destination, CachedEvent cached, string? correlationId)
         => Formatting.PayloadRenderer.Render(_formatters.Get(destination.Config.Format), cached, destination.Public, correlationId, _options.Safety.MaxRenderedBodyBytes);
@@ -199,7 +205,7 @@ internal sealed class DeliverySender
         }
 
         var authenticator = _authenticators.Get(destination.Auth.Kind);
-        var client = _httpClientFactory.CreateClient(authenticator.GetHttpClientName(destination.Auth) ?? HttpClientName);
+        var client = authenticator.GetHttpClientName(destination.Auth) is { } clientName ? _httpClientFactory.CreateClient(clientName) : DefaultHttpClient();
         try
         {
             var timestamp = _time.GetUtcNow();
@@ -429,7 +435,27 @@ internal sealed class DeliverySender
 
     // The breaker lives in the destination's state, so it is rebuilt when the destination changes and forgotten with it.
     private ResiliencePipeline<WebhookAttemptResult> GetPipeline(DestinationRuntime destination)
-        => destination.State is { } state ? state.Pipeline(d => BuildPipeline(d, withBreaker: true)) : BuildPipeline(destination, withBreaker: true);
+        => destination.State is { } state ? state.Pipeline(_buildBreakerPipeline) : BuildPipeline(destination, withBreaker: true);
+
+    /// <summary>
+    /// The client of the library's default name, reused for <see cref="DefaultClientReuse"/>: a client per attempt
+    /// costs an <see cref="HttpClient"/> and its cancellation source each time, while the factory's handler (and its
+    /// connection pool) is the same one anyway.
+    /// </summary>
+    private HttpClient DefaultHttpClient()
+    {
+        var current = Volatile.Read(ref _defaultClient);
+        if (current is not null && _time.GetElapsedTime(current.CreatedAt) < DefaultClientReuse)
+        {
+            return current.Client;
+        }
+
+        var fresh = new DefaultClient(_httpClientFactory.CreateClient(HttpClientName), _time.GetTimestamp());
+        Volatile.Write(ref _defaultClient, fresh);
+        return fresh.Client;
+    }
+
+    private sealed record DefaultClient(HttpClient Client, long CreatedAt);
 
     private ValueTask Transition(string destinationId, string state)
     {
