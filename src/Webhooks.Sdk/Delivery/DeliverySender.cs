@@ -1,6 +1,7 @@
 using System.Buffers;
 using System.Globalization;
 using System.Net;
+using System.Runtime.CompilerServices;
 using System.Text;
 using Microsoft.Extensions.Options;
 using Polly;
@@ -44,7 +45,8 @@ internal sealed class ResponseCapture
 /// <summary>
 /// Makes one attempt: renders the payload, builds the request with the library's headers, authenticates it and sends it
 /// through <see cref="IHttpClientFactory"/> inside the destination's Polly pipeline (attempt timeout and breaker), or
-/// hands it to a non-HTTP transport.
+/// hands it to a non-HTTP transport. The attempt's own async methods reuse their state machines
+/// (<see cref="PoolingAsyncValueTaskMethodBuilder{TResult}"/>): each is awaited once, at once.
 /// </summary>
 internal sealed class DeliverySender
 {
@@ -107,7 +109,8 @@ internal sealed class DeliverySender
     /// attempts follow <see cref="WebhookSafetyOptions.ResponseExcerptOnSuccess"/>). A failure's excerpt is always kept.
     /// </param>
     /// <returns>The outcome with its timing.</returns>
-    public async Task<AttemptOutcome> SendAsync(DestinationRuntime destination, CachedEvent cached, int attemptNumber, string? correlationId, bool useBreaker, CancellationToken cancellationToken, ResponseCapture? capture = null, string? deliveryId = null, bool successExcerpt = true)
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
+    public async ValueTask<AttemptOutcome> SendAsync(DestinationRuntime destination, CachedEvent cached, int attemptNumber, string? correlationId, bool useBreaker, CancellationToken cancellationToken, ResponseCapture? capture = null, string? deliveryId = null, bool successExcerpt = true)
     {
         var startedAt = _time.GetUtcNow();
         var stopwatch = new AttemptClock(_time);
@@ -170,6 +173,7 @@ internal sealed class DeliverySender
         }
     }
 
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
     private async ValueTask<WebhookAttemptResult> SendOnceAsync(Attempt attempt, CancellationToken cancellationToken)
     {
         var (destination, cached, payload, url, attemptNumber, capture, deliveryId, successExcerpt) = attempt;
@@ -317,6 +321,7 @@ internal sealed class DeliverySender
         return request;
     }
 
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
     private async ValueTask<WebhookAttemptResult> ToResultAsync(HttpResponseMessage response, ResponseCapture? capture, bool successExcerpt, CancellationToken cancellationToken)
     {
         var status = (int)response.StatusCode;
