@@ -683,12 +683,13 @@ public sealed partial class SqliteWebhookStore : IWebhookStore, IWebhookQueueSta
             }
             finally
             {
+                Volatile.Write(ref _writerActive, 0);
+
+                // Disposed meanwhile: Dispose saw this loop running and left the writer to it.
                 if (Volatile.Read(ref _disposed) != 0)
                 {
                     Interlocked.Exchange(ref _writer, null)?.Dispose();
                 }
-
-                Volatile.Write(ref _writerActive, 0);
             }
         }
         while (!_pendingWrites.IsEmpty && Interlocked.CompareExchange(ref _writerActive, 1, 0) == 0);
