@@ -15,8 +15,9 @@ internal sealed record DeliveryFilter(WebhookDeliveryStatus? Status, string? Eve
 /// <remarks>
 /// Listing and history use the library's cursor queries (no depth limit), stats its counts. The ETag is the
 /// destination's configuration version (its last configuration change, which health writes do not move);
-/// <c>If-Match</c> is compared just before the write, and the library's own version check then refuses a change
-/// that raced in (<see cref="WebhookConcurrencyException"/>).
+/// <c>If-Match</c> is compared when the request arrives, and the version it named is passed to the write (update,
+/// enable, disable, rotate, delete), whose store-side check refuses a change that raced in between
+/// (<see cref="WebhookConcurrencyException"/>, answered 412).
 /// </remarks>
 internal sealed class ManagementBackend
 {
@@ -83,6 +84,30 @@ internal sealed class ManagementBackend
 
         return current;
     }
+
+    /// <summary>Enables a destination; with a version (from <c>If-Match</c>) the store's write checks it.</summary>
+    public Task<WebhookDestination> EnableAsync(string id, long? expectedVersion, CancellationToken cancellationToken)
+        => Destinations is Destinations.IVersionedDestinationActions versioned && expectedVersion is not null
+            ? versioned.EnableAsync(id, expectedVersion, cancellationToken)
+            : Destinations.EnableAsync(id, cancellationToken);
+
+    /// <summary>Disables a destination; with a version (from <c>If-Match</c>) the store's write checks it.</summary>
+    public Task<WebhookDestination> DisableAsync(string id, string? reason, long? expectedVersion, CancellationToken cancellationToken)
+        => Destinations is Destinations.IVersionedDestinationActions versioned && expectedVersion is not null
+            ? versioned.DisableAsync(id, reason, expectedVersion, cancellationToken)
+            : Destinations.DisableAsync(id, reason, cancellationToken);
+
+    /// <summary>Deletes a destination; with a version (from <c>If-Match</c>) a versioned write precedes the delete.</summary>
+    public Task DeleteAsync(string id, long? expectedVersion, CancellationToken cancellationToken)
+        => Destinations is Destinations.IVersionedDestinationActions versioned && expectedVersion is not null
+            ? versioned.DeleteAsync(id, expectedVersion, cancellationToken)
+            : Destinations.DeleteAsync(id, cancellationToken);
+
+    /// <summary>Rotates a destination's secret; with a version (from <c>If-Match</c>) the store's write checks it.</summary>
+    public Task<WebhookSecretRotation> RotateSecretAsync(string id, string? secret, TimeSpan? overlap, long? expectedVersion, CancellationToken cancellationToken)
+        => Destinations is Destinations.IVersionedDestinationActions versioned && expectedVersion is not null
+            ? versioned.RotateSecretAsync(id, secret, overlap, expectedVersion, cancellationToken)
+            : Destinations.RotateSecretAsync(id, secret, overlap, cancellationToken);
 
     public async Task<WebhooksApiPage<WebhookDestination>> ListDestinationsAsync(int limit, string? cursor, CancellationToken cancellationToken)
     {

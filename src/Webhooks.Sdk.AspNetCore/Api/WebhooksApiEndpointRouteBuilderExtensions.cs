@@ -179,8 +179,8 @@ public static class WebhooksApiEndpointRouteBuilderExtensions
         group.MapDelete("/destinations/{id}", async (HttpContext http, string id) =>
         {
             var backend = ManagementBackend.For(http, options);
-            await backend.CheckIfMatchAsync(http, id).ConfigureAwait(false);
-            await backend.Destinations.DeleteAsync(id, http.RequestAborted).ConfigureAwait(false);
+            var matched = await backend.CheckIfMatchAsync(http, id).ConfigureAwait(false);
+            await backend.DeleteAsync(id, matched?.Version, http.RequestAborted).ConfigureAwait(false);
             Log.DestinationChanged(logger, "deleted", id, backend.TenantId, http);
             return Results.NoContent();
         })
@@ -196,8 +196,8 @@ public static class WebhooksApiEndpointRouteBuilderExtensions
         group.MapPost("/destinations/{id}/enable", async (HttpContext http, string id) =>
         {
             var backend = ManagementBackend.For(http, options);
-            await backend.CheckIfMatchAsync(http, id).ConfigureAwait(false);
-            var saved = await backend.Destinations.EnableAsync(id, http.RequestAborted).ConfigureAwait(false);
+            var matched = await backend.CheckIfMatchAsync(http, id).ConfigureAwait(false);
+            var saved = await backend.EnableAsync(id, matched?.Version, http.RequestAborted).ConfigureAwait(false);
             Log.DestinationChanged(logger, "enabled", id, backend.TenantId, http);
             return WithETag(http, saved);
         })
@@ -211,8 +211,8 @@ public static class WebhooksApiEndpointRouteBuilderExtensions
         {
             var backend = ManagementBackend.For(http, options);
             var body = await ApiJson.ReadOptionalAsync<WebhookDisableRequest>(http, options).ConfigureAwait(false);
-            await backend.CheckIfMatchAsync(http, id).ConfigureAwait(false);
-            var saved = await backend.Destinations.DisableAsync(id, body?.Reason, http.RequestAborted).ConfigureAwait(false);
+            var matched = await backend.CheckIfMatchAsync(http, id).ConfigureAwait(false);
+            var saved = await backend.DisableAsync(id, body?.Reason, matched?.Version, http.RequestAborted).ConfigureAwait(false);
             Log.DestinationChanged(logger, "disabled", id, backend.TenantId, http);
             return WithETag(http, saved);
         })
@@ -278,11 +278,11 @@ public static class WebhooksApiEndpointRouteBuilderExtensions
         {
             var backend = ManagementBackend.For(http, options);
             var body = await ApiJson.ReadOptionalAsync<WebhookRotateSecretRequest>(http, options).ConfigureAwait(false);
-            await backend.CheckIfMatchAsync(http, id).ConfigureAwait(false);
+            var matched = await backend.CheckIfMatchAsync(http, id).ConfigureAwait(false);
             WebhookSecretRotation rotation;
             try
             {
-                rotation = await backend.Destinations.RotateSecretAsync(id, body?.Secret, body?.Overlap, http.RequestAborted).ConfigureAwait(false);
+                rotation = await backend.RotateSecretAsync(id, body?.Secret, body?.Overlap, matched?.Version, http.RequestAborted).ConfigureAwait(false);
             }
             catch (InvalidOperationException exception) when (exception is not WebhookConcurrencyException)
             {

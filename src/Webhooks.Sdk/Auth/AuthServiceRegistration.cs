@@ -18,8 +18,7 @@ internal static class AuthServiceRegistration
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IWebhookAuthenticator, HmacSignatureAuthenticator>());
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IWebhookAuthenticator, OAuth2ClientCredentialsAuthenticator>());
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IWebhookAuthenticator, MutualTlsAuthenticator>());
-        services.TryAddSingleton<ClientCertificateStore>();
-        services.TryAddEnumerable(ServiceDescriptor.Singleton<IConfigureOptions<HttpClientFactoryOptions>, MutualTlsHttpClientOptionsSetup>());
+        services.TryAddSingleton<ClientCertificates>();
         services.AddHttpClient(OAuth2ClientCredentialsAuthenticator.HttpClientName)
             .ConfigurePrimaryHttpMessageHandler(WebhookHttpHandlers.CreatePrimaryHandler)
             .RemoveAllLoggers();

@@ -1,30 +1,27 @@
-using System.Collections.Concurrent;
 using System.Net.Security;
-using System.Runtime.CompilerServices;
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Http;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Webhooks.Sdk.Delivery;
+using Webhooks.Sdk.Destinations;
+using Webhooks.Sdk.Safety;
 
 namespace Webhooks.Sdk.Auth;
 
-/// <summary>Mutual TLS: each client certificate gets its own named <see cref="HttpClient"/> and so its own connection pool.</summary>
+/// <summary>
+/// Mutual TLS: each destination's client certificate is loaded once per destination version and kept, with the
+/// <see cref="HttpClient"/> that presents it (its own connection pool), in the destination's <see cref="DestinationState"/>;
+/// both are disposed when that state is evicted (change, delete, idle timeout).
+/// </summary>
 internal sealed class MutualTlsAuthenticator : IWebhookAuthenticator
 {
     /// <summary>Starts the validation message of a certificate past its end date.</summary>
     internal const string ExpiredMessage = "the certificate expired on ";
 
-    private readonly ClientCertificateStore _certificates;
     private readonly TimeProvider _time;
 
-    public MutualTlsAuthenticator(ClientCertificateStore certificates, TimeProvider time)
-    {
-        _certificates = certificates;
-        _time = time;
-    }
+    public MutualTlsAuthenticator(TimeProvider time) => _time = time;
 
     public string Kind => WebhookAuthKinds.MutualTls;
 
@@ -41,7 +38,7 @@ internal sealed class MutualTlsAuthenticator : IWebhookAuthenticator
 
         try
         {
-            using var certificate = ClientCertificateStore.Load(mtls);
+            using var certificate = ClientCertificates.LoadCertificate(mtls);
             if (!certificate.HasPrivateKey)
             {
                 errors.Add(new(hasPem ? "Auth.PrivateKeyPem" : "Auth.Pfx", "the certificate's private key is missing"));
@@ -60,7 +57,7 @@ internal sealed class MutualTlsAuthenticator : IWebhookAuthenticator
         {
             try
             {
-                ClientCertificateStore.LoadAuthorities(mtls.TrustedServerCertificateAuthorityPem);
+                ClientCertificates.LoadAuthorities(mtls.TrustedServerCertificateAuthorityPem);
             }
             catch (Exception ex) when (ex is CryptographicException or FormatException or ArgumentException)
             {
@@ -76,10 +73,10 @@ internal sealed class MutualTlsAuthenticator : IWebhookAuthenticator
         var hints = new Dictionary<string, string>();
         try
         {
-            var entry = _certificates.Get(mtls);
-            settings["Subject"] = entry.Certificate.Subject;
-            settings["Thumbprint"] = entry.Thumbprint;
-            settings["NotAfter"] = entry.Certificate.NotAfter.ToUniversalTime().ToString("O", System.Globalization.CultureInfo.InvariantCulture);
+            using var certificate = ClientCertificates.LoadCertificate(mtls);
+            settings["Subject"] = certificate.Subject;
+            settings["Thumbprint"] = certificate.GetCertHashString(HashAlgorithmName.SHA256);
+            settings["NotAfter"] = certificate.NotAfter.ToUniversalTime().ToString("O", System.Globalization.CultureInfo.InvariantCulture);
             hints["PrivateKey"] = SecretHints.Set;
         }
         catch (Exception ex) when (ex is CryptographicException or FormatException or ArgumentException)
@@ -119,58 +116,138 @@ internal sealed class MutualTlsAuthenticator : IWebhookAuthenticator
         };
     }
 
-    public string? GetHttpClientName(WebhookAuth auth) => _certificates.Get((MutualTlsWebhookAuth)auth).ClientName;
-
     public ValueTask ApplyAsync(WebhookAuthContext context, CancellationToken cancellationToken) => ValueTask.CompletedTask;
 }
 
-/// <summary>Loaded client certificates by HTTP client name (one name per certificate and trusted-CA set).</summary>
-internal sealed class ClientCertificateStore : IDisposable
+/// <summary>
+/// A destination's loaded client certificate, its trusted server authorities, and the <see cref="HttpClient"/> that
+/// presents it (created on first use, with its own connection pool). Owned by one <see cref="DestinationState"/>, or
+/// by one call for an unsaved draft; disposing it closes the pool and frees the key.
+/// </summary>
+internal sealed class MutualTlsClient : IDisposable
 {
-    public const string ClientNamePrefix = "Webhooks.Sdk.mTLS.";
+    private readonly Func<MutualTlsClient, HttpMessageHandler> _createHandler;
+    private readonly object _sync = new();
+    private HttpClient? _client;
+    private bool _disposed;
 
-    private readonly ConcurrentDictionary<string, Entry> _byName = new(StringComparer.Ordinal);
-    private readonly ConditionalWeakTable<MutualTlsWebhookAuth, Entry> _byAuth = new();
-
-    public Entry Get(MutualTlsWebhookAuth auth)
+    public MutualTlsClient(X509Certificate2 certificate, X509Certificate2Collection? trustedAuthorities, Func<MutualTlsClient, HttpMessageHandler> createHandler)
     {
-        if (_byAuth.TryGetValue(auth, out var known))
-        {
-            return known;
-        }
-
-        var certificate = Load(auth);
-        var authorities = string.IsNullOrWhiteSpace(auth.TrustedServerCertificateAuthorityPem) ? null : LoadAuthorities(auth.TrustedServerCertificateAuthorityPem);
+        Certificate = certificate;
+        TrustedAuthorities = trustedAuthorities;
+        _createHandler = createHandler;
+        Thumbprint = certificate.GetCertHashString(HashAlgorithmName.SHA256);
         using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
         hash.AppendData(certificate.RawData);
-        foreach (var authority in authorities ?? [])
+        foreach (var authority in trustedAuthorities ?? [])
         {
             hash.AppendData(authority.RawData);
         }
 
-        var thumbprint = certificate.GetCertHashString(HashAlgorithmName.SHA256);
-        var name = ClientNamePrefix + Convert.ToHexString(hash.GetHashAndReset())[..40];
-        var entry = _byName.GetOrAdd(name, _ => new Entry(name, thumbprint, certificate, authorities));
-        if (!ReferenceEquals(entry.Certificate, certificate))
-        {
-            certificate.Dispose();
-        }
-
-        _byAuth.AddOrUpdate(auth, entry);
-        return entry;
+        PoolKey = Convert.ToHexString(hash.GetHashAndReset())[..40];
     }
 
-    public bool TryGet(string clientName, out Entry entry) => _byName.TryGetValue(clientName, out entry!);
+    public X509Certificate2 Certificate { get; }
+
+    public X509Certificate2Collection? TrustedAuthorities { get; }
+
+    /// <summary>Gets the SHA-256 thumbprint of the certificate (logged; never the key).</summary>
+    public string Thumbprint { get; }
+
+    /// <summary>Gets a key naming the certificate and trusted authorities (connections made with it are pooled under it).</summary>
+    public string PoolKey { get; }
+
+    /// <summary>Gets the client that presents the certificate, created on first use.</summary>
+    public HttpClient Client
+    {
+        get
+        {
+            var client = Volatile.Read(ref _client);
+            if (client is not null)
+            {
+                return client;
+            }
+
+            lock (_sync)
+            {
+                ObjectDisposedException.ThrowIf(_disposed, this);
+                return _client ??= new HttpClient(_createHandler(this), disposeHandler: true);
+            }
+        }
+    }
+
+    /// <summary>Gets a value indicating whether the client was created (its pool may hold connections).</summary>
+    public bool HasClient => Volatile.Read(ref _client) is not null;
 
     public void Dispose()
     {
-        foreach (var entry in _byName.Values)
+        lock (_sync)
         {
-            entry.Certificate.Dispose();
+            if (_disposed)
+            {
+                return;
+            }
+
+            _disposed = true;
+            _client?.Dispose();
+            Certificate.Dispose();
+            foreach (var authority in TrustedAuthorities ?? [])
+            {
+                authority.Dispose();
+            }
+        }
+    }
+}
+
+/// <summary>
+/// Loads client certificates into <see cref="MutualTlsClient"/>s whose handler follows the library's rules (same SSRF
+/// check, no redirects, egress proxy, trace propagation) and no HTTP client factory logging. Holds nothing itself:
+/// each loaded certificate belongs to the destination state (or call) that asked for it.
+/// </summary>
+internal sealed class ClientCertificates
+{
+    private readonly IOptions<WebhooksOptions> _options;
+    private readonly OutboundConnector _connector;
+    private readonly ILogger _logger;
+
+    public ClientCertificates(IOptions<WebhooksOptions> options, OutboundConnector connector, ILogger<MutualTlsAuthenticator> logger)
+    {
+        _options = options;
+        _connector = connector;
+        _logger = logger;
+    }
+
+    /// <summary>Loads a destination's certificate (the caller owns and disposes the result).</summary>
+    public MutualTlsClient Load(MutualTlsWebhookAuth auth)
+    {
+        ArgumentNullException.ThrowIfNull(auth);
+        var certificate = LoadCertificate(auth);
+        try
+        {
+            var authorities = string.IsNullOrWhiteSpace(auth.TrustedServerCertificateAuthorityPem) ? null : LoadAuthorities(auth.TrustedServerCertificateAuthorityPem);
+            return new MutualTlsClient(certificate, authorities, CreateHandler);
+        }
+        catch
+        {
+            certificate.Dispose();
+            throw;
         }
     }
 
-    public static X509Certificate2 Load(MutualTlsWebhookAuth auth)
+    /// <summary>The client certificate of a destination: its own state's when it has one, else loaded for this call only (<paramref name="owned"/> then holds it for the caller to dispose).</summary>
+    public MutualTlsClient For(MutualTlsWebhookAuth auth, DestinationState? state, out MutualTlsClient? owned)
+    {
+        if (state is not null)
+        {
+            owned = null;
+            return state.ClientCertificate(auth, Load);
+        }
+
+        owned = Load(auth);
+        return owned;
+    }
+
+    public static X509Certificate2 LoadCertificate(MutualTlsWebhookAuth auth)
     {
         X509Certificate2 certificate;
         if (!string.IsNullOrWhiteSpace(auth.Pfx))
@@ -207,76 +284,6 @@ internal sealed class ClientCertificateStore : IDisposable
         return collection;
     }
 
-    internal sealed record Entry(string ClientName, string Thumbprint, X509Certificate2 Certificate, X509Certificate2Collection? TrustedAuthorities);
-}
-
-/// <summary>
-/// Configures the named clients of client certificates: the library's guarded primary handler (same SSRF check, no
-/// redirects, proxy) with the certificate, and none of the HTTP client factory's default loggers.
-/// </summary>
-internal sealed class MutualTlsHttpClientOptionsSetup : IConfigureNamedOptions<HttpClientFactoryOptions>
-{
-    private readonly ClientCertificateStore _certificates;
-    private readonly IOptions<WebhooksOptions> _options;
-    private readonly ILogger _logger;
-
-    public MutualTlsHttpClientOptionsSetup(ClientCertificateStore certificates, IOptions<WebhooksOptions> options, ILogger<MutualTlsAuthenticator> logger)
-    {
-        _certificates = certificates;
-        _options = options;
-        _logger = logger;
-    }
-
-    public void Configure(HttpClientFactoryOptions options)
-    {
-    }
-
-    public void Configure(string? name, HttpClientFactoryOptions options)
-    {
-        ArgumentNullException.ThrowIfNull(options);
-        if (name is null || !name.StartsWith(ClientCertificateStore.ClientNamePrefix, StringComparison.Ordinal) || !_certificates.TryGet(name, out var entry))
-        {
-            return;
-        }
-
-        // The factory's logging switch is internal; a builder for this name applies RemoveAllLoggers to a scratch
-        // collection, whose configuration is then run on these options.
-        var scratch = new ServiceCollection();
-        new ScratchBuilder(name, scratch).RemoveAllLoggers();
-        foreach (var descriptor in scratch)
-        {
-            switch (descriptor.ImplementationInstance)
-            {
-                case IConfigureNamedOptions<HttpClientFactoryOptions> named:
-                    named.Configure(name, options);
-                    break;
-                case IConfigureOptions<HttpClientFactoryOptions> all:
-                    all.Configure(options);
-                    break;
-            }
-        }
-
-        options.HttpMessageHandlerBuilderActions.Add(builder => builder.PrimaryHandler = CreateHandler(entry, builder.Services));
-    }
-
-    private SocketsHttpHandler CreateHandler(ClientCertificateStore.Entry entry, IServiceProvider services)
-    {
-        var handler = new SocketsHttpHandler
-        {
-            SslOptions = new SslClientAuthenticationOptions
-            {
-                ClientCertificateContext = SslStreamCertificateContext.Create(entry.Certificate, additionalCertificates: null, offline: true),
-            },
-        };
-        if (entry.TrustedAuthorities is { } authorities)
-        {
-            handler.SslOptions.RemoteCertificateValidationCallback = (_, certificate, chain, errors) => ValidateServer(certificate, chain, errors, authorities);
-        }
-
-        Log.ClientCertificatePool(_logger, entry.Thumbprint);
-        return WebhookHttpHandlers.Configure(handler, _options.Value, services);
-    }
-
     /// <summary>The system's verdict, or, when only the chain failed, a chain built to the destination's own trusted CAs.</summary>
     internal static bool ValidateServer(System.Security.Cryptography.X509Certificates.X509Certificate? certificate, X509Chain? chain, SslPolicyErrors errors, X509Certificate2Collection authorities)
     {
@@ -307,10 +314,21 @@ internal sealed class MutualTlsHttpClientOptionsSetup : IConfigureNamedOptions<H
         return custom.Build(leaf ?? loaded!);
     }
 
-    private sealed class ScratchBuilder(string name, IServiceCollection services) : IHttpClientBuilder
+    private SocketsHttpHandler CreateHandler(MutualTlsClient client)
     {
-        public string Name { get; } = name;
+        var handler = new SocketsHttpHandler
+        {
+            SslOptions = new SslClientAuthenticationOptions
+            {
+                ClientCertificateContext = SslStreamCertificateContext.Create(client.Certificate, additionalCertificates: null, offline: true),
+            },
+        };
+        if (client.TrustedAuthorities is { } authorities)
+        {
+            handler.SslOptions.RemoteCertificateValidationCallback = (_, certificate, chain, errors) => ValidateServer(certificate, chain, errors, authorities);
+        }
 
-        public IServiceCollection Services { get; } = services;
+        Log.ClientCertificatePool(_logger, client.Thumbprint);
+        return WebhookHttpHandlers.Configure(handler, _options.Value, _connector);
     }
 }

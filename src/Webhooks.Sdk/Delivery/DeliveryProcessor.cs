@@ -120,6 +120,12 @@ internal sealed class DeliveryProcessor
                 {
                     await Task.Delay(wait.Value, _time, cancellationToken).ConfigureAwait(false);
                 }
+
+                // Reservations that fell due together (after a pause of the process) still go out no faster than the share.
+                while (bucket.WaitForSendSlot(_time.GetUtcNow(), _instances.Count) is var slot && slot > TimeSpan.Zero)
+                {
+                    await Task.Delay(slot, _time, cancellationToken).ConfigureAwait(false);
+                }
             }
 
             var cached = _events.Get(leased.Event);

@@ -65,6 +65,7 @@ internal sealed class DeliverySender
     private readonly string _userAgent;
     private readonly WebhookMetrics _metrics;
     private readonly Func<DestinationRuntime, ResiliencePipeline<WebhookAttemptResult>> _buildBreakerPipeline;
+    private readonly Auth.ClientCertificates _clientCertificates;
     private DefaultClient? _defaultClient;
 
     public DeliverySender(
@@ -75,8 +76,10 @@ internal sealed class DeliverySender
         TimeProvider time,
         IOptions<WebhooksOptions> options,
         IWebhookUrlPolicy urlPolicy,
-        WebhookMetrics metrics)
+        WebhookMetrics metrics,
+        Auth.ClientCertificates clientCertificates)
     {
+        _clientCertificates = clientCertificates;
         _urlPolicy = urlPolicy;
         _httpClientFactory = httpClientFactory;
         _metrics = metrics;
@@ -193,6 +196,7 @@ internal sealed class DeliverySender
                     Payload = payload,
                     Destination = destination.Public,
                     Auth = destination.Auth,
+                    State = destination.State,
                     Event = cached.Event,
                     DeliveryId = deliveryId,
                     AttemptNumber = attemptNumber,
@@ -209,7 +213,23 @@ internal sealed class DeliverySender
         }
 
         var authenticator = _authenticators.Get(destination.Auth.Kind);
-        var client = authenticator.GetHttpClientName(destination.Auth) is { } clientName ? _httpClientFactory.CreateClient(clientName) : DefaultHttpClient();
+        HttpClient client;
+        Auth.MutualTlsClient? ownedCertificate = null;
+        using var use = destination.Auth is MutualTlsWebhookAuth && destination.State is { } state ? state.Use(_time.GetUtcNow().UtcTicks) : default;
+        try
+        {
+            // A client certificate lives in the destination's state (disposed with it); a draft's lives for this call.
+            client = destination.Auth is MutualTlsWebhookAuth mtls
+                ? _clientCertificates.For(mtls, destination.State, out ownedCertificate).Client
+                : authenticator.GetHttpClientName(destination.Auth) is { } clientName ? _httpClientFactory.CreateClient(clientName) : DefaultHttpClient();
+        }
+        catch
+        {
+            ownedCertificate?.Dispose();
+            throw;
+        }
+
+        using var disposeOwned = ownedCertificate;
         try
         {
             var timestamp = _time.GetUtcNow();

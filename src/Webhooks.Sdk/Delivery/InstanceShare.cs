@@ -5,15 +5,23 @@ namespace Webhooks.Sdk.Delivery;
 /// rate limit is split between them: each instance takes 1/n of the rate and of the burst.
 /// </summary>
 /// <remarks>
-/// An instance that joins others does not send to rate-limited destinations until they have had time to count it
-/// (one heartbeat interval and a margin): until then they still take the whole rate between themselves, and sending
-/// beside them would exceed it. An instance that finds itself alone starts at once; one that leaves only makes the
-/// others send below the rate until they count again.
+/// An instance that joins others does not send to rate-limited destinations until they have counted it: until then
+/// they still take the whole rate between themselves, and sending beside them would exceed it. The dispatcher
+/// releases the hold (<see cref="Release"/>) once every live instance has sent a heartbeat since this one registered
+/// (each counts right after its heartbeat), plus <see cref="JoinMargin"/>; <see cref="JoinHold"/> caps the wait when
+/// that cannot be seen (clocks apart). An instance that finds itself alone starts at once; one that leaves only makes
+/// the others send below the rate until they count again.
 /// </remarks>
 internal sealed class InstanceShare
 {
-    /// <summary>How long a joining instance waits for the others to count it: a heartbeat interval and a margin.</summary>
-    public static readonly TimeSpan JoinHold = WebhookDispatcher.HeartbeatInterval * 1.2;
+    /// <summary>The longest a joining instance waits for the others to count it: three heartbeat intervals.</summary>
+    public static readonly TimeSpan JoinHold = WebhookDispatcher.HeartbeatInterval * 3;
+
+    /// <summary>
+    /// How long a joining instance still waits once the others have counted it: their count reaches them after their
+    /// heartbeat, and the sends they reserved at the whole rate (a quarter of a second at most) go first.
+    /// </summary>
+    public static readonly TimeSpan JoinMargin = TimeSpan.FromSeconds(1);
 
     private readonly TimeProvider _time;
     private int _count = 1;
@@ -37,6 +45,28 @@ internal sealed class InstanceShare
             Volatile.Write(ref _count, count);
         }
     }
+
+    /// <summary>Ends the hold at <paramref name="at"/> at the latest (the others have counted this instance).</summary>
+    /// <param name="at">The time the hold ends.</param>
+    public void Release(DateTimeOffset at)
+    {
+        var ticks = at.UtcTicks;
+        long current;
+        do
+        {
+            current = Interlocked.Read(ref _heldUntilTicks);
+            if (current == 0 || current <= ticks)
+            {
+                return;
+            }
+        }
+        while (Interlocked.CompareExchange(ref _heldUntilTicks, ticks, current) != current);
+    }
+
+    /// <summary>Gets a value indicating whether this instance is still held at <paramref name="now"/>.</summary>
+    /// <param name="now">The current time.</param>
+    /// <returns><see langword="true"/> while held.</returns>
+    public bool IsHeld(DateTimeOffset now) => HeldUntil is { } held && held > now;
 
     /// <summary>Gets the time until which this instance, having just joined others, sends nothing rate-limited, or <see langword="null"/>.</summary>
     public DateTimeOffset? HeldUntil

@@ -21,6 +21,9 @@ internal sealed class WebhookDispatcher : BackgroundService
     /// <summary>How often this instance refreshes its registration in the store.</summary>
     internal static readonly TimeSpan HeartbeatInterval = TimeSpan.FromSeconds(5);
 
+    /// <summary>How often a joining instance beats while it waits for the others to count it.</summary>
+    internal static readonly TimeSpan HeldHeartbeatInterval = TimeSpan.FromSeconds(1);
+
     private readonly IWebhookStore _store;
     private readonly DeliveryProcessor _processor;
     private readonly DestinationMapper _mapper;
@@ -310,10 +313,13 @@ internal sealed class WebhookDispatcher : BackgroundService
     /// <summary>
     /// Registers this instance in the store and refreshes its heartbeat every <see cref="HeartbeatInterval"/>; counts the
     /// instances seen within three intervals, so each takes its share of a destination's rate limit (see
-    /// <see cref="InstanceShare"/>). Removes itself on a clean stop.
+    /// <see cref="InstanceShare"/>). While a joining instance is held, it beats every second and ends the hold once
+    /// every live instance has beaten since it registered (each counts right after its beat). Removes itself on a
+    /// clean stop.
     /// </summary>
     private async Task HeartbeatLoopAsync(CancellationToken stoppingToken)
     {
+        DateTimeOffset? registeredAt = null;
         try
         {
             while (true)
@@ -322,7 +328,14 @@ internal sealed class WebhookDispatcher : BackgroundService
                 {
                     var now = _time.GetUtcNow();
                     await _store.HeartbeatAsync(_instanceId, now, stoppingToken).ConfigureAwait(false);
-                    _instances.Count = await _store.CountLiveInstancesAsync(now - (3 * HeartbeatInterval), stoppingToken).ConfigureAwait(false);
+                    registeredAt ??= now;
+                    var live = await _store.CountLiveInstancesAsync(now - (3 * HeartbeatInterval), stoppingToken).ConfigureAwait(false);
+                    _instances.Count = live;
+                    if (_instances.IsHeld(now)
+                        && await _store.CountLiveInstancesAsync(registeredAt.Value, stoppingToken).ConfigureAwait(false) >= live)
+                    {
+                        _instances.Release(_time.GetUtcNow() + InstanceShare.JoinMargin);
+                    }
                 }
                 catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
                 {
@@ -335,7 +348,8 @@ internal sealed class WebhookDispatcher : BackgroundService
                     Log.StoreFailed(_logger, ex, (long)HeartbeatInterval.TotalMilliseconds);
                 }
 
-                await Task.Delay(HeartbeatInterval, _time, stoppingToken).ConfigureAwait(false);
+                var wait = _instances.IsHeld(_time.GetUtcNow()) ? HeldHeartbeatInterval : HeartbeatInterval;
+                await Task.Delay(wait, _time, stoppingToken).ConfigureAwait(false);
             }
         }
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)

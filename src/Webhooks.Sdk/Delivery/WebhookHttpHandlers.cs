@@ -20,9 +20,16 @@ internal static class WebhookHttpHandlers
     /// <summary>Applies the library's rules to a handler (also used for per-certificate handlers).</summary>
     public static SocketsHttpHandler Configure(SocketsHttpHandler handler, WebhooksOptions options, IServiceProvider services)
     {
+        ArgumentNullException.ThrowIfNull(services);
+        return Configure(handler, options, services.GetRequiredService<OutboundConnector>());
+    }
+
+    /// <summary>Applies the library's rules to a handler, connecting through <paramref name="connector"/>.</summary>
+    public static SocketsHttpHandler Configure(SocketsHttpHandler handler, WebhooksOptions options, OutboundConnector connector)
+    {
         ArgumentNullException.ThrowIfNull(handler);
         ArgumentNullException.ThrowIfNull(options);
-        ArgumentNullException.ThrowIfNull(services);
+        ArgumentNullException.ThrowIfNull(connector);
         handler.AllowAutoRedirect = false;
         handler.UseCookies = false;
         handler.AutomaticDecompression = DecompressionMethods.None;
@@ -34,7 +41,6 @@ internal static class WebhookHttpHandlers
         // address, so the handler's own proxy support stays off (it would hand the name to the proxy unjudged).
         handler.UseProxy = false;
         handler.Proxy = null;
-        var connector = services.GetRequiredService<OutboundConnector>();
         handler.ConnectCallback = connector.ConnectAsync;
 
         // W3C trace context on every request unless the destination turned it off (see WebhookTracePropagator).

@@ -120,7 +120,14 @@ internal sealed class DestinationMapper : IDisposable
 
         // Workers that miss together build one state each: keep the first of this version, so they share one token
         // bucket, gate and breaker (a state per worker would multiply the destination's rate limit).
-        return _states.AddOrUpdate(key, fresh, (_, existing) => existing.Version == version ? existing : fresh);
+        var current = _states.AddOrUpdate(key, fresh, (_, existing) => existing.Version == version ? existing : fresh);
+        if (state is not null && !ReferenceEquals(state, current) && state.Version != version)
+        {
+            // The previous version's state is replaced: its certificate and pool go once its attempts end.
+            state.Retire();
+        }
+
+        return current;
     }
 
     /// <summary>
@@ -174,7 +181,14 @@ internal sealed class DestinationMapper : IDisposable
     public static string VersionOf(DestinationRecord record)
         => string.Concat(record.Id, "@", record.Version.ToString(System.Globalization.CultureInfo.InvariantCulture), "@", record.UpdatedAt.UtcTicks.ToString(System.Globalization.CultureInfo.InvariantCulture));
 
-    public void Dispose() => _sweeper.Dispose();
+    public void Dispose()
+    {
+        _sweeper.Dispose();
+        foreach (var state in _states.Values)
+        {
+            state.Retire();
+        }
+    }
 
     /// <summary>Drops the state of destinations unused for the idle timeout (never one an attempt is using).</summary>
     internal void EvictIdle()
@@ -182,9 +196,9 @@ internal sealed class DestinationMapper : IDisposable
         var cutoff = _time.GetUtcNow().UtcTicks - _idleTicks;
         foreach (var (key, state) in _states)
         {
-            if (state.LastUsedTicks <= cutoff && !state.InUse)
+            if (state.LastUsedTicks <= cutoff && !state.InUse && _states.TryRemove(new KeyValuePair<(string Tenant, string Id), DestinationState>(key, state)))
             {
-                _states.TryRemove(new KeyValuePair<(string Tenant, string Id), DestinationState>(key, state));
+                state.Retire();
             }
         }
     }
@@ -274,7 +288,13 @@ internal sealed class DestinationMapper : IDisposable
         DisabledReason = record.DisabledReason,
     };
 
-    public void Forget(string tenantId, string id) => _states.TryRemove((tenantId, id), out _);
+    public void Forget(string tenantId, string id)
+    {
+        if (_states.TryRemove((tenantId, id), out var state))
+        {
+            state.Retire();
+        }
+    }
 
     public WebhookDestination ToPublic(DestinationRecord record, DestinationConfig config, WebhookAuth auth) => new()
     {

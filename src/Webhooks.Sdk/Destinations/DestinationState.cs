@@ -5,9 +5,11 @@ namespace Webhooks.Sdk.Destinations;
 
 /// <summary>
 /// Everything the engine keeps for one version of one destination: the parsed runtime, the breaker pipeline, the
-/// concurrency gate, the token bucket and the health-write throttle. It is built from the destination's version and
-/// replaced as a whole when the version changes; <see cref="DestinationMapper"/> drops it when the destination is
-/// deleted here or has not been used for <see cref="WebhookDispatcherOptions.DestinationIdleTimeout"/>.
+/// concurrency gate, the token bucket, the health-write throttle, the OAuth2 token and the client certificate with its
+/// connection pool. It is built from the destination's version and replaced as a whole when the version changes;
+/// <see cref="DestinationMapper"/> drops it when the destination is deleted here or has not been used for
+/// <see cref="WebhookDispatcherOptions.DestinationIdleTimeout"/>, and then <see cref="Retire"/>s it: what it owns
+/// (the certificate and its pool) is disposed as soon as no attempt uses it.
 /// </summary>
 internal sealed class DestinationState
 {
@@ -21,6 +23,8 @@ internal sealed class DestinationState
     private DestinationGate? _gate;
     private TokenBucket? _bucket;
     private ResiliencePipeline<WebhookAttemptResult>? _pipeline;
+    private Auth.MutualTlsClient? _clientCertificate;
+    private int _retired;
 
     public DestinationState(string version, long nowTicks)
     {
@@ -113,6 +117,52 @@ internal sealed class DestinationState
         }
     }
 
+    /// <summary>
+    /// Gets the client certificate of this version, loaded once. A new certificate is a new version, hence a new state;
+    /// this one's certificate and connection pool are disposed when it is retired and no attempt uses it.
+    /// </summary>
+    public Auth.MutualTlsClient ClientCertificate(MutualTlsWebhookAuth auth, Func<MutualTlsWebhookAuth, Auth.MutualTlsClient> load)
+    {
+        ArgumentNullException.ThrowIfNull(load);
+        if (Volatile.Read(ref _clientCertificate) is { } loaded)
+        {
+            return loaded;
+        }
+
+        lock (_sync)
+        {
+            return _clientCertificate ??= load(auth);
+        }
+    }
+
+    /// <summary>Gets a value indicating whether this state holds a loaded client certificate (not yet disposed).</summary>
+    public bool HoldsClientCertificate => Volatile.Read(ref _clientCertificate) is not null;
+
+    /// <summary>Gets a value indicating whether the mapper dropped this state.</summary>
+    public bool Retired => Volatile.Read(ref _retired) == 1;
+
+    /// <summary>Marks the state as dropped by the mapper: what it owns is disposed now, or when the last attempt using it ends.</summary>
+    public void Retire()
+    {
+        Volatile.Write(ref _retired, 1);
+        if (!InUse)
+        {
+            Release();
+        }
+    }
+
+    private void Release()
+    {
+        Auth.MutualTlsClient? certificate;
+        lock (_sync)
+        {
+            certificate = _clientCertificate;
+            _clientCertificate = null;
+        }
+
+        certificate?.Dispose();
+    }
+
     /// <summary>Gets or sets the state of the breaker in <see cref="Pipeline"/>, once built.</summary>
     public Polly.CircuitBreaker.CircuitBreakerStateProvider? BreakerState { get; set; }
 
@@ -158,9 +208,9 @@ internal sealed class DestinationState
     {
         public void Dispose()
         {
-            if (state is not null)
+            if (state is not null && Interlocked.Decrement(ref state._inUse) == 0 && state.Retired)
             {
-                Interlocked.Decrement(ref state._inUse);
+                state.Release();
             }
         }
     }

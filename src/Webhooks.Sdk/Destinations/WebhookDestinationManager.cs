@@ -7,7 +7,7 @@ using Webhooks.Sdk.Storage;
 
 namespace Webhooks.Sdk.Destinations;
 
-internal sealed class WebhookDestinationManager : IWebhookDestinationManager
+internal sealed class WebhookDestinationManager : IWebhookDestinationManager, IVersionedDestinationActions
 {
     private const string TestEventType = "webhook.test";
     private readonly IWebhookStore _store;
@@ -215,10 +215,20 @@ internal sealed class WebhookDestinationManager : IWebhookDestinationManager
         return updated;
     }
 
-    public async Task DeleteAsync(string id, CancellationToken cancellationToken = default)
+    public Task DeleteAsync(string id, CancellationToken cancellationToken = default) => DeleteAsync(id, null, cancellationToken);
+
+    public async Task DeleteAsync(string id, long? expectedVersion, CancellationToken cancellationToken)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(id);
         var before = await _store.GetDestinationAsync(TenantId, id, cancellationToken).ConfigureAwait(false);
+        if (expectedVersion is { } expected && before is not null)
+        {
+            // The store's delete has no version check: a versioned write first (it disables the destination, so nothing
+            // more is queued to it) fails if another change landed since the caller read it; the delete follows.
+            CheckVersion(id, expected, before);
+            await SaveAsync(new DestinationChange { TenantId = TenantId, Id = id, ExpectedVersion = expected, At = NextUpdateTime(before), Enabled = false, DisabledReason = "Being deleted." }, cancellationToken).ConfigureAwait(false);
+        }
+
         var removed = await _store.DeleteDestinationAsync(TenantId, id, cancellationToken).ConfigureAwait(false);
         _snapshots.Invalidate(TenantId);
         if (!removed)
@@ -280,10 +290,13 @@ internal sealed class WebhookDestinationManager : IWebhookDestinationManager
         return saved;
     }
 
-    public async Task<WebhookDestination> EnableAsync(string id, CancellationToken cancellationToken = default)
+    public Task<WebhookDestination> EnableAsync(string id, CancellationToken cancellationToken = default) => EnableAsync(id, null, cancellationToken);
+
+    public async Task<WebhookDestination> EnableAsync(string id, long? expectedVersion, CancellationToken cancellationToken)
     {
         var current = await GetRuntimeAsync(id, cancellationToken).ConfigureAwait(false);
-        var saved = await SaveAsync(new DestinationChange { TenantId = TenantId, Id = id, At = NextUpdateTime(current.Record), Enabled = true }, cancellationToken).ConfigureAwait(false);
+        CheckVersion(id, expectedVersion, current.Record);
+        var saved = await SaveAsync(new DestinationChange { TenantId = TenantId, Id = id, ExpectedVersion = expectedVersion, At = NextUpdateTime(current.Record), Enabled = true }, cancellationToken).ConfigureAwait(false);
         _signal.Notify();
         if (!current.Record.Enabled)
         {
@@ -293,10 +306,13 @@ internal sealed class WebhookDestinationManager : IWebhookDestinationManager
         return saved;
     }
 
-    public async Task<WebhookDestination> DisableAsync(string id, string? reason = null, CancellationToken cancellationToken = default)
+    public Task<WebhookDestination> DisableAsync(string id, string? reason = null, CancellationToken cancellationToken = default) => DisableAsync(id, reason, null, cancellationToken);
+
+    public async Task<WebhookDestination> DisableAsync(string id, string? reason, long? expectedVersion, CancellationToken cancellationToken)
     {
         var current = await GetRuntimeAsync(id, cancellationToken).ConfigureAwait(false);
-        var change = new DestinationChange { TenantId = TenantId, Id = id, At = NextUpdateTime(current.Record), Enabled = false, DisabledReason = string.IsNullOrWhiteSpace(reason) ? "Disabled by hand." : reason };
+        CheckVersion(id, expectedVersion, current.Record);
+        var change = new DestinationChange { TenantId = TenantId, Id = id, ExpectedVersion = expectedVersion, At = NextUpdateTime(current.Record), Enabled = false, DisabledReason = string.IsNullOrWhiteSpace(reason) ? "Disabled by hand." : reason };
         var saved = await SaveAsync(change, cancellationToken).ConfigureAwait(false);
         if (current.Record.Enabled)
         {
@@ -430,6 +446,15 @@ internal sealed class WebhookDestinationManager : IWebhookDestinationManager
         return _mapper.ToRuntime(saved).Masked;
     }
 
+    /// <summary>Refuses a change made against another version than the current one (the write checks it again).</summary>
+    private void CheckVersion(string id, long? expectedVersion, DestinationRecord current)
+    {
+        if (expectedVersion is { } expected && expected != current.Version)
+        {
+            throw new WebhookConcurrencyException(TenantId, id, expected, current.Version);
+        }
+    }
+
     /// <summary>The update time, strictly after the previous one so caches keyed by it always see the change.</summary>
     private DateTimeOffset NextUpdateTime(DestinationRecord current)
     {
@@ -437,7 +462,10 @@ internal sealed class WebhookDestinationManager : IWebhookDestinationManager
         return now > current.UpdatedAt ? now : current.UpdatedAt.AddTicks(1);
     }
 
-    public async Task<WebhookSecretRotation> RotateSecretAsync(string id, string? newSecret = null, TimeSpan? overlap = null, CancellationToken cancellationToken = default)
+    public Task<WebhookSecretRotation> RotateSecretAsync(string id, string? newSecret = null, TimeSpan? overlap = null, CancellationToken cancellationToken = default)
+        => RotateSecretAsync(id, newSecret, overlap, null, cancellationToken);
+
+    public async Task<WebhookSecretRotation> RotateSecretAsync(string id, string? newSecret, TimeSpan? overlap, long? expectedVersion, CancellationToken cancellationToken)
     {
         var window = overlap ?? TimeSpan.FromHours(24);
         if (window < TimeSpan.Zero || window > TimeSpan.FromDays(30))
@@ -446,6 +474,7 @@ internal sealed class WebhookDestinationManager : IWebhookDestinationManager
         }
 
         var current = await GetRuntimeAsync(id, cancellationToken).ConfigureAwait(false);
+        CheckVersion(id, expectedVersion, current.Record);
         if (current.Auth is not HmacSignatureWebhookAuth hmac)
         {
             throw new InvalidOperationException($"Destination '{id}' does not sign its deliveries (auth kind '{current.Auth.Kind}'); only HMAC signing secrets rotate.");
@@ -480,4 +509,19 @@ internal sealed class WebhookDestinationManager : IWebhookDestinationManager
             throw new WebhookUrlRefusedException(verdict);
         }
     }
+}
+
+/// <summary>
+/// The destination actions with the version the caller read (an HTTP <c>If-Match</c>): the version is checked inside
+/// the store's write, so a change that lands between the caller's read and the write makes the write fail.
+/// </summary>
+internal interface IVersionedDestinationActions
+{
+    Task<WebhookDestination> EnableAsync(string id, long? expectedVersion, CancellationToken cancellationToken);
+
+    Task<WebhookDestination> DisableAsync(string id, string? reason, long? expectedVersion, CancellationToken cancellationToken);
+
+    Task DeleteAsync(string id, long? expectedVersion, CancellationToken cancellationToken);
+
+    Task<WebhookSecretRotation> RotateSecretAsync(string id, string? newSecret, TimeSpan? overlap, long? expectedVersion, CancellationToken cancellationToken);
 }

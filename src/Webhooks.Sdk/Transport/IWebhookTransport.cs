@@ -56,6 +56,9 @@ public sealed class WebhookTransportRequest
     /// <value>The default value is 1.</value>
     public int AttemptNumber { get; init; } = 1;
 
+    /// <summary>Gets the engine state of the destination's version (its client certificate), or <see langword="null"/> for a draft.</summary>
+    internal Destinations.DestinationState? State { get; init; }
+
     /// <summary>
     /// Gets the headers an HTTP delivery would carry: <c>webhook-id</c>, <c>webhook-timestamp</c>, the event type and
     /// attempt headers, the destination's custom headers, the format's headers and what the destination's auth adds

@@ -31,13 +31,13 @@ internal sealed class SyslogTransport : IWebhookTransport, IDisposable
     private static readonly byte[] WrapHeader = Encoding.ASCII.GetBytes("<13>1 - - webhooks-sdk - - - ");
 
     private readonly Safety.OutboundConnector _connector;
-    private readonly Auth.ClientCertificateStore _certificates;
+    private readonly Auth.ClientCertificates _certificates;
     private readonly TimeProvider _time;
     private readonly ConcurrentDictionary<string, ConcurrentBag<Connection>> _idle = new(StringComparer.Ordinal);
     private readonly ITimer _sweeper;
     private int _opened;
 
-    public SyslogTransport(Safety.OutboundConnector connector, Auth.ClientCertificateStore certificates, TimeProvider time)
+    public SyslogTransport(Safety.OutboundConnector connector, Auth.ClientCertificates certificates, TimeProvider time)
     {
         _connector = connector;
         _certificates = certificates;
@@ -98,10 +98,12 @@ internal sealed class SyslogTransport : IWebhookTransport, IDisposable
         var tls = string.Equals(url.Scheme, TlsScheme, StringComparison.OrdinalIgnoreCase);
         var port = url.Port > 0 ? url.Port : tls ? 6514 : 514;
         var frame = Frame(request.Payload.Body.Span);
+        Auth.MutualTlsClient? ownedCertificate = null;
         try
         {
-            var certificate = tls && request.Auth is MutualTlsWebhookAuth mtls ? _certificates.Get(mtls) : null;
-            var key = string.Join('|', request.Destination.TenantId, request.Destination.Id, url.Scheme, url.IdnHost, port.ToString(CultureInfo.InvariantCulture), certificate?.ClientName ?? "-");
+            // The certificate lives in the destination's state; a draft's is loaded for this call and its connection not kept.
+            var certificate = tls && request.Auth is MutualTlsWebhookAuth mtls ? _certificates.For(mtls, request.State, out ownedCertificate) : null;
+            var key = string.Join('|', request.Destination.TenantId, request.Destination.Id, url.Scheme, url.IdnHost, port.ToString(CultureInfo.InvariantCulture), certificate?.PoolKey ?? "-");
 
             // An idle connection may have been closed by the collector meanwhile: a write that fails on one is made once
             // more on a new connection. A failure on a new connection is the attempt's.
@@ -136,7 +138,15 @@ internal sealed class SyslogTransport : IWebhookTransport, IDisposable
                 throw;
             }
 
-            ReturnIdle(key, connection);
+            if (ownedCertificate is null)
+            {
+                ReturnIdle(key, connection);
+            }
+            else
+            {
+                await connection.DisposeAsync().ConfigureAwait(false);
+            }
+
             return new WebhookAttemptResult { Success = true };
         }
         catch (WebhookUrlRefusedException ex)
@@ -159,6 +169,10 @@ internal sealed class SyslogTransport : IWebhookTransport, IDisposable
         {
             return Fail("Syslog TLS handshake failed: " + ex.Message);
         }
+        finally
+        {
+            ownedCertificate?.Dispose();
+        }
     }
 
     /// <summary>Closes every idle connection.</summary>
@@ -180,7 +194,7 @@ internal sealed class SyslogTransport : IWebhookTransport, IDisposable
     /// <summary>Gets how many connections were opened so far (for tests).</summary>
     internal int OpenedCount => Volatile.Read(ref _opened);
 
-    private async Task<Connection?> OpenAsync(Uri url, int port, bool tls, Auth.ClientCertificateStore.Entry? certificate, IReadOnlyList<IPNetwork>? networks, CancellationToken cancellationToken)
+    private async Task<Connection?> OpenAsync(Uri url, int port, bool tls, Auth.MutualTlsClient? certificate, IReadOnlyList<IPNetwork>? networks, CancellationToken cancellationToken)
     {
         var network = await _connector.ConnectTcpAsync(url.IdnHost, port, cancellationToken, networks).ConfigureAwait(false);
         try
@@ -208,7 +222,7 @@ internal sealed class SyslogTransport : IWebhookTransport, IDisposable
                     options.ClientCertificateContext = SslStreamCertificateContext.Create(certificate.Certificate, additionalCertificates: null, offline: true);
                     if (certificate.TrustedAuthorities is { } authorities)
                     {
-                        options.RemoteCertificateValidationCallback = (_, server, chain, errors) => Auth.MutualTlsHttpClientOptionsSetup.ValidateServer(server, chain, errors, authorities);
+                        options.RemoteCertificateValidationCallback = (_, server, chain, errors) => Auth.ClientCertificates.ValidateServer(server, chain, errors, authorities);
                     }
                 }
 

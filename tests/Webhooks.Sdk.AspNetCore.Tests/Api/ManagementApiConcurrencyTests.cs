@@ -73,6 +73,41 @@ public class ManagementApiConcurrencyTests
         (await after.ReadJsonAsync())["version"]!.GetValue<long>().Should().Be(2);
     }
 
+    [TestCase("POST", "destinations/d1/enable")]
+    [TestCase("POST", "destinations/d1/disable")]
+    [TestCase("POST", "destinations/d1/secret/rotate")]
+    [TestCase("DELETE", "destinations/d1")]
+    public async Task IfMatch_ActionRacesAChangeAfterTheCheck_Answers412AndTheOtherChangeStays(string method, string path)
+    {
+        await using var receiver = await LocalWebhookReceiver.StartAsync();
+        var store = ChangeAfterReadStore.Create(new InMemoryWebhookStore());
+        await using var host = await ApiTestHost.StartAsync(o => o.Secrets.Key = Convert.ToBase64String(new byte[32]), builder: b => b.UseStore(_ => (IWebhookStore)store));
+        await host.Admin.CreateAsync(ApiTestHost.Destination(receiver.Url(), id: "d1", name: "first", auth: new { kind = "hmac", secret = "whsec_" + Convert.ToBase64String(new byte[32]) }));
+        var manager = host.Services.GetRequiredService<IWebhookDestinationManager>();
+        if (path.EndsWith("/enable", StringComparison.Ordinal))
+        {
+            await manager.DisableAsync("d1", "paused");
+        }
+
+        using var read = await host.Admin.GetAsync("destinations/d1");
+        var etag = read.Headers.ETag!.Tag;
+        var readVersion = (await read.ReadJsonAsync())["version"]!.GetValue<long>();
+        var enabledBefore = (await manager.GetAsync("d1")).Enabled;
+
+        // Another writer renames the destination right after the API's If-Match check read it.
+        store.AfterNextRead = () => manager.UpdateAsync("d1", new WebhookDestinationUpdate { Name = "concurrent" });
+        using var request = new HttpRequestMessage(new HttpMethod(method), path);
+        request.Headers.TryAddWithoutValidation("If-Match", etag);
+        using var response = await host.Admin.SendAsync(request);
+
+        response.StatusCode.Should().Be(HttpStatusCode.PreconditionFailed, await response.Content.ReadAsStringAsync());
+        store.AfterNextRead.Should().BeNull("the concurrent change ran between the check and the write");
+        var saved = await manager.GetAsync("d1");
+        saved.Name.Should().Be("concurrent", "the stale action must not win");
+        saved.Version.Should().Be(readVersion + 1, "only the concurrent change was written");
+        saved.Enabled.Should().Be(enabledBefore, "the stale action changed nothing");
+    }
+
     /// <summary>Forwards every call to a real store; once armed, runs another change right after the next destination read.</summary>
     public class ChangeAfterReadStore : DispatchProxy
     {

@@ -1,7 +1,11 @@
 using System.Security.Cryptography.X509Certificates;
 using FluentAssertions;
 using Microsoft.AspNetCore.Server.Kestrel.Https;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Time.Testing;
 using NUnit.Framework;
+using Webhooks.Sdk.Destinations;
+using Webhooks.Sdk.Storage;
 using Webhooks.Sdk.Testing;
 using Webhooks.Sdk.Tests.Support;
 
@@ -121,6 +125,79 @@ public class MutualTlsWebhookAuthTests
         var act = () => host.Destinations.CreateAsync(definition);
 
         (await act.Should().ThrowAsync<WebhookValidationException>()).Which.Errors.Should().ContainSingle(e => e.Field == "Auth.Pfx");
+    }
+
+    [Test]
+    public async Task ClientCertificate_DestinationUpdatedDeletedOrIdle_DisposedWithItsState()
+    {
+        var time = new FakeTimeProvider(DateTimeOffset.UtcNow);
+        using var client = TestCertificates.Client("client-churn");
+        await using var receiver = await StartHttpsReceiverAsync();
+        await using var host = await WebhookTestHost.StartAsync(o => o.Dispatcher.DestinationIdleTimeout = TimeSpan.FromMinutes(1), time: time);
+        var mapper = host.Services.GetRequiredService<DestinationMapper>();
+        var store = host.Services.GetRequiredService<IWebhookStore>();
+        var ids = new List<string>();
+        for (var i = 0; i < 30; i++)
+        {
+            var definition = WebhookTestHost.Destination(receiver, "/d" + i, "d" + i);
+            definition.Auth = new MutualTlsWebhookAuth { Pfx = TestCertificates.PfxBase64(client, null), TrustedServerCertificateAuthorityPem = _server.ExportCertificatePem() };
+            ids.Add((await host.Destinations.CreateAsync(definition)).Id);
+        }
+
+        async Task<DestinationState> UsedStateAsync(string id)
+        {
+            (await host.Destinations.TestAsync(id)).Success.Should().BeTrue();
+            return mapper.GetState((await store.GetDestinationAsync(WebhookTenant.Default, id, CancellationToken.None))!);
+        }
+
+        var states = new List<DestinationState>();
+        foreach (var id in ids)
+        {
+            states.Add(await UsedStateAsync(id));
+        }
+
+        states.Should().OnlyContain(s => s.HoldsClientCertificate, "each destination's state loaded its certificate once it sent");
+        (await UsedStateAsync(ids[0])).Should().BeSameAs(states[0], "a second send reuses the state and its certificate");
+
+        // A change makes a new version: the old state's certificate and pool go, the new state loads its own.
+        await host.Destinations.UpdateAsync(ids[0], new WebhookDestinationUpdate { Name = "renamed" });
+        var renamed = await UsedStateAsync(ids[0]);
+        renamed.Should().NotBeSameAs(states[0]);
+        states[0].HoldsClientCertificate.Should().BeFalse("the replaced version's certificate is disposed");
+        renamed.HoldsClientCertificate.Should().BeTrue();
+
+        // A delete drops the state with its certificate.
+        await host.Destinations.DeleteAsync(ids[1]);
+        states[1].HoldsClientCertificate.Should().BeFalse();
+
+        // Idle for longer than the timeout: every state is evicted and its certificate disposed.
+        time.Advance(TimeSpan.FromMinutes(3));
+        mapper.StateCount.Should().Be(0);
+        states.Should().OnlyContain(s => !s.HoldsClientCertificate && s.Retired);
+        renamed.HoldsClientCertificate.Should().BeFalse();
+
+        // And a destination comes back with a fresh certificate when it is used again.
+        (await UsedStateAsync(ids[2])).HoldsClientCertificate.Should().BeTrue();
+        receiver.Requests.Should().OnlyContain(r => r.ClientCertificate!.Thumbprint == client.Thumbprint);
+    }
+
+    [Test]
+    public async Task TestDraftAsync_ClientCertificate_LoadedForTheCallOnlyAndNoStateKept()
+    {
+        using var client = TestCertificates.Client("client-draft");
+        await using var receiver = await StartHttpsReceiverAsync();
+        await using var host = await WebhookTestHost.StartAsync();
+        var mapper = host.Services.GetRequiredService<DestinationMapper>();
+        var definition = WebhookTestHost.Destination(receiver);
+        definition.Auth = new MutualTlsWebhookAuth { CertificatePem = TestCertificates.CertificatePem(client), PrivateKeyPem = TestCertificates.PrivateKeyPem(client), TrustedServerCertificateAuthorityPem = _server.ExportCertificatePem() };
+
+        for (var i = 0; i < 3; i++)
+        {
+            (await host.Destinations.TestDraftAsync(definition)).Success.Should().BeTrue();
+        }
+
+        mapper.StateCount.Should().Be(0, "a draft has no state: its certificate is disposed after the call");
+        receiver.Requests.Should().HaveCount(3).And.OnlyContain(r => r.ClientCertificate!.Thumbprint == client.Thumbprint);
     }
 
     private static Task<LocalWebhookReceiver> StartHttpsReceiverAsync()
