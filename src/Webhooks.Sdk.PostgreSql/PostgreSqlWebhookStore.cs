@@ -30,7 +30,7 @@ public sealed partial class PostgreSqlWebhookStore : IWebhookStore, IWebhookQueu
     /// <summary>Initializes a new instance of the <see cref="PostgreSqlWebhookStore"/> class with its own data source built from <see cref="PostgreSqlWebhookStoreOptions.ConnectionString"/>.</summary>
     /// <param name="options">The options.</param>
     public PostgreSqlWebhookStore(PostgreSqlWebhookStoreOptions options)
-        : this(NpgsqlDataSource.Create(RequireConnectionString(options)), options, ownsDataSource: true)
+        : this(CreateDataSource(RequireConnectionString(options)), options, ownsDataSource: true)
     {
     }
 
@@ -62,6 +62,8 @@ public sealed partial class PostgreSqlWebhookStore : IWebhookStore, IWebhookQueu
             Time = TimeValue,
             ReadTime = static (r, i) => r.GetFieldValue<DateTimeOffset>(i),
             TimeType = DbType.DateTimeOffset,
+            LeaseCommitPrefix = options.RelaxedQueueCommits ? "SELECT set_config('synchronous_commit', 'off', true);\n" : string.Empty,
+            CompletionCommitPrefix = options.RelaxedQueueCommits ? "SET LOCAL synchronous_commit = off;\n" : string.Empty,
         };
         _queue = new RelationalStateMachine(_dialect);
     }
@@ -447,6 +449,38 @@ public sealed partial class PostgreSqlWebhookStore : IWebhookStore, IWebhookQueu
         return options.ConnectionString;
     }
 
+    /// <summary>The pool size of the store's own data source when its connection string does not set one.</summary>
+    internal const int DefaultMaxPoolSize = 20;
+
+    /// <summary>How many statements each connection of the store's own data source prepares automatically, unless its connection string says.</summary>
+    internal const int DefaultMaxAutoPrepare = 32;
+
+    /// <summary>
+    /// The store's own data source: a small fixed set of connections, each preparing the store's statements on their
+    /// second use (the connection string's own <c>Maximum Pool Size</c> and <c>Max Auto Prepare</c> win).
+    /// </summary>
+    internal static NpgsqlDataSource CreateDataSource(string connectionString)
+    {
+        var given = new System.Data.Common.DbConnectionStringBuilder { ConnectionString = connectionString };
+        var keys = given.Keys.Cast<string>().Select(k => k.Replace(" ", string.Empty, StringComparison.Ordinal).ToUpperInvariant()).ToHashSet();
+        var builder = new NpgsqlConnectionStringBuilder(connectionString);
+        if (!keys.Contains("MAXIMUMPOOLSIZE") && !keys.Contains("MAXPOOLSIZE"))
+        {
+            builder.MaxPoolSize = DefaultMaxPoolSize;
+        }
+
+        if (!keys.Contains("MAXAUTOPREPARE"))
+        {
+            builder.MaxAutoPrepare = DefaultMaxAutoPrepare;
+            if (!keys.Contains("AUTOPREPAREMINUSAGES"))
+            {
+                builder.AutoPrepareMinUsages = 2;
+            }
+        }
+
+        return NpgsqlDataSource.Create(builder);
+    }
+
     private static string CultureInvariant(FormattableString s) => FormattableString.Invariant(s);
 
     private static void Add(NpgsqlCommand cmd, string name, NpgsqlDbType type, object? value)
@@ -499,7 +533,7 @@ public sealed partial class PostgreSqlWebhookStore : IWebhookStore, IWebhookQueu
         Text(cmd, "etype", evt.Type);
         Time(cmd, "eat", evt.OccurredAt);
         Text(cmd, "etrace", evt.TraceContext);
-        Add(cmd, "ejson", NpgsqlDbType.Bytea, evt.Json.ToArray());
+        Add(cmd, "ejson", NpgsqlDbType.Bytea, RelationalRows.JsonArray(evt.Json));
 
         var t = new string[n];
         var id = new string[n];

@@ -1,5 +1,6 @@
 using System.Data;
 using System.Globalization;
+using System.Runtime.CompilerServices;
 using System.Text;
 using Microsoft.Data.Sqlite;
 using Webhooks.Sdk.Relational;
@@ -27,7 +28,11 @@ public sealed partial class SqliteWebhookStore : IWebhookStore, IWebhookQueueSta
         Time = TimeValue,
         ReadTime = static (r, i) => FromTicks(r.GetInt64(i)),
         TimeType = DbType.Int64,
+        CreateCommand = static (c, tx, sql) => Command((SqliteConnection)c, (SqliteTransaction?)tx, sql),
     };
+
+    // The writer connection of each open store, so a command made on it comes from its statement cache.
+    private static readonly ConditionalWeakTable<SqliteConnection, WriterConnection> Writers = new();
 
     private static readonly RelationalStateMachine Queue = new(Dialect);
 
@@ -37,7 +42,13 @@ public sealed partial class SqliteWebhookStore : IWebhookStore, IWebhookQueueSta
     private const int MaxWritesPerCommit = 256;
     private readonly System.Collections.Concurrent.ConcurrentQueue<WriteOp> _pendingWrites = new();
     private readonly SchemaGate _schema = new();
+
+    // Physical connections (pooled SQLite handles) whose PRAGMAs have run.
+    private readonly ConditionalWeakTable<object, object> _configured = new();
+    private WriterConnection? _writer;
     private int _writerActive;
+    private int _disposed;
+    private int _pragmaRuns;
 
     /// <summary>Initializes a new instance of the <see cref="SqliteWebhookStore"/> class.</summary>
     /// <param name="options">The options.</param>
@@ -87,7 +98,7 @@ public sealed partial class SqliteWebhookStore : IWebhookStore, IWebhookQueueSta
                     throw new InvalidOperationException($"Could not open the SQLite webhook store '{_dataSource}': {ex.Message}", ex);
                 }
 
-                Exec(connection, null, _pragmas);
+                Configure(connection);
                 SqliteSchema.Migrate(connection, _dataSource);
                 return Task.CompletedTask;
             },
@@ -96,9 +107,18 @@ public sealed partial class SqliteWebhookStore : IWebhookStore, IWebhookQueueSta
     /// <inheritdoc />
     public void Dispose()
     {
+        Volatile.Write(ref _disposed, 1);
+        if (Volatile.Read(ref _writerActive) == 0)
+        {
+            Interlocked.Exchange(ref _writer, null)?.Dispose();
+        }
+
         SqliteConnection.ClearAllPools();
         _schema.Dispose();
     }
+
+    /// <summary>Gets how many times the PRAGMAs have run (once per physical connection).</summary>
+    internal int PragmaRuns => Volatile.Read(ref _pragmaRuns);
 
     /// <inheritdoc />
     public Task<DestinationInsertResult> InsertDestinationAsync(DestinationRecord destination, int maxPerTenant, CancellationToken cancellationToken)
@@ -464,7 +484,7 @@ public sealed partial class SqliteWebhookStore : IWebhookStore, IWebhookQueueSta
     private static bool Enqueue(SqliteConnection c, SqliteTransaction tx, EnqueueBatch batch, EnqueueLease? lease = null, bool[]? leased = null)
     {
         var evt = batch.Event;
-        using (var insertEvent = Command(c, tx, "INSERT INTO webhooks_events (tenant_id, id, type, occurred_at, json, trace_context) VALUES (@t, @id, @type, @at, @json, @trace) ON CONFLICT DO NOTHING;", ("@t", evt.TenantId), ("@id", evt.Id), ("@type", evt.Type), ("@at", evt.OccurredAt.UtcTicks), ("@json", evt.Json.ToArray()), ("@trace", evt.TraceContext)))
+        using (var insertEvent = Command(c, tx, "INSERT INTO webhooks_events (tenant_id, id, type, occurred_at, json, trace_context) VALUES (@t, @id, @type, @at, @json, @trace) ON CONFLICT DO NOTHING;", ("@t", evt.TenantId), ("@id", evt.Id), ("@type", evt.Type), ("@at", evt.OccurredAt.UtcTicks), ("@json", RelationalRows.JsonArray(evt.Json)), ("@trace", evt.TraceContext)))
         {
             insertEvent.ExecuteNonQuery();
         }
@@ -542,12 +562,30 @@ public sealed partial class SqliteWebhookStore : IWebhookStore, IWebhookQueueSta
 #pragma warning disable CA2100 // Every statement is a constant of this class; values are always parameters.
     private static SqliteCommand Command(SqliteConnection c, SqliteTransaction? tx, string sql, params (string Name, object? Value)[] parameters)
     {
-        var cmd = c.CreateCommand();
+        SqliteCommand cmd;
+        if (sql.Length > 0 && Writers.TryGetValue(c, out var writer))
+        {
+            cmd = writer.Rent(sql);
+        }
+        else
+        {
+            cmd = c.CreateCommand();
+            cmd.CommandText = sql;
+        }
+
         cmd.Transaction = tx;
-        cmd.CommandText = sql;
+        var existing = cmd.Parameters;
         foreach (var (name, value) in parameters)
         {
-            cmd.Parameters.AddWithValue(name, value ?? DBNull.Value);
+            // A cached command keeps its parameters (its text fixes them): set the value, allocate nothing.
+            if (existing.Count > 0 && existing.IndexOf(name) is var i and >= 0)
+            {
+                existing[i].Value = value ?? DBNull.Value;
+            }
+            else
+            {
+                existing.AddWithValue(name, value ?? DBNull.Value);
+            }
         }
 
         return cmd;
@@ -573,7 +611,7 @@ public sealed partial class SqliteWebhookStore : IWebhookStore, IWebhookQueueSta
         try
         {
             await connection.OpenAsync(cancellationToken).ConfigureAwait(false);
-            Exec(connection, null, _pragmas);
+            Configure(connection);
             return connection;
         }
         catch
@@ -581,6 +619,20 @@ public sealed partial class SqliteWebhookStore : IWebhookStore, IWebhookQueueSta
             await connection.DisposeAsync().ConfigureAwait(false);
             throw;
         }
+    }
+
+    /// <summary>Runs the PRAGMAs once per physical connection (a pooled connection keeps them).</summary>
+    private void Configure(SqliteConnection connection)
+    {
+        var handle = (object?)connection.Handle ?? connection;
+        if (_configured.TryGetValue(handle, out _))
+        {
+            return;
+        }
+
+        Exec(connection, null, _pragmas);
+        Interlocked.Increment(ref _pragmaRuns);
+        _configured.AddOrUpdate(handle, handle);
     }
 
     private async Task<T> ReadAsync<T>(Func<SqliteConnection, T> read, CancellationToken cancellationToken)
@@ -620,19 +672,29 @@ public sealed partial class SqliteWebhookStore : IWebhookStore, IWebhookQueueSta
         {
             try
             {
-                var connection = await OpenAsync(CancellationToken.None).ConfigureAwait(false);
-                await using (connection.ConfigureAwait(false))
+                // One writer connection for the store's life: its statements are prepared once and reused, its
+                // PRAGMAs ran when it opened. It is opened again only after a failed commit.
+                var writer = _writer;
+                if (writer is null)
                 {
-                    var batch = new List<WriteOp>(MaxWritesPerCommit);
-                    while (!_pendingWrites.IsEmpty)
-                    {
-                        batch.Clear();
-                        while (batch.Count < MaxWritesPerCommit && _pendingWrites.TryDequeue(out var op))
-                        {
-                            batch.Add(op);
-                        }
+                    writer = new WriterConnection(await OpenAsync(CancellationToken.None).ConfigureAwait(false));
+                    _writer = writer;
+                }
 
-                        await RunBatchAsync(connection, batch).ConfigureAwait(false);
+                var batch = new List<WriteOp>(MaxWritesPerCommit);
+                while (!_pendingWrites.IsEmpty)
+                {
+                    batch.Clear();
+                    while (batch.Count < MaxWritesPerCommit && _pendingWrites.TryDequeue(out var op))
+                    {
+                        batch.Add(op);
+                    }
+
+                    if (!await RunBatchAsync(writer.Connection, batch).ConfigureAwait(false))
+                    {
+                        _writer = null;
+                        writer.Dispose();
+                        break;
                     }
                 }
             }
@@ -640,6 +702,7 @@ public sealed partial class SqliteWebhookStore : IWebhookStore, IWebhookQueueSta
             catch (Exception ex)
 #pragma warning restore CA1031
             {
+                Interlocked.Exchange(ref _writer, null)?.Dispose();
                 while (_pendingWrites.TryDequeue(out var op))
                 {
                     op.Done.TrySetException(ex);
@@ -648,12 +711,19 @@ public sealed partial class SqliteWebhookStore : IWebhookStore, IWebhookQueueSta
             finally
             {
                 Volatile.Write(ref _writerActive, 0);
+
+                // Disposed meanwhile: Dispose saw this loop running and left the writer to it.
+                if (Volatile.Read(ref _disposed) != 0)
+                {
+                    Interlocked.Exchange(ref _writer, null)?.Dispose();
+                }
             }
         }
         while (!_pendingWrites.IsEmpty && Interlocked.CompareExchange(ref _writerActive, 1, 0) == 0);
     }
 
-    private static async Task RunBatchAsync(SqliteConnection connection, List<WriteOp> batch)
+    /// <returns><see langword="false"/> when the transaction itself failed (the connection is opened again).</returns>
+    private static async Task<bool> RunBatchAsync(SqliteConnection connection, List<WriteOp> batch)
     {
         var results = new object?[batch.Count];
         var errors = new Exception?[batch.Count];
@@ -695,7 +765,7 @@ public sealed partial class SqliteWebhookStore : IWebhookStore, IWebhookQueueSta
                 op.Done.TrySetException(ex);
             }
 
-            return;
+            return false;
         }
 
         for (var i = 0; i < batch.Count; i++)
@@ -708,6 +778,91 @@ public sealed partial class SqliteWebhookStore : IWebhookStore, IWebhookQueueSta
             {
                 batch[i].Done.TrySetResult(results[i]);
             }
+        }
+
+        return true;
+    }
+
+    /// <summary>
+    /// The writer connection and its statement cache: a command made on it with a given statement is the same command
+    /// each time (Microsoft.Data.Sqlite keeps a command's prepared statements until its text changes or it is
+    /// disposed), so the hot writes are compiled once per connection, not once per call.
+    /// </summary>
+    private sealed class WriterConnection : IDisposable
+    {
+        private const int MaxCached = 128;
+        private readonly Dictionary<string, CachedCommand> _commands = new(StringComparer.Ordinal);
+        private int _disposed;
+
+        public WriterConnection(SqliteConnection connection)
+        {
+            Connection = connection;
+            Writers.AddOrUpdate(connection, this);
+        }
+
+        public SqliteConnection Connection { get; }
+
+        /// <summary>Takes the cached command of a statement (only the writer loop uses the connection: no lock).</summary>
+        public CachedCommand Rent(string sql)
+        {
+            if (!_commands.Remove(sql, out var cmd))
+            {
+                cmd = new CachedCommand(this, sql) { Connection = Connection, CommandText = sql };
+            }
+
+            return cmd;
+        }
+
+        /// <summary>Puts a command back (statements and parameters kept, values dropped); <see langword="false"/> to dispose it.</summary>
+        public bool Return(CachedCommand cmd)
+        {
+            if (Volatile.Read(ref _disposed) != 0 || !string.Equals(cmd.CommandText, cmd.Key, StringComparison.Ordinal) || _commands.Count >= MaxCached || _commands.ContainsKey(cmd.Key))
+            {
+                return false;
+            }
+
+            // The parameters stay (the next use of this text sets the same ones); their values are dropped.
+            foreach (SqliteParameter parameter in cmd.Parameters)
+            {
+                parameter.Value = DBNull.Value;
+            }
+
+            cmd.Transaction = null;
+            _commands[cmd.Key] = cmd;
+            return true;
+        }
+
+        public void Dispose()
+        {
+            if (Interlocked.Exchange(ref _disposed, 1) != 0)
+            {
+                return;
+            }
+
+            Writers.Remove(Connection);
+            foreach (var cmd in _commands.Values)
+            {
+                cmd.Dispose();
+            }
+
+            _commands.Clear();
+            Connection.Dispose();
+        }
+    }
+
+    /// <summary>A command of the writer's cache: disposing it returns it to the cache.</summary>
+    private sealed class CachedCommand(WriterConnection owner, string key) : SqliteCommand
+    {
+        public string Key { get; } = key;
+
+        protected override void Dispose(bool disposing)
+        {
+            if (disposing && owner.Return(this))
+            {
+                return;
+            }
+
+            base.Dispose(disposing);
         }
     }
 

@@ -45,7 +45,7 @@ public class PipelineBenchmarks
     /// <summary>Processes one leased delivery end to end against the in-process handler.</summary>
     /// <returns>A task.</returns>
     [Benchmark]
-    public Task ProcessLeasedDelivery() => _processor.ProcessAsync(_leased[_next++], _destination, unreadable: null, CancellationToken.None);
+    public ValueTask ProcessLeasedDelivery() => _processor.ProcessAsync(_leased[_next++], _destination, unreadable: null, CancellationToken.None);
 
     private void Build(int leaseCount)
     {

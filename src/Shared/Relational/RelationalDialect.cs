@@ -37,6 +37,45 @@ internal sealed class RelationalDialect
     /// <summary>Gets the database type of a bound time (so a <see langword="null"/> time is typed too).</summary>
     public required DbType TimeType { get; init; }
 
+    /// <summary>
+    /// Gets the statement put before the lease (one statement in its own implicit transaction), or an empty string:
+    /// PostgreSQL's <c>set_config('synchronous_commit', 'off', true)</c> when the store's option asks for it. Its one-row
+    /// result comes first and is skipped.
+    /// </summary>
+    public string LeaseCommitPrefix { get; init; } = string.Empty;
+
+    /// <summary>
+    /// Gets the statement put before the first write of a completion batch (in its explicit transaction), or an empty
+    /// string: PostgreSQL's <c>SET LOCAL synchronous_commit = off</c> when the store's option asks for it.
+    /// </summary>
+    public string CompletionCommitPrefix { get; init; } = string.Empty;
+
+    /// <summary>
+    /// Gets how a command is made, or <see langword="null"/> for <see cref="DbConnection.CreateCommand"/>: SQLite hands
+    /// out its writer connection's cached commands (prepared once, reused).
+    /// </summary>
+    public Func<DbConnection, DbTransaction?, string, DbCommand>? CreateCommand { get; init; }
+
+    /// <summary>Makes a command on a connection, in a transaction, with its text.</summary>
+    /// <param name="c">The connection.</param>
+    /// <param name="tx">The transaction, or <see langword="null"/>.</param>
+    /// <param name="sql">The statement.</param>
+    /// <returns>The command (disposed by the caller).</returns>
+    public DbCommand Command(DbConnection c, DbTransaction? tx, string sql)
+    {
+        if (CreateCommand is { } create)
+        {
+            return create(c, tx, sql);
+        }
+
+        var cmd = c.CreateCommand();
+        cmd.Transaction = tx;
+#pragma warning disable CA2100 // Every statement is the store's own; values are always parameters.
+        cmd.CommandText = sql;
+#pragma warning restore CA2100
+        return cmd;
+    }
+
     /// <summary>Gets a table's full name.</summary>
     /// <param name="name">The table's own name (<c>deliveries</c>, <c>events</c>, ...).</param>
     /// <returns>The name to use in SQL.</returns>

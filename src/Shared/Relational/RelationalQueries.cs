@@ -185,6 +185,12 @@ internal static class RelationalQueries
     /// <summary>Adds a parameter to a command (a <see langword="null"/> value is bound as <see cref="DBNull"/>).</summary>
     public static void Bind(DbCommand cmd, string name, object? value)
     {
+        if (Reuse(cmd, name) is { } existing)
+        {
+            existing.Value = value ?? DBNull.Value;
+            return;
+        }
+
         var p = cmd.CreateParameter();
         p.ParameterName = name;
         p.Value = value ?? DBNull.Value;
@@ -194,11 +200,36 @@ internal static class RelationalQueries
     /// <summary>Adds a parameter with its database type, so a <see langword="null"/> value is typed too.</summary>
     public static void Bind(DbCommand cmd, string name, object? value, System.Data.DbType type)
     {
+        if (Reuse(cmd, name) is { } existing)
+        {
+            existing.DbType = type;
+            existing.Value = value ?? DBNull.Value;
+            return;
+        }
+
         var p = cmd.CreateParameter();
         p.ParameterName = name;
         p.DbType = type;
         p.Value = value ?? DBNull.Value;
         cmd.Parameters.Add(p);
+    }
+
+    /// <summary>
+    /// The parameter of that name already on a reused command (SQLite's cached writer commands keep theirs between
+    /// uses; a statement's text fixes its parameters), or <see langword="null"/> on a new command.
+    /// </summary>
+    private static DbParameter? Reuse(DbCommand cmd, string name)
+    {
+        var parameters = cmd.Parameters;
+        for (var i = 0; i < parameters.Count; i++)
+        {
+            if (string.Equals(parameters[i].ParameterName, name, StringComparison.Ordinal))
+            {
+                return parameters[i];
+            }
+        }
+
+        return null;
     }
 
     private static int CheckLimit(int limit, string query)

@@ -98,4 +98,12 @@ internal static class RelationalRows
         RelationalQueries.Bind(cmd, "@err", a.Error, System.Data.DbType.String);
         RelationalQueries.Bind(cmd, "@excerpt", a.ResponseExcerpt, System.Data.DbType.String);
     }
+
+    /// <summary>The event's JSON as an array to bind: the publisher's own array when it is one whole array, else a copy.</summary>
+    /// <param name="json">The JSON.</param>
+    /// <returns>The array.</returns>
+    public static byte[] JsonArray(ReadOnlyMemory<byte> json)
+        => System.Runtime.InteropServices.MemoryMarshal.TryGetArray(json, out var segment) && segment.Offset == 0 && segment.Count == segment.Array!.Length
+            ? segment.Array
+            : json.ToArray();
 }

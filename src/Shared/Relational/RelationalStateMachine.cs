@@ -16,6 +16,7 @@ internal sealed class RelationalStateMachine
     private readonly string _lease;
     private readonly string _insertAttempt;
     private readonly string[] _complete = new string[4];
+    private readonly string[] _completeFirst = new string[4];
     private readonly string _requeue;
     private readonly string _failedSince;
 
@@ -29,7 +30,7 @@ internal sealed class RelationalStateMachine
         // SQLite's RETURNING knows the updated table by its name only (no alias), so the event's columns are
         // correlated subqueries on that name.
         string Event(string column) => $"(SELECT e.{column} FROM {events} e WHERE e.tenant_id = {deliveries}.tenant_id AND e.id = {deliveries}.event_id)";
-        _lease =
+        _lease = dialect.LeaseCommitPrefix +
             $"""
             WITH due AS MATERIALIZED (
               SELECT c.seq FROM {deliveries} c
@@ -58,6 +59,7 @@ internal sealed class RelationalStateMachine
                     WHERE tenant_id = @t AND id = @d AND status = 0 AND lease_token = @token;
                     """;
                 _complete[Index(pending, attempt)] = attempt && dialect.WritesInWith ? $"WITH ins AS ({_insertAttempt}) {update}" : update;
+                _completeFirst[Index(pending, attempt)] = dialect.CompletionCommitPrefix + _complete[Index(pending, attempt)];
             }
         }
 
@@ -90,6 +92,11 @@ internal sealed class RelationalStateMachine
             var r = await cmd.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
             await using (r.ConfigureAwait(false))
             {
+                if (_dialect.LeaseCommitPrefix.Length > 0)
+                {
+                    await r.NextResultAsync(cancellationToken).ConfigureAwait(false);
+                }
+
                 while (await r.ReadAsync(cancellationToken).ConfigureAwait(false))
                 {
                     var delivery = RelationalRows.ReadDelivery(r, _dialect);
@@ -134,7 +141,7 @@ internal sealed class RelationalStateMachine
             var attempt = completion.Attempt;
             if (attempt is not null && !_dialect.WritesInWith)
             {
-                var insert = Command(c, tx, _insertAttempt);
+                var insert = Command(c, tx, i == 0 ? _dialect.CompletionCommitPrefix + _insertAttempt : _insertAttempt);
                 await using (insert.ConfigureAwait(false))
                 {
                     RelationalRows.BindAttempt(insert, completion.TenantId, completion.DeliveryId, attempt, _dialect);
@@ -143,7 +150,8 @@ internal sealed class RelationalStateMachine
             }
 
             var pending = completion.Status == WebhookDeliveryStatus.Pending;
-            var update = Command(c, tx, _complete[Index(pending, attempt is not null)]);
+            var first = i == 0 && (attempt is null || _dialect.WritesInWith);
+            var update = Command(c, tx, (first ? _completeFirst : _complete)[Index(pending, attempt is not null)]);
             await using (update.ConfigureAwait(false))
             {
                 if (attempt is not null)
@@ -221,13 +229,5 @@ internal sealed class RelationalStateMachine
 
     private static int Index(bool pending, bool attempt) => (pending ? 2 : 0) + (attempt ? 1 : 0);
 
-#pragma warning disable CA2100 // Every statement is built once from the dialect's constants; values are always parameters.
-    private static DbCommand Command(DbConnection c, DbTransaction? tx, string sql)
-    {
-        var cmd = c.CreateCommand();
-        cmd.Transaction = tx;
-        cmd.CommandText = sql;
-        return cmd;
-    }
-#pragma warning restore CA2100
+    private DbCommand Command(DbConnection c, DbTransaction? tx, string sql) => _dialect.Command(c, tx, sql);
 }

@@ -53,15 +53,15 @@ internal sealed class CorrelationFlow
             }
             : outcome;
 
-    public static async Task<CorrelationFlow> BeginAsync(IWebhookStore store, DestinationRuntime destination, WebhookEvent evt, CancellationToken cancellationToken)
-    {
-        if (destination.Public.Correlation is null || string.IsNullOrEmpty(evt.CorrelationKey))
-        {
-            return None;
-        }
+    public static ValueTask<CorrelationFlow> BeginAsync(IWebhookStore store, DestinationRuntime destination, WebhookEvent evt, CancellationToken cancellationToken)
+        => destination.Public.Correlation is null || string.IsNullOrEmpty(evt.CorrelationKey)
+            ? ValueTask.FromResult(None)
+            : LookUpAsync(store, destination, evt, cancellationToken);
 
-        var id = await store.GetCorrelationIdAsync(destination.TenantId, destination.Id, evt.CorrelationKey, cancellationToken).ConfigureAwait(false);
-        return string.IsNullOrEmpty(id) ? new CorrelationFlow(evt.CorrelationKey, null, new ResponseCapture()) : new CorrelationFlow(evt.CorrelationKey, id, null);
+    private static async ValueTask<CorrelationFlow> LookUpAsync(IWebhookStore store, DestinationRuntime destination, WebhookEvent evt, CancellationToken cancellationToken)
+    {
+        var id = await store.GetCorrelationIdAsync(destination.TenantId, destination.Id, evt.CorrelationKey!, cancellationToken).ConfigureAwait(false);
+        return string.IsNullOrEmpty(id) ? new CorrelationFlow(evt.CorrelationKey!, null, new ResponseCapture()) : new CorrelationFlow(evt.CorrelationKey, id, null);
     }
 
     public async Task CompleteAsync(IWebhookStore store, DestinationRuntime destination, AttemptOutcome outcome, bool final, CancellationToken cancellationToken)

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Webhooks.Sdk.Destinations;
@@ -70,7 +71,9 @@ internal sealed class DeliveryProcessor
     /// <param name="destination">Its destination, or <see langword="null"/> when it was deleted or cannot be read.</param>
     /// <param name="unreadable">Why the destination cannot be read, or <see langword="null"/>.</param>
     /// <param name="cancellationToken">Stops the attempt (the host is stopping).</param>
-    public async Task ProcessAsync(LeasedDelivery leased, DestinationRuntime? destination, string? unreadable, CancellationToken cancellationToken)
+    /// <returns>A task that completes when the outcome is recorded (or queued for the next completion batch). Its state machine is pooled: await it once.</returns>
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
+    public async ValueTask ProcessAsync(LeasedDelivery leased, DestinationRuntime? destination, string? unreadable, CancellationToken cancellationToken)
     {
         var delivery = leased.Delivery;
         using var logScope = DeliveryLogScope.Begin(_logger, delivery);
@@ -131,7 +134,7 @@ internal sealed class DeliveryProcessor
             using (var span = WebhookTelemetry.StartAttempt(leased, destination, attemptNumber))
             {
                 WebhookTracePropagator.Suppressed = !destination.Config.PropagateTraceContext;
-                outcome = correlation.Classify(await _sender.SendAsync(destination, cached, attemptNumber, correlation.CorrelationId, useBreaker: true, cancellationToken, correlation.Capture, runId).ConfigureAwait(false));
+                outcome = correlation.Classify(await _sender.SendAsync(destination, cached, attemptNumber, correlation.CorrelationId, useBreaker: true, cancellationToken, correlation.Capture, runId, _options.Safety.ResponseExcerptOnSuccess).ConfigureAwait(false));
                 WebhookTelemetry.SetOutcome(span, outcome);
             }
         }
@@ -180,7 +183,8 @@ internal sealed class DeliveryProcessor
         await NotifyAsync((o, ct) => o.OnDestinationUnreadableAsync(tenantId, destinationId, reason, ct), cancellationToken).ConfigureAwait(false);
     }
 
-    private async Task RecordAsync(LeasedDelivery leased, DestinationRuntime? destination, int attemptNumber, AttemptOutcome outcome, CancellationToken cancellationToken)
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
+    private async ValueTask RecordAsync(LeasedDelivery leased, DestinationRuntime? destination, int attemptNumber, AttemptOutcome outcome, CancellationToken cancellationToken)
     {
         var delivery = leased.Delivery;
         var result = outcome.Result;

@@ -1,7 +1,7 @@
 using System.Buffers;
-using System.Diagnostics;
 using System.Globalization;
 using System.Net;
+using System.Runtime.CompilerServices;
 using System.Text;
 using Microsoft.Extensions.Options;
 using Polly;
@@ -45,7 +45,8 @@ internal sealed class ResponseCapture
 /// <summary>
 /// Makes one attempt: renders the payload, builds the request with the library's headers, authenticates it and sends it
 /// through <see cref="IHttpClientFactory"/> inside the destination's Polly pipeline (attempt timeout and breaker), or
-/// hands it to a non-HTTP transport.
+/// hands it to a non-HTTP transport. The attempt's own async methods reuse their state machines
+/// (<see cref="PoolingAsyncValueTaskMethodBuilder{TResult}"/>): each is awaited once, at once.
 /// </summary>
 internal sealed class DeliverySender
 {
@@ -63,7 +64,9 @@ internal sealed class DeliverySender
     private readonly WebhooksOptions _options;
     private readonly string _userAgent;
     private readonly WebhookMetrics _metrics;
+    private readonly Func<DestinationRuntime, ResiliencePipeline<WebhookAttemptResult>> _buildBreakerPipeline;
     private readonly Auth.ClientCertificates _clientCertificates;
+    private DefaultClient? _defaultClient;
 
     public DeliverySender(
         IHttpClientFactory httpClientFactory,
@@ -86,15 +89,34 @@ internal sealed class DeliverySender
         _time = time;
         _options = options.Value;
         _userAgent = _options.UserAgent ?? DefaultUserAgent;
+        _buildBreakerPipeline = d => BuildPipeline(d, withBreaker: true);
     }
+
+    /// <summary>How long one <see cref="HttpClient"/> of the default name is reused before the factory is asked again (so its handler rotation still applies).</summary>
+    internal static TimeSpan DefaultClientReuse { get; } = TimeSpan.FromSeconds(30);
 
     public WebhookPayload Render(DestinationRuntime destination, CachedEvent cached, string? correlationId)
         => Formatting.PayloadRenderer.Render(_formatters.Get(destination.Config.Format), cached, destination.Public, correlationId, _options.Safety.MaxRenderedBodyBytes);
 
-    public async Task<AttemptOutcome> SendAsync(DestinationRuntime destination, CachedEvent cached, int attemptNumber, string? correlationId, bool useBreaker, CancellationToken cancellationToken, ResponseCapture? capture = null, string? deliveryId = null)
+    /// <summary>Makes one attempt.</summary>
+    /// <param name="destination">The destination.</param>
+    /// <param name="cached">The event.</param>
+    /// <param name="attemptNumber">The attempt's number (1 for the first).</param>
+    /// <param name="correlationId">The correlation id of an update, or <see langword="null"/>.</param>
+    /// <param name="useBreaker">Whether the destination's circuit breaker applies (not for a test send).</param>
+    /// <param name="cancellationToken">The cancellation token.</param>
+    /// <param name="capture">Receives the response body of a create, or <see langword="null"/>.</param>
+    /// <param name="deliveryId">The <c>webhook-delivery-id</c>, or <see langword="null"/>.</param>
+    /// <param name="successExcerpt">
+    /// Whether a success's response body is read into the attempt's excerpt (a test send shows it; the dispatcher's
+    /// attempts follow <see cref="WebhookSafetyOptions.ResponseExcerptOnSuccess"/>). A failure's excerpt is always kept.
+    /// </param>
+    /// <returns>The outcome with its timing.</returns>
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
+    public async ValueTask<AttemptOutcome> SendAsync(DestinationRuntime destination, CachedEvent cached, int attemptNumber, string? correlationId, bool useBreaker, CancellationToken cancellationToken, ResponseCapture? capture = null, string? deliveryId = null, bool successExcerpt = true)
     {
         var startedAt = _time.GetUtcNow();
-        var stopwatch = Stopwatch.StartNew();
+        var stopwatch = new AttemptClock(_time);
         WebhookPayload payload;
         try
         {
@@ -104,7 +126,7 @@ internal sealed class DeliverySender
         catch (Exception ex) when (ex is not OperationCanceledException)
 #pragma warning restore CA1031
         {
-            return new AttemptOutcome(new WebhookAttemptResult { Success = false, Error = "Formatting failed: " + ex.Message }, startedAt, stopwatch.Elapsed);
+            return new AttemptOutcome(new WebhookAttemptResult { Success = false, Error = "Formatting failed: " + ex.Message }, startedAt, stopwatch.Elapsed());
         }
 
         var url = destination.Url;
@@ -115,7 +137,7 @@ internal sealed class DeliverySender
             var templated = (correlationId is not null && destination.Public.Correlation is not null) || destination.Config.Url.Contains("${", StringComparison.Ordinal);
             if (!Uri.TryCreate(payload.Url, UriKind.Absolute, out var rendered))
             {
-                return new AttemptOutcome(new WebhookAttemptResult { Success = false, Error = $"The rendered URL was refused by rule '{WebhookUrlRules.InvalidHost}': it is not a valid absolute URL." }, startedAt, stopwatch.Elapsed);
+                return new AttemptOutcome(new WebhookAttemptResult { Success = false, Error = $"The rendered URL was refused by rule '{WebhookUrlRules.InvalidHost}': it is not a valid absolute URL." }, startedAt, stopwatch.Elapsed());
             }
 
             if (templated)
@@ -123,7 +145,7 @@ internal sealed class DeliverySender
                 var verdict = await _urlPolicy.EvaluateAsync(rendered, cancellationToken).ConfigureAwait(false);
                 if (!verdict.Allowed)
                 {
-                    return new AttemptOutcome(new WebhookAttemptResult { Success = false, Error = Redaction.Error($"The rendered URL {Redaction.Url(rendered)} was refused by rule '{verdict.Rule}': {verdict.Reason}", rendered) }, startedAt, stopwatch.Elapsed);
+                    return new AttemptOutcome(new WebhookAttemptResult { Success = false, Error = Redaction.Error($"The rendered URL {Redaction.Url(rendered)} was refused by rule '{verdict.Rule}': {verdict.Reason}", rendered) }, startedAt, stopwatch.Elapsed());
                 }
             }
 
@@ -133,28 +155,31 @@ internal sealed class DeliverySender
         var pipeline = useBreaker ? GetPipeline(destination) : BuildPipeline(destination, withBreaker: false);
         try
         {
+            var attempt = new Attempt(destination, cached, payload, url, attemptNumber, capture, deliveryId, successExcerpt);
             var result = await pipeline.ExecuteAsync(
-                static async (state, ct) => await state.self.SendOnceAsync(state.destination, state.cached, state.payload, state.url, state.attemptNumber, state.capture, state.deliveryId, ct).ConfigureAwait(false),
-                (self: this, destination, cached, payload, url, attemptNumber, capture, deliveryId),
+                static (state, ct) => state.self.SendOnceAsync(state.attempt, ct),
+                (self: this, attempt),
                 cancellationToken).ConfigureAwait(false);
-            return new AttemptOutcome(result, startedAt, stopwatch.Elapsed) { ResponseBody = capture?.Body };
+            return new AttemptOutcome(result, startedAt, stopwatch.Elapsed()) { ResponseBody = capture?.Body };
         }
         catch (BrokenCircuitException ex)
         {
             // Half-open, a probe is in flight: Polly names a whole break, but the probe decides within one attempt, so
             // the caller waits briefly instead (null) and the backlog drains as soon as the probe succeeds.
             var halfOpen = destination.State?.BreakerState is { CircuitState: CircuitState.HalfOpen };
-            return new AttemptOutcome(new WebhookAttemptResult { Success = false, Error = "The destination's circuit breaker is open." }, startedAt, stopwatch.Elapsed, BreakerOpen: true) { BreakerRetryAfter = halfOpen ? null : ex.RetryAfter };
+            return new AttemptOutcome(new WebhookAttemptResult { Success = false, Error = "The destination's circuit breaker is open." }, startedAt, stopwatch.Elapsed(), BreakerOpen: true) { BreakerRetryAfter = halfOpen ? null : ex.RetryAfter };
         }
         catch (TimeoutRejectedException)
         {
             var error = $"Timed out after {destination.Config.AttemptTimeoutMs / 1000.0:0.###} s.";
-            return new AttemptOutcome(new WebhookAttemptResult { Success = false, Error = error }, startedAt, stopwatch.Elapsed);
+            return new AttemptOutcome(new WebhookAttemptResult { Success = false, Error = error }, startedAt, stopwatch.Elapsed());
         }
     }
 
-    private async ValueTask<WebhookAttemptResult> SendOnceAsync(DestinationRuntime destination, CachedEvent cached, WebhookPayload payload, Uri url, int attemptNumber, ResponseCapture? capture, string? deliveryId, CancellationToken cancellationToken)
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
+    private async ValueTask<WebhookAttemptResult> SendOnceAsync(Attempt attempt, CancellationToken cancellationToken)
     {
+        var (destination, cached, payload, url, attemptNumber, capture, deliveryId, successExcerpt) = attempt;
         if (url.Scheme is not ("http" or "https"))
         {
             if (!_transports.TryGet(url.Scheme, out var transport))
@@ -196,7 +221,7 @@ internal sealed class DeliverySender
             // A client certificate lives in the destination's state (disposed with it); a draft's lives for this call.
             client = destination.Auth is MutualTlsWebhookAuth mtls
                 ? _clientCertificates.For(mtls, destination.State, out ownedCertificate).Client
-                : _httpClientFactory.CreateClient(authenticator.GetHttpClientName(destination.Auth) ?? HttpClientName);
+                : authenticator.GetHttpClientName(destination.Auth) is { } clientName ? _httpClientFactory.CreateClient(clientName) : DefaultHttpClient();
         }
         catch
         {
@@ -230,10 +255,10 @@ internal sealed class DeliverySender
                     new WebhookAuthContext { Auth = destination.Auth, Request = retry, Body = payload.Body, MessageId = cached.Event.Id!, Timestamp = retryTimestamp, TenantId = destination.TenantId, DestinationId = destination.Id, State = destination.State },
                     cancellationToken).ConfigureAwait(false);
                 using var retryResponse = await client.SendAsync(retry, HttpCompletionOption.ResponseHeadersRead, cancellationToken).ConfigureAwait(false);
-                return await ToResultAsync(retryResponse, capture, cancellationToken).ConfigureAwait(false);
+                return await ToResultAsync(retryResponse, capture, successExcerpt, cancellationToken).ConfigureAwait(false);
             }
 
-            return await ToResultAsync(response, capture, cancellationToken).ConfigureAwait(false);
+            return await ToResultAsync(response, capture, successExcerpt, cancellationToken).ConfigureAwait(false);
         }
         catch (HttpRequestException ex)
         {
@@ -316,18 +341,20 @@ internal sealed class DeliverySender
         return request;
     }
 
-    private async Task<WebhookAttemptResult> ToResultAsync(HttpResponseMessage response, ResponseCapture? capture, CancellationToken cancellationToken)
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
+    private async ValueTask<WebhookAttemptResult> ToResultAsync(HttpResponseMessage response, ResponseCapture? capture, bool successExcerpt, CancellationToken cancellationToken)
     {
         var status = (int)response.StatusCode;
         var success = status is >= 200 and < 300;
-        string? excerpt;
+        string? excerpt = null;
         if (capture is not null && success)
         {
             capture.Body = await ReadExcerptAsync(response.Content, Math.Max(ResponseCapture.Limit, _options.Safety.ResponseExcerptBytes), cancellationToken).ConfigureAwait(false);
-            excerpt = capture.Body is null || _options.Safety.ResponseExcerptBytes <= 0 ? null : Formatting.TextLimits.TruncateUtf8(capture.Body, _options.Safety.ResponseExcerptBytes, string.Empty);
+            excerpt = capture.Body is null || _options.Safety.ResponseExcerptBytes <= 0 || !successExcerpt ? null : Formatting.TextLimits.TruncateUtf8(capture.Body, _options.Safety.ResponseExcerptBytes, string.Empty);
         }
-        else
+        else if (!success || successExcerpt)
         {
+            // A success's body is not read unless asked (the connection drains it when the response is disposed).
             excerpt = await ReadExcerptAsync(response.Content, _options.Safety.ResponseExcerptBytes, cancellationToken).ConfigureAwait(false);
         }
 
@@ -406,6 +433,17 @@ internal sealed class DeliverySender
         }
     }
 
+    /// <summary>What one attempt sends, passed through the resilience pipeline as one value.</summary>
+    private readonly record struct Attempt(DestinationRuntime Destination, CachedEvent Cached, WebhookPayload Payload, Uri Url, int AttemptNumber, ResponseCapture? Capture, string? DeliveryId, bool SuccessExcerpt);
+
+    /// <summary>Times an attempt with the time provider's timestamps (no allocation; a fake clock moves it).</summary>
+    private readonly struct AttemptClock(TimeProvider time)
+    {
+        private readonly long _start = time.GetTimestamp();
+
+        public TimeSpan Elapsed() => time.GetElapsedTime(_start);
+    }
+
     /// <summary>Gets a value indicating whether a result is a throttle signal: HTTP 429, 502 or 504.</summary>
     internal static bool IsThrottle(WebhookAttemptResult result) => !result.Success && result.StatusCode is 429 or 502 or 504;
 
@@ -422,7 +460,27 @@ internal sealed class DeliverySender
 
     // The breaker lives in the destination's state, so it is rebuilt when the destination changes and forgotten with it.
     private ResiliencePipeline<WebhookAttemptResult> GetPipeline(DestinationRuntime destination)
-        => destination.State is { } state ? state.Pipeline(d => BuildPipeline(d, withBreaker: true)) : BuildPipeline(destination, withBreaker: true);
+        => destination.State is { } state ? state.Pipeline(_buildBreakerPipeline) : BuildPipeline(destination, withBreaker: true);
+
+    /// <summary>
+    /// The client of the library's default name, reused for <see cref="DefaultClientReuse"/>: a client per attempt
+    /// costs an <see cref="HttpClient"/> and its cancellation source each time, while the factory's handler (and its
+    /// connection pool) is the same one anyway.
+    /// </summary>
+    private HttpClient DefaultHttpClient()
+    {
+        var current = Volatile.Read(ref _defaultClient);
+        if (current is not null && _time.GetElapsedTime(current.CreatedAt) < DefaultClientReuse)
+        {
+            return current.Client;
+        }
+
+        var fresh = new DefaultClient(_httpClientFactory.CreateClient(HttpClientName), _time.GetTimestamp());
+        Volatile.Write(ref _defaultClient, fresh);
+        return fresh.Client;
+    }
+
+    private sealed record DefaultClient(HttpClient Client, long CreatedAt);
 
     private ValueTask Transition(string destinationId, string state)
     {

@@ -48,7 +48,7 @@ internal sealed class EventCache
             return cached;
         }
 
-        var evt = EventSerialization.Deserialize(stored.Json.Span);
+        var evt = stored.Parsed ?? EventSerialization.Deserialize(stored.Json.Span);
         return AddCore(key, new CachedEvent(evt, EnvelopeSerializer.Serialize(evt)));
     }
 
@@ -115,7 +115,8 @@ internal sealed class EventCache
 /// <summary>An event with its envelope and its renderings.</summary>
 internal sealed class CachedEvent(WebhookEvent evt, byte[] envelope)
 {
-    private readonly ConcurrentDictionary<(string Format, string Key), WebhookPayload> _renderings = new();
+    // Made on the first cacheable rendering: the default JSON format renders per destination and never needs it.
+    private ConcurrentDictionary<(string Format, string Key), WebhookPayload>? _renderings;
 
     public WebhookEvent Event { get; } = evt;
 
@@ -129,15 +130,32 @@ internal sealed class CachedEvent(WebhookEvent evt, byte[] envelope)
             return formatter.Format(context);
         }
 
-        return _renderings.GetOrAdd((formatter.Name, key), static (_, state) => state.formatter.Format(state.context), (formatter, context));
+        var renderings = _renderings ?? Interlocked.CompareExchange(ref _renderings, new(), null) ?? _renderings!;
+        return renderings.GetOrAdd((formatter.Name, key), static (_, state) => state.formatter.Format(state.context), (formatter, context));
     }
 }
 
 /// <summary>How the whole event is stored (all fields, not the envelope).</summary>
 internal static class EventSerialization
 {
-    public static byte[] Serialize(WebhookEvent evt) => JsonSerializer.SerializeToUtf8Bytes(evt, DestinationConfig.JsonOptions);
+    public static byte[] Serialize(WebhookEvent evt)
+        => Internal.PooledJsonWriter.Write(evt, static (writer, e) => JsonSerializer.Serialize(writer, e, Internal.StoredJsonContext.Default.WebhookEvent));
 
     public static WebhookEvent Deserialize(ReadOnlySpan<byte> json)
-        => JsonSerializer.Deserialize<WebhookEvent>(json, DestinationConfig.JsonOptions) ?? throw new InvalidOperationException("A stored event is empty.");
+        => JsonSerializer.Deserialize(json, Internal.StoredJsonContext.Default.WebhookEvent) ?? throw new InvalidOperationException("A stored event is empty.");
+
+    /// <summary>
+    /// The stored form of a published event. The in-memory store keeps the event itself (it never leaves the process),
+    /// so it gets no serialized copy; every other store gets the JSON.
+    /// </summary>
+    public static StoredEvent ToStored(IWebhookStore store, string tenantId, WebhookEvent evt, string? traceContext) => new()
+    {
+        TenantId = tenantId,
+        Id = evt.Id!,
+        Type = evt.Type,
+        OccurredAt = evt.OccurredAt!.Value,
+        Json = store is InMemoryWebhookStore ? ReadOnlyMemory<byte>.Empty : Serialize(evt),
+        Parsed = evt,
+        TraceContext = traceContext,
+    };
 }

@@ -65,9 +65,9 @@ internal sealed class DestinationConfig
     };
 
     public static DestinationConfig Parse(string json)
-        => JsonSerializer.Deserialize<DestinationConfig>(json, JsonOptions) ?? throw new InvalidOperationException("A stored destination has empty settings.");
+        => JsonSerializer.Deserialize(json, Internal.StoredJsonContext.Default.DestinationConfig) ?? throw new InvalidOperationException("A stored destination has empty settings.");
 
-    public string ToJson() => JsonSerializer.Serialize(this, JsonOptions);
+    public string ToJson() => JsonSerializer.Serialize(this, Internal.StoredJsonContext.Default.DestinationConfig);
 
     public WebhookDestinationDefinition ToDefinition(string id, string name, bool enabled, WebhookAuth? auth) => new WebhookDestinationDefinition()
     {

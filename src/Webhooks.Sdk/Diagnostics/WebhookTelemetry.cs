@@ -200,7 +200,14 @@ internal sealed class WebhookTracePropagator : DistributedContextPropagator
     public static bool Suppressed
     {
         get => SuppressedFlow.Value;
-        set => SuppressedFlow.Value = value;
+        set
+        {
+            // Setting an async-local copies the execution context: only when the value changes.
+            if (SuppressedFlow.Value != value)
+            {
+                SuppressedFlow.Value = value;
+            }
+        }
     }
 
     public override IReadOnlyCollection<string> Fields => Inner.Fields;

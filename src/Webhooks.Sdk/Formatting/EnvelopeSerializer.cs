@@ -1,4 +1,3 @@
-using System.Buffers;
 using System.Text.Json;
 
 namespace Webhooks.Sdk.Formatting;
@@ -6,16 +5,7 @@ namespace Webhooks.Sdk.Formatting;
 /// <summary>Writes the default envelope <c>{id, type, timestamp, data, metadata}</c> with a <see cref="Utf8JsonWriter"/>.</summary>
 internal static class EnvelopeSerializer
 {
-    public static byte[] Serialize(WebhookEvent evt)
-    {
-        var buffer = new ArrayBufferWriter<byte>(256);
-        using (var writer = new Utf8JsonWriter(buffer))
-        {
-            Write(writer, evt);
-        }
-
-        return buffer.WrittenSpan.ToArray();
-    }
+    public static byte[] Serialize(WebhookEvent evt) => Internal.PooledJsonWriter.Write(evt, Write);
 
     public static void Write(Utf8JsonWriter writer, WebhookEvent evt)
     {

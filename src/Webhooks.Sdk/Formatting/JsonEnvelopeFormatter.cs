@@ -27,14 +27,12 @@ internal sealed class JsonEnvelopeFormatter : IWebhookFormatter
             return envelope.ToArray();
         }
 
-        var insert = new System.Buffers.ArrayBufferWriter<byte>(128);
-        using (var writer = new Utf8JsonWriter(insert))
-        {
-            writer.WriteStartObject();
-            writer.WriteString("destinationId", id);
-            writer.WriteString("destinationName", name);
-            writer.WriteEndObject();
-        }
+        var writer = Internal.PooledJsonWriter.Rent(out var insert);
+        writer.WriteStartObject();
+        writer.WriteString("destinationId", id);
+        writer.WriteString("destinationName", name);
+        writer.WriteEndObject();
+        writer.Flush();
 
         // {"destinationId":"…","destinationName":"…"} without its braces.
         var members = insert.WrittenSpan[1..^1];

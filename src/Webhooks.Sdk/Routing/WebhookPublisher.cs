@@ -255,15 +255,7 @@ internal sealed class WebhookPublisher : IWebhookPublisher
 
         if (deliveries.Length > 0)
         {
-            var stored = new StoredEvent
-            {
-                TenantId = TenantId,
-                Id = evt.Id!,
-                Type = evt.Type,
-                OccurredAt = evt.OccurredAt!.Value,
-                Json = EventSerialization.Serialize(evt),
-                TraceContext = WebhookTelemetry.CaptureContext(),
-            };
+            var stored = EventSerialization.ToStored(_store, TenantId, evt, WebhookTelemetry.CaptureContext());
             var batch = new EnqueueBatch { Event = stored, Deliveries = deliveries, Transaction = transaction };
 
             // Room in this process's dispatch buffer for the deliveries that may be handed off (never in a caller's

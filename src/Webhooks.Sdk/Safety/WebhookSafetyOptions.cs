@@ -69,6 +69,15 @@ public sealed class WebhookSafetyOptions
     public int ResponseExcerptBytes { get; set; } = 4096;
 
     /// <summary>
+    /// Gets or sets a value indicating whether the excerpt of a successful response is kept in history too. By default
+    /// only a failed attempt's response body is read and kept (it says why); a success's body is not read, which saves
+    /// a read and a string per delivery. A test send (<c>TestAsync</c>, <c>TestDraftAsync</c>) always shows the body, and a transport's
+    /// own acknowledgement (a NATS sequence, an SMTP reply) is always kept.
+    /// </summary>
+    /// <value>The default value is <see langword="false"/>.</value>
+    public bool ResponseExcerptOnSuccess { get; set; }
+
+    /// <summary>
     /// Switches on both development opt-ins for loopback: plain http and the loopback networks (<c>127.0.0.0/8</c>,
     /// <c>::1/128</c>). Every other refused range stays refused.
     /// </summary>

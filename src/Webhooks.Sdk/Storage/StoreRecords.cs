@@ -63,6 +63,9 @@ public sealed record StoredEvent
 
     /// <summary>Gets the trace context of the publish (an opaque string such as a W3C <c>traceparent</c>), or <see langword="null"/>; stored with the event so a retry can be linked to its publish.</summary>
     public string? TraceContext { get; init; }
+
+    /// <summary>Gets the event itself when this process published it (the in-memory store keeps only this, no JSON).</summary>
+    internal WebhookEvent? Parsed { get; init; }
 }
 
 /// <summary>One event to one destination.</summary>

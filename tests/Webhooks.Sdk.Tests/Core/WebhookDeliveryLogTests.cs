@@ -13,9 +13,17 @@ public class WebhookDeliveryLogTests
     public async Task ListAttemptsAsync_FailedThenSucceeded_RecordsNumberStatusDurationExcerptAndDestinationHealth()
     {
         var time = new FakeTimeProvider(Start);
+        var answerTime = TimeSpan.FromMilliseconds(5);
         await using var receiver = await LocalWebhookReceiver.StartAsync();
         receiver.Enqueue(ReceiverResponse.Status(500, "boom"), ReceiverResponse.Ok("fine"));
-        await using var host = await WebhookTestHost.StartAsync(time: time);
+
+        // The receiver takes 5 ms of the fake clock to answer: that is each attempt's duration.
+        receiver.Responder = _ =>
+        {
+            time.Advance(answerTime);
+            return null;
+        };
+        await using var host = await WebhookTestHost.StartAsync(o => o.Safety.ResponseExcerptOnSuccess = true, time: time);
         var destination = await host.Destinations.CreateAsync(WebhookTestHost.Destination(receiver));
         var deliveryId = (await host.Publisher.PublishAsync(Event())).Deliveries[0].DeliveryId;
         await host.WaitForAttemptsAsync(deliveryId, 1);
@@ -34,12 +42,30 @@ public class WebhookDeliveryLogTests
         attempts[1].Success.Should().BeTrue();
         attempts[1].Error.Should().BeNull();
         attempts[1].ResponseExcerpt.Should().Be("fine");
-        attempts[1].StartedAt.Should().Be(Start + TimeSpan.FromSeconds(10));
-        attempts.Should().OnlyContain(a => a.Duration > TimeSpan.Zero);
+        attempts[1].StartedAt.Should().Be(Start + answerTime + TimeSpan.FromSeconds(10));
+        attempts.Should().OnlyContain(a => a.Duration == answerTime);
         var health = await host.Destinations.GetAsync(destination.Id);
-        health.LastFailureAt.Should().Be(Start);
-        health.LastSuccessAt.Should().Be(Start + TimeSpan.FromSeconds(10));
+        health.LastFailureAt.Should().Be(Start + answerTime);
+        health.LastSuccessAt.Should().Be(Start + answerTime + TimeSpan.FromSeconds(10) + answerTime);
         health.ConsecutiveFailures.Should().Be(0);
+    }
+
+    [Test]
+    public async Task ListAttemptsAsync_SuccessByDefault_KeepsTheFailuresExcerptButNotTheSuccesss()
+    {
+        var time = new FakeTimeProvider(Start);
+        await using var receiver = await LocalWebhookReceiver.StartAsync();
+        receiver.Enqueue(ReceiverResponse.Status(500, "boom"), ReceiverResponse.Ok("fine"));
+        await using var host = await WebhookTestHost.StartAsync(time: time);
+        await host.Destinations.CreateAsync(WebhookTestHost.Destination(receiver));
+        var deliveryId = (await host.Publisher.PublishAsync(Event())).Deliveries[0].DeliveryId;
+        await host.WaitForAttemptsAsync(deliveryId, 1);
+        time.Advance(TimeSpan.FromSeconds(10));
+        (await host.WaitForFinalAsync(deliveryId)).Status.Should().Be(WebhookDeliveryStatus.Succeeded);
+
+        var attempts = await host.DeliveryLog.ListAttemptsAsync(deliveryId);
+
+        attempts.Select(a => (a.Success, a.ResponseExcerpt)).Should().Equal((false, "boom"), (true, (string?)null));
     }
 
     [Test]

@@ -31,7 +31,11 @@ public class LeaseLoopTests
             (s, _) => s.AddSingleton(store.Store),
             time,
             start: false);
-        await host.Destinations.CreateAsync(WebhookTestHost.Destination(receiver));
+        // The attempts outlast the renewal at +5 s of the fake clock (the default 5 s attempt timeout would end them at
+        // that same moment, freeing the workers to lease more while the renewal runs).
+        var destination = WebhookTestHost.Destination(receiver);
+        destination.AttemptTimeout = TimeSpan.FromSeconds(30);
+        await host.Destinations.CreateAsync(destination);
         var ids = new List<string>();
         for (var i = 0; i < 6; i++)
         {

@@ -308,6 +308,78 @@ public class PostgreSqlWebhookStoreTests
         (await cmd.ExecuteScalarAsync()).Should().Be("1,2");
     }
 
+    [TestCase(true, "off")]
+    [TestCase(false, "on")]
+    public async Task LeaseAndComplete_RelaxedQueueCommits_RunUnderTheConfiguredSynchronousCommitAndEnqueueStaysSynchronous(bool relaxed, string queueSetting)
+    {
+        await using var store = new PostgreSqlWebhookStore(new PostgreSqlWebhookStoreOptions { ConnectionString = PostgresTestServer.ConnectionString, Schema = _schema, RelaxedQueueCommits = relaxed });
+        await store.InitializeAsync();
+        var s = "\"" + _schema + "\"";
+        await using (var dataSource = NpgsqlDataSource.Create(PostgresTestServer.ConnectionString))
+        await using (var cmd = dataSource.CreateCommand(
+            $"""
+            CREATE TABLE {s}.commit_log (n serial, phase text, setting text);
+            CREATE FUNCTION {s}.log_commit() RETURNS trigger LANGUAGE plpgsql AS $$
+            BEGIN
+              INSERT INTO {s}.commit_log (phase, setting) VALUES (
+                CASE WHEN TG_OP = 'INSERT' THEN 'enqueue' WHEN NEW.lease_token IS NOT NULL THEN 'lease' ELSE 'complete' END,
+                current_setting('synchronous_commit'));
+              RETURN NEW;
+            END $$;
+            CREATE TRIGGER log_commit AFTER INSERT OR UPDATE ON {s}.deliveries FOR EACH ROW EXECUTE FUNCTION {s}.log_commit();
+            """))
+        {
+            await cmd.ExecuteNonQueryAsync();
+        }
+
+        var now = DateTimeOffset.UtcNow;
+        await store.EnqueueAsync(
+            new EnqueueBatch
+            {
+                Event = new StoredEvent { TenantId = "t", Id = "e", Type = "x", OccurredAt = now, Json = "{}"u8.ToArray() },
+                Deliveries = [new DeliveryRecord { TenantId = "t", Id = "d", EventId = "e", EventType = "x", DestinationId = "dest", Status = WebhookDeliveryStatus.Pending, MaxAttempts = 1, CreatedAt = now, DueAt = now }],
+            },
+            default);
+        var leased = (await store.LeaseDueAsync(new LeaseRequest { MaxCount = 10, Now = now, Duration = TimeSpan.FromMinutes(1) }, default)).Should().ContainSingle().Subject;
+        (await store.CompleteAsync(
+            [new DeliveryCompletion
+            {
+                TenantId = "t",
+                DeliveryId = "d",
+                LeaseToken = leased.LeaseToken,
+                Status = WebhookDeliveryStatus.Succeeded,
+                DueAt = now,
+                CompletedAt = now,
+                Attempt = new AttemptRecord { TenantId = "t", DeliveryId = "d", Number = 1, StartedAt = now, Duration = TimeSpan.FromMilliseconds(3), Success = true, StatusCode = 200 },
+            }],
+            default)).Should().Equal(true);
+
+        var log = new List<(string Phase, string Setting)>();
+        await using (var dataSource = NpgsqlDataSource.Create(PostgresTestServer.ConnectionString))
+        await using (var cmd = dataSource.CreateCommand($"SELECT phase, setting FROM {s}.commit_log ORDER BY n;"))
+        await using (var r = await cmd.ExecuteReaderAsync())
+        {
+            while (await r.ReadAsync())
+            {
+                log.Add((r.GetString(0), r.GetString(1)));
+            }
+        }
+
+        log.Should().Equal(("enqueue", "on"), ("lease", queueSetting), ("complete", queueSetting));
+    }
+
+    [Test]
+    public void CreateDataSource_ConnectionStringWithoutPoolSettings_UsesASmallPoolThatPreparesStatements()
+    {
+        using var plain = PostgreSqlWebhookStore.CreateDataSource("Host=127.0.0.1;Username=u;Database=d");
+        using var given = PostgreSqlWebhookStore.CreateDataSource("Host=127.0.0.1;Username=u;Database=d;Maximum Pool Size=7;MaxAutoPrepare=0");
+
+        var defaults = new NpgsqlConnectionStringBuilder(plain.ConnectionString);
+        var kept = new NpgsqlConnectionStringBuilder(given.ConnectionString);
+        (defaults.MaxPoolSize, defaults.MaxAutoPrepare, defaults.AutoPrepareMinUsages).Should().Be((20, 32, 2));
+        (kept.MaxPoolSize, kept.MaxAutoPrepare).Should().Be((7, 0));
+    }
+
     private PostgreSqlWebhookStore NewStore() => new(new PostgreSqlWebhookStoreOptions { ConnectionString = PostgresTestServer.ConnectionString, Schema = _schema });
 
     private async Task<WebhookTestHost> StartHostAsync(Action<WebhooksOptions>? configure = null, Action<PostgreSqlWebhookStoreOptions>? store = null)

@@ -159,6 +159,33 @@ public class SqliteWebhookStoreTests
         leased.Select(l => l.Delivery.Sequence).Should().BeInAscendingOrder();
     }
 
+    [Test]
+    public async Task Store_ManyWritesAndReadsOneAfterAnother_RunsThePragmasOncePerConnection()
+    {
+        using var store = new SqliteWebhookStore(new SqliteWebhookStoreOptions { ConnectionString = _files.NewPath() });
+        var now = new DateTimeOffset(2026, 1, 1, 0, 0, 0, TimeSpan.Zero);
+        for (var i = 0; i < 50; i++)
+        {
+            // Each write awaited alone: each is its own commit (and, before, its own connection open).
+            await store.EnqueueAsync(
+                new EnqueueBatch
+                {
+                    Event = new StoredEvent { TenantId = "t", Id = "e" + i, Type = "x", OccurredAt = now, Json = "{}"u8.ToArray() },
+                    Deliveries = [new DeliveryRecord { TenantId = "t", Id = "d" + i, EventId = "e" + i, EventType = "x", DestinationId = "dest", Status = WebhookDeliveryStatus.Pending, MaxAttempts = 1, CreatedAt = now, DueAt = now }],
+                },
+                default);
+            (await store.GetNextDueTimeAsync(default)).Should().Be(now);
+        }
+
+        var leased = await store.LeaseDueAsync(new LeaseRequest { MaxCount = 100, Now = now, Duration = TimeSpan.FromMinutes(1) }, default);
+
+        leased.Should().HaveCount(50);
+        (await store.CompleteAsync(leased.Select(l => new DeliveryCompletion { TenantId = "t", DeliveryId = l.Delivery.Id, LeaseToken = l.LeaseToken, Status = WebhookDeliveryStatus.Succeeded, DueAt = now, CompletedAt = now }).ToArray(), default)).Should().OnlyContain(ok => ok);
+
+        // The schema's connection, the writer and one pooled reader: not once per open (more than a hundred).
+        store.PragmaRuns.Should().BeInRange(1, 3);
+    }
+
     internal static async Task<WebhookTestHost> StartHostAsync(string path, Action<WebhooksOptions>? configure = null)
         => await WebhookTestHost.StartAsync(
             o =>
