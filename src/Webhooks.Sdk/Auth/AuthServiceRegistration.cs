@@ -19,6 +19,7 @@ internal static class AuthServiceRegistration
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IWebhookAuthenticator, OAuth2ClientCredentialsAuthenticator>());
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IWebhookAuthenticator, MutualTlsAuthenticator>());
         services.TryAddSingleton<ClientCertificates>();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IConfigureOptions<HttpClientFactoryOptions>, MutualTlsHttpClientOptionsSetup>());
         services.AddHttpClient(OAuth2ClientCredentialsAuthenticator.HttpClientName)
             .ConfigurePrimaryHttpMessageHandler(WebhookHttpHandlers.CreatePrimaryHandler)
             .RemoveAllLoggers();

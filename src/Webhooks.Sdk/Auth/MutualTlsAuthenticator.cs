@@ -1,6 +1,9 @@
 using System.Net.Security;
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
+using System.Collections.Concurrent;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Http;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Webhooks.Sdk.Delivery;
@@ -10,9 +13,9 @@ using Webhooks.Sdk.Safety;
 namespace Webhooks.Sdk.Auth;
 
 /// <summary>
-/// Mutual TLS: each destination's client certificate is loaded once per destination version and kept, with the
-/// <see cref="HttpClient"/> that presents it (its own connection pool), in the destination's <see cref="DestinationState"/>;
-/// both are disposed when that state is evicted (change, delete, idle timeout).
+/// Mutual TLS: each destination's client certificate is loaded once per destination version and kept in the
+/// destination's <see cref="DestinationState"/>, with a named client of the HTTP client factory that presents it (its
+/// own connection pool); both are released when that state is evicted (change, delete, idle timeout).
 /// </summary>
 internal sealed class MutualTlsAuthenticator : IWebhookAuthenticator
 {
@@ -120,32 +123,28 @@ internal sealed class MutualTlsAuthenticator : IWebhookAuthenticator
 }
 
 /// <summary>
-/// A destination's loaded client certificate, its trusted server authorities, and the <see cref="HttpClient"/> that
-/// presents it (created on first use, with its own connection pool). Owned by one <see cref="DestinationState"/>, or
-/// by one call for an unsaved draft; disposing it closes the pool and frees the key.
+/// A destination's loaded client certificate and its trusted server authorities, registered under a client name of
+/// the HTTP client factory whose handler presents it (its own connection pool). Owned by one
+/// <see cref="DestinationState"/>, or by one call for an unsaved draft. Disposing it unregisters the name (the
+/// factory's options for it are dropped, and its handler is disposed by the factory when its lifetime ends) and
+/// frees the key.
 /// </summary>
 internal sealed class MutualTlsClient : IDisposable
 {
-    private readonly Func<MutualTlsClient, HttpMessageHandler> _createHandler;
-    private readonly object _sync = new();
-    private HttpClient? _client;
-    private bool _disposed;
+    private readonly ClientCertificates _owner;
+    private int _disposed;
 
-    public MutualTlsClient(X509Certificate2 certificate, X509Certificate2Collection? trustedAuthorities, Func<MutualTlsClient, HttpMessageHandler> createHandler)
+    public MutualTlsClient(ClientCertificates owner, string name, X509Certificate2 certificate, X509Certificate2Collection? trustedAuthorities)
     {
+        _owner = owner;
+        Name = name;
         Certificate = certificate;
         TrustedAuthorities = trustedAuthorities;
-        _createHandler = createHandler;
         Thumbprint = certificate.GetCertHashString(HashAlgorithmName.SHA256);
-        using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
-        hash.AppendData(certificate.RawData);
-        foreach (var authority in trustedAuthorities ?? [])
-        {
-            hash.AppendData(authority.RawData);
-        }
-
-        PoolKey = Convert.ToHexString(hash.GetHashAndReset())[..40];
     }
+
+    /// <summary>Gets the client name of the HTTP client factory (unique to this load; also the pool key of other transports).</summary>
+    public string Name { get; }
 
     public X509Certificate2 Certificate { get; }
 
@@ -154,68 +153,54 @@ internal sealed class MutualTlsClient : IDisposable
     /// <summary>Gets the SHA-256 thumbprint of the certificate (logged; never the key).</summary>
     public string Thumbprint { get; }
 
-    /// <summary>Gets a key naming the certificate and trusted authorities (connections made with it are pooled under it).</summary>
-    public string PoolKey { get; }
-
-    /// <summary>Gets the client that presents the certificate, created on first use.</summary>
+    /// <summary>Gets a client that presents the certificate (the factory's handler for <see cref="Name"/>).</summary>
     public HttpClient Client
     {
         get
         {
-            var client = Volatile.Read(ref _client);
-            if (client is not null)
-            {
-                return client;
-            }
-
-            lock (_sync)
-            {
-                ObjectDisposedException.ThrowIf(_disposed, this);
-                return _client ??= new HttpClient(_createHandler(this), disposeHandler: true);
-            }
+            ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) == 1, this);
+            return _owner.CreateClient(Name);
         }
     }
 
-    /// <summary>Gets a value indicating whether the client was created (its pool may hold connections).</summary>
-    public bool HasClient => Volatile.Read(ref _client) is not null;
-
     public void Dispose()
     {
-        lock (_sync)
+        if (Interlocked.Exchange(ref _disposed, 1) == 1)
         {
-            if (_disposed)
-            {
-                return;
-            }
+            return;
+        }
 
-            _disposed = true;
-            _client?.Dispose();
-            Certificate.Dispose();
-            foreach (var authority in TrustedAuthorities ?? [])
-            {
-                authority.Dispose();
-            }
+        _owner.Unregister(this);
+        Certificate.Dispose();
+        foreach (var authority in TrustedAuthorities ?? [])
+        {
+            authority.Dispose();
         }
     }
 }
 
 /// <summary>
-/// Loads client certificates into <see cref="MutualTlsClient"/>s whose handler follows the library's rules (same SSRF
-/// check, no redirects, egress proxy, trace propagation) and no HTTP client factory logging. Holds nothing itself:
-/// each loaded certificate belongs to the destination state (or call) that asked for it.
+/// Loads client certificates into <see cref="MutualTlsClient"/>s, each under a client name of its own, and tells the
+/// HTTP client factory how to build that name's handler: the library's rules (same SSRF check, no redirects, egress
+/// proxy, trace propagation), the certificate, and no factory logging. Knows only the certificates currently loaded:
+/// each belongs to the destination state (or call) that asked for it.
 /// </summary>
 internal sealed class ClientCertificates
 {
-    private readonly IOptions<WebhooksOptions> _options;
-    private readonly OutboundConnector _connector;
-    private readonly ILogger _logger;
+    public const string ClientNamePrefix = "Webhooks.Sdk.mTLS.";
 
-    public ClientCertificates(IOptions<WebhooksOptions> options, OutboundConnector connector, ILogger<MutualTlsAuthenticator> logger)
+    private readonly ConcurrentDictionary<string, MutualTlsClient> _loaded = new(StringComparer.Ordinal);
+    private readonly IHttpClientFactory _factory;
+    private readonly IOptionsMonitorCache<HttpClientFactoryOptions> _factoryOptions;
+
+    public ClientCertificates(IHttpClientFactory factory, IOptionsMonitorCache<HttpClientFactoryOptions> factoryOptions)
     {
-        _options = options;
-        _connector = connector;
-        _logger = logger;
+        _factory = factory;
+        _factoryOptions = factoryOptions;
     }
+
+    /// <summary>Gets how many certificates are loaded now (for tests).</summary>
+    public int LoadedCount => _loaded.Count;
 
     /// <summary>Loads a destination's certificate (the caller owns and disposes the result).</summary>
     public MutualTlsClient Load(MutualTlsWebhookAuth auth)
@@ -225,7 +210,9 @@ internal sealed class ClientCertificates
         try
         {
             var authorities = string.IsNullOrWhiteSpace(auth.TrustedServerCertificateAuthorityPem) ? null : LoadAuthorities(auth.TrustedServerCertificateAuthorityPem);
-            return new MutualTlsClient(certificate, authorities, CreateHandler);
+            var client = new MutualTlsClient(this, ClientNamePrefix + Guid.NewGuid().ToString("N"), certificate, authorities);
+            _loaded[client.Name] = client;
+            return client;
         }
         catch
         {
@@ -245,6 +232,16 @@ internal sealed class ClientCertificates
 
         owned = Load(auth);
         return owned;
+    }
+
+    public bool TryGet(string name, out MutualTlsClient client) => _loaded.TryGetValue(name, out client!);
+
+    internal HttpClient CreateClient(string name) => _factory.CreateClient(name);
+
+    internal void Unregister(MutualTlsClient client)
+    {
+        _loaded.TryRemove(new KeyValuePair<string, MutualTlsClient>(client.Name, client));
+        _factoryOptions.TryRemove(client.Name);
     }
 
     public static X509Certificate2 LoadCertificate(MutualTlsWebhookAuth auth)
@@ -313,22 +310,77 @@ internal sealed class ClientCertificates
         using var loaded = leaf is null ? X509CertificateLoader.LoadCertificate(certificate.GetRawCertData()) : null;
         return custom.Build(leaf ?? loaded!);
     }
+}
 
-    private SocketsHttpHandler CreateHandler(MutualTlsClient client)
+/// <summary>
+/// Configures the named clients of loaded client certificates: the library's guarded primary handler (same SSRF
+/// check, no redirects, proxy) with the certificate, and none of the HTTP client factory's default loggers.
+/// </summary>
+internal sealed class MutualTlsHttpClientOptionsSetup : IConfigureNamedOptions<HttpClientFactoryOptions>
+{
+    private readonly IServiceProvider _services;
+    private readonly IOptions<WebhooksOptions> _options;
+    private readonly ILogger _logger;
+
+    public MutualTlsHttpClientOptionsSetup(IServiceProvider services, IOptions<WebhooksOptions> options, ILogger<MutualTlsAuthenticator> logger)
     {
-        var handler = new SocketsHttpHandler
+        _services = services;
+        _options = options;
+        _logger = logger;
+    }
+
+    public void Configure(HttpClientFactoryOptions options)
+    {
+    }
+
+    public void Configure(string? name, HttpClientFactoryOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        if (name is null || !name.StartsWith(ClientCertificates.ClientNamePrefix, StringComparison.Ordinal)
+            || !_services.GetRequiredService<ClientCertificates>().TryGet(name, out var client))
         {
-            SslOptions = new SslClientAuthenticationOptions
-            {
-                ClientCertificateContext = SslStreamCertificateContext.Create(client.Certificate, additionalCertificates: null, offline: true),
-            },
-        };
-        if (client.TrustedAuthorities is { } authorities)
-        {
-            handler.SslOptions.RemoteCertificateValidationCallback = (_, certificate, chain, errors) => ValidateServer(certificate, chain, errors, authorities);
+            return;
         }
 
-        Log.ClientCertificatePool(_logger, client.Thumbprint);
-        return WebhookHttpHandlers.Configure(handler, _options.Value, _connector);
+        // The factory's logging switch is internal; a builder for this name applies RemoveAllLoggers to a scratch
+        // collection, whose configuration is then run on these options.
+        var scratch = new ServiceCollection();
+        new ScratchBuilder(name, scratch).RemoveAllLoggers();
+        foreach (var descriptor in scratch)
+        {
+            switch (descriptor.ImplementationInstance)
+            {
+                case IConfigureNamedOptions<HttpClientFactoryOptions> named:
+                    named.Configure(name, options);
+                    break;
+                case IConfigureOptions<HttpClientFactoryOptions> all:
+                    all.Configure(options);
+                    break;
+            }
+        }
+
+        // The handler keeps the certificate's context, not the client: a handler the factory still holds after the
+        // state let go only serves connections already made.
+        var context = SslStreamCertificateContext.Create(client.Certificate, additionalCertificates: null, offline: true);
+        var authorities = client.TrustedAuthorities;
+        var thumbprint = client.Thumbprint;
+        options.HttpMessageHandlerBuilderActions.Add(builder =>
+        {
+            var handler = new SocketsHttpHandler { SslOptions = new SslClientAuthenticationOptions { ClientCertificateContext = context } };
+            if (authorities is not null)
+            {
+                handler.SslOptions.RemoteCertificateValidationCallback = (_, certificate, chain, errors) => ClientCertificates.ValidateServer(certificate, chain, errors, authorities);
+            }
+
+            Log.ClientCertificatePool(_logger, thumbprint);
+            builder.PrimaryHandler = WebhookHttpHandlers.Configure(handler, _options.Value, builder.Services);
+        });
+    }
+
+    private sealed class ScratchBuilder(string name, IServiceCollection services) : IHttpClientBuilder
+    {
+        public string Name { get; } = name;
+
+        public IServiceCollection Services { get; } = services;
     }
 }

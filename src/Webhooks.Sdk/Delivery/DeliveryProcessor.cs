@@ -343,15 +343,7 @@ internal sealed class DeliveryProcessor
     private async Task PostponeAsync(LeasedDelivery leased, DateTimeOffset dueAt, string why, CancellationToken cancellationToken)
     {
         Log.DeliveryPostponed(_logger, leased.Delivery.Id, dueAt, why);
-        await _completions.CompleteAsync(
-            new DeliveryCompletion
-            {
-                TenantId = leased.Delivery.TenantId,
-                DeliveryId = leased.Delivery.Id,
-                LeaseToken = leased.LeaseToken,
-                Status = WebhookDeliveryStatus.Pending,
-                DueAt = dueAt,
-            }).ConfigureAwait(false);
+        await _completions.CompleteAsync(leased.PostponedTo(dueAt)).ConfigureAwait(false);
     }
 
     private Task<bool> CompleteAsync(LeasedDelivery leased, AttemptRecord? attempt, WebhookDeliveryStatus status, string reason, CancellationToken cancellationToken)

@@ -394,15 +394,7 @@ internal sealed class WebhookDispatcher : BackgroundService
     {
         try
         {
-            await _completions.CompleteAsync(
-                new DeliveryCompletion
-                {
-                    TenantId = item.Delivery.TenantId,
-                    DeliveryId = item.Delivery.Id,
-                    LeaseToken = item.LeaseToken,
-                    Status = WebhookDeliveryStatus.Pending,
-                    DueAt = dueAt,
-                }).ConfigureAwait(false);
+            await _completions.CompleteAsync(item.PostponedTo(dueAt)).ConfigureAwait(false);
         }
 #pragma warning disable CA1031 // If the store is down the lease simply expires.
         catch (Exception ex)

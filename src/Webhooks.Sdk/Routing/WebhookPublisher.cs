@@ -382,18 +382,7 @@ internal sealed class WebhookPublisher : IWebhookPublisher
     {
         try
         {
-            await _store.CompleteAsync(
-                [
-                    new DeliveryCompletion
-                    {
-                        TenantId = item.Delivery.TenantId,
-                        DeliveryId = item.Delivery.Id,
-                        LeaseToken = item.LeaseToken,
-                        Status = WebhookDeliveryStatus.Pending,
-                        DueAt = _time.GetUtcNow(),
-                    },
-                ],
-                CancellationToken.None).ConfigureAwait(false);
+            await _store.CompleteAsync([item.PostponedTo(_time.GetUtcNow())], CancellationToken.None).ConfigureAwait(false);
         }
 #pragma warning disable CA1031 // Durable already: if the store cannot take it back now, the lease expires and it is sent then.
         catch (Exception ex)

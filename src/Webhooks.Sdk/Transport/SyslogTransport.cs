@@ -103,7 +103,7 @@ internal sealed class SyslogTransport : IWebhookTransport, IDisposable
         {
             // The certificate lives in the destination's state; a draft's is loaded for this call and its connection not kept.
             var certificate = tls && request.Auth is MutualTlsWebhookAuth mtls ? _certificates.For(mtls, request.State, out ownedCertificate) : null;
-            var key = string.Join('|', request.Destination.TenantId, request.Destination.Id, url.Scheme, url.IdnHost, port.ToString(CultureInfo.InvariantCulture), certificate?.PoolKey ?? "-");
+            var key = string.Join('|', request.Destination.TenantId, request.Destination.Id, url.Scheme, url.IdnHost, port.ToString(CultureInfo.InvariantCulture), certificate?.Name ?? "-");
 
             // An idle connection may have been closed by the collector meanwhile: a write that fails on one is made once
             // more on a new connection. A failure on a new connection is the attempt's.

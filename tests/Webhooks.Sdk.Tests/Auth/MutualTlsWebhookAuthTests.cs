@@ -175,6 +175,7 @@ public class MutualTlsWebhookAuthTests
         mapper.StateCount.Should().Be(0);
         states.Should().OnlyContain(s => !s.HoldsClientCertificate && s.Retired);
         renamed.HoldsClientCertificate.Should().BeFalse();
+        host.Services.GetRequiredService<Webhooks.Sdk.Auth.ClientCertificates>().LoadedCount.Should().Be(0, "no certificate or client name is kept for a dropped state");
 
         // And a destination comes back with a fresh certificate when it is used again.
         (await UsedStateAsync(ids[2])).HoldsClientCertificate.Should().BeTrue();
@@ -197,6 +198,7 @@ public class MutualTlsWebhookAuthTests
         }
 
         mapper.StateCount.Should().Be(0, "a draft has no state: its certificate is disposed after the call");
+        host.Services.GetRequiredService<Webhooks.Sdk.Auth.ClientCertificates>().LoadedCount.Should().Be(0);
         receiver.Requests.Should().HaveCount(3).And.OnlyContain(r => r.ClientCertificate!.Thumbprint == client.Thumbprint);
     }
 
