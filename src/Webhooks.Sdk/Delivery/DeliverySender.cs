@@ -213,22 +213,13 @@ internal sealed class DeliverySender
         }
 
         var authenticator = _authenticators.Get(destination.Auth.Kind);
-        HttpClient client;
         Auth.MutualTlsClient? ownedCertificate = null;
         using var use = destination.Auth is MutualTlsWebhookAuth && destination.State is { } state ? state.Use(_time.GetUtcNow().UtcTicks) : default;
-        try
-        {
-            // A client certificate lives in the destination's state (disposed with it); a draft's lives for this call.
-            client = destination.Auth is MutualTlsWebhookAuth mtls
-                ? _clientCertificates.For(mtls, destination.State, out ownedCertificate).Client
-                : authenticator.GetHttpClientName(destination.Auth) is { } clientName ? _httpClientFactory.CreateClient(clientName) : DefaultHttpClient();
-        }
-        catch
-        {
-            ownedCertificate?.Dispose();
-            throw;
-        }
 
+        // A client certificate lives in the destination's state (released with it); a draft's lives for this call.
+        var client = destination.Auth is MutualTlsWebhookAuth mtls
+            ? _clientCertificates.For(mtls, destination.State, out ownedCertificate).Client
+            : authenticator.GetHttpClientName(destination.Auth) is { } clientName ? _httpClientFactory.CreateClient(clientName) : DefaultHttpClient();
         using var disposeOwned = ownedCertificate;
         try
         {

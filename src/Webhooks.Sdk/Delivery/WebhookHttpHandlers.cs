@@ -20,16 +20,10 @@ internal static class WebhookHttpHandlers
     /// <summary>Applies the library's rules to a handler (also used for per-certificate handlers).</summary>
     public static SocketsHttpHandler Configure(SocketsHttpHandler handler, WebhooksOptions options, IServiceProvider services)
     {
-        ArgumentNullException.ThrowIfNull(services);
-        return Configure(handler, options, services.GetRequiredService<OutboundConnector>());
-    }
-
-    /// <summary>Applies the library's rules to a handler, connecting through <paramref name="connector"/>.</summary>
-    public static SocketsHttpHandler Configure(SocketsHttpHandler handler, WebhooksOptions options, OutboundConnector connector)
-    {
         ArgumentNullException.ThrowIfNull(handler);
         ArgumentNullException.ThrowIfNull(options);
-        ArgumentNullException.ThrowIfNull(connector);
+        ArgumentNullException.ThrowIfNull(services);
+        var connector = services.GetRequiredService<OutboundConnector>();
         handler.AllowAutoRedirect = false;
         handler.UseCookies = false;
         handler.AutomaticDecompression = DecompressionMethods.None;
