@@ -380,6 +380,79 @@ public class PostgreSqlWebhookStoreTests
         (kept.MaxPoolSize, kept.MaxAutoPrepare).Should().Be((7, 0));
     }
 
+    [Test]
+    public async Task RenewLeasesAsync_DeliveryFinishedWhileTheRenewalWaitsForItsRow_ReportsTheLeaseLostInsteadOfFailing()
+    {
+        await using var store = NewStore();
+        var (leased, now) = await EnqueueAndLeaseOneAsync(store);
+
+        var renewed = await WhileAnotherInstanceFinishesTheDeliveryAsync(
+            "unnest(",
+            () => store.RenewLeasesAsync(new LeaseRenewal { Leases = [new LeaseHandle("t", "d", leased.LeaseToken)], Now = now, Duration = TimeSpan.FromMinutes(1) }, default));
+
+        renewed.Should().BeEmpty();
+        (await store.GetDeliveryAsync("t", "d", default))!.Status.Should().Be(WebhookDeliveryStatus.Succeeded);
+    }
+
+    [Test]
+    public async Task CompleteAsync_DeliveryFinishedByAnotherInstanceWhileTheCompletionWaitsForItsRow_ReportsTheLeaseLostInsteadOfFailing()
+    {
+        await using var store = NewStore();
+        var (leased, now) = await EnqueueAndLeaseOneAsync(store);
+
+        var completed = await WhileAnotherInstanceFinishesTheDeliveryAsync(
+            "lease_expires_at = NULL",
+            () => store.CompleteAsync(
+                [new DeliveryCompletion { TenantId = "t", DeliveryId = "d", LeaseToken = leased.LeaseToken, Status = WebhookDeliveryStatus.Failed, DueAt = now, CompletedAt = now }],
+                default));
+
+        completed.Should().Equal(false);
+        (await store.GetDeliveryAsync("t", "d", default))!.Status.Should().Be(WebhookDeliveryStatus.Succeeded);
+    }
+
+    private static async Task<(LeasedDelivery Leased, DateTimeOffset Now)> EnqueueAndLeaseOneAsync(PostgreSqlWebhookStore store)
+    {
+        var now = DateTimeOffset.UtcNow;
+        await store.EnqueueAsync(
+            new EnqueueBatch
+            {
+                Event = new StoredEvent { TenantId = "t", Id = "e", Type = "x", OccurredAt = now, Json = "{}"u8.ToArray() },
+                Deliveries = [new DeliveryRecord { TenantId = "t", Id = "d", EventId = "e", EventType = "x", DestinationId = "dest", Status = WebhookDeliveryStatus.Pending, MaxAttempts = 3, CreatedAt = now, DueAt = now }],
+            },
+            default);
+        var leased = (await store.LeaseDueAsync(new LeaseRequest { MaxCount = 10, Now = now, Duration = TimeSpan.FromMinutes(1) }, default)).Should().ContainSingle().Subject;
+        return (leased, now);
+    }
+
+    /// <summary>
+    /// Another transaction finishes delivery "d" (the row moves from the queue partition to history) and holds the row
+    /// until <paramref name="act"/>'s statement waits for it; then it commits and the result of the act is returned.
+    /// </summary>
+    private async Task<T> WhileAnotherInstanceFinishesTheDeliveryAsync<T>(string waitingStatement, Func<Task<T>> act)
+    {
+        await using var dataSource = NpgsqlDataSource.Create(PostgresTestServer.ConnectionString);
+        await using var finisher = await dataSource.OpenConnectionAsync();
+        await using var tx = await finisher.BeginTransactionAsync();
+        await using (var finish = new NpgsqlCommand($"UPDATE \"{_schema}\".deliveries SET status = 1, completed_at = now(), lease_token = NULL, lease_expires_at = NULL WHERE tenant_id = 't' AND id = 'd';", finisher, tx))
+        {
+            (await finish.ExecuteNonQueryAsync()).Should().Be(1);
+        }
+
+        var pending = act();
+        await WebhookTestHost.WaitUntilAsync(
+            async () =>
+            {
+                await using var waiting = dataSource.CreateCommand("SELECT COUNT(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND query LIKE @schema AND query LIKE @statement;");
+                waiting.Parameters.AddWithValue("schema", "%" + _schema + "%");
+                waiting.Parameters.AddWithValue("statement", "%" + waitingStatement + "%");
+                return Convert.ToInt64(await waiting.ExecuteScalarAsync(), System.Globalization.CultureInfo.InvariantCulture) == 1;
+            },
+            TimeSpan.FromSeconds(10),
+            "the store's statement waits for the row the other transaction holds");
+        await tx.CommitAsync();
+        return await pending;
+    }
+
     private PostgreSqlWebhookStore NewStore() => new(new PostgreSqlWebhookStoreOptions { ConnectionString = PostgresTestServer.ConnectionString, Schema = _schema });
 
     private async Task<WebhookTestHost> StartHostAsync(Action<WebhooksOptions>? configure = null, Action<PostgreSqlWebhookStoreOptions>? store = null)
