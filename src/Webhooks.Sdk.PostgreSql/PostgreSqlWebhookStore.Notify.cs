@@ -21,26 +21,13 @@ public sealed partial class PostgreSqlWebhookStore
             "PostgreSQL",
             async () =>
             {
-                await RunAsync(
-                    async c =>
-                    {
-                        await using var cmd = EnqueueCommand(c, null, batch, notify: false, lease, leased);
-                        return await cmd.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
-                    },
-                    cancellationToken).ConfigureAwait(false);
-
-                // NOTIFY in the enqueue's own transaction would serialize every commit on PostgreSQL's notify queue
-                // lock; after the commit, concurrent enqueues share one NOTIFY instead. Deliveries written leased go to
-                // this instance's workers: when all are, no instance needs waking.
-                if (leased is null || Array.IndexOf(leased, false) >= 0)
-                {
-                    RequestNotify();
-                }
+                await InitializeAsync(cancellationToken).ConfigureAwait(false);
+                await EnqueueGroupedAsync(batch, lease, leased, cancellationToken).ConfigureAwait(false);
             },
             async callerTx =>
             {
                 await InitializeAsync(cancellationToken).ConfigureAwait(false);
-                await using var command = EnqueueCommand(callerTx.Connection!, callerTx, batch);
+                await using var command = EnqueueCommand(callerTx.Connection!, callerTx, [new PendingEnqueue(batch, null, null, cancellationToken)], notify: true);
                 await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
             });
 

@@ -265,10 +265,6 @@ public sealed partial class PostgreSqlWebhookStore : IWebhookStore, IWebhookQueu
     }
 
     /// <inheritdoc />
-    public Task<IReadOnlyList<bool>> CompleteAsync(IReadOnlyList<DeliveryCompletion> completions, CancellationToken cancellationToken)
-        => InTransactionAsync((c, tx) => _queue.CompleteAsync(c, tx, completions, cancellationToken), cancellationToken);
-
-    /// <inheritdoc />
     public async Task<DateTimeOffset?> GetNextDueTimeAsync(CancellationToken cancellationToken)
         => (await QueryAsync($"SELECT MIN(ready_at) FROM {_s}.deliveries WHERE status = 0;", null, r => r.IsDBNull(0) ? (DateTimeOffset?)null : ReadTime(r, 0), cancellationToken).ConfigureAwait(false))[0];
 
@@ -281,7 +277,7 @@ public sealed partial class PostgreSqlWebhookStore : IWebhookStore, IWebhookQueu
         return InTransactionAsync(
             async (c, tx) =>
             {
-                await using (var enqueue = EnqueueCommand(c, tx, new EnqueueBatch { Event = evt, Deliveries = [delivery] }, notify: false))
+                await using (var enqueue = EnqueueCommand(c, tx, [new PendingEnqueue(new EnqueueBatch { Event = evt, Deliveries = [delivery] }, null, null, cancellationToken)], notify: false))
                 {
                     await enqueue.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
                 }
@@ -513,28 +509,46 @@ public sealed partial class PostgreSqlWebhookStore : IWebhookStore, IWebhookQueu
         => ex is NpgsqlException and not PostgresException
             || (ex is PostgresException pg && (pg.SqlState.StartsWith("08", StringComparison.Ordinal) || pg.SqlState.StartsWith("57", StringComparison.Ordinal)));
 
-    private NpgsqlCommand EnqueueCommand(NpgsqlConnection c, NpgsqlTransaction? tx, EnqueueBatch batch, bool notify = true, EnqueueLease? lease = null, bool[]? leased = null)
+    private NpgsqlCommand EnqueueCommand(NpgsqlConnection c, NpgsqlTransaction? tx, IReadOnlyList<PendingEnqueue> group, bool notify)
     {
-        var deliveries = batch.Deliveries;
-        var n = deliveries.Count;
         var cmd = Command(
             c,
             tx,
             $"""
-            INSERT INTO {_s}.events (tenant_id, id, type, occurred_at, json, trace_context) VALUES (@et, @eid, @etype, @eat, @ejson, @etrace) ON CONFLICT DO NOTHING;
+            INSERT INTO {_s}.events (tenant_id, id, type, occurred_at, json, trace_context)
+            SELECT * FROM unnest(@et, @eid, @etype, @eat, @ejson, @etrace) ON CONFLICT DO NOTHING;
             INSERT INTO {_s}.deliveries (tenant_id, id, event_id, event_type, destination_id, status, attempt_count, max_attempts, created_at, due_at, ready_at, completed_at, ordering_key, last_status_code, last_error, is_test, lease_token, lease_expires_at)
-            SELECT t, id, e, ty, dest, st, ac, mx, cr, du, CASE WHEN l THEN @lx ELSE du END, co, k, lc, le, it, CASE WHEN l THEN @lt END, CASE WHEN l THEN @lx END
-            FROM unnest(@t, @id, @e, @ty, @dest, @st, @ac, @mx, @cr, @du, @co, @k, @lc, @le, @it, @l) WITH ORDINALITY AS x(t, id, e, ty, dest, st, ac, mx, cr, du, co, k, lc, le, it, l, ord)
+            SELECT t, id, e, ty, dest, st, ac, mx, cr, du, COALESCE(lx, du), co, k, lc, le, it, lt, lx
+            FROM unnest(@t, @id, @e, @ty, @dest, @st, @ac, @mx, @cr, @du, @co, @k, @lc, @le, @it, @lt, @lx) WITH ORDINALITY AS x(t, id, e, ty, dest, st, ac, mx, cr, du, co, k, lc, le, it, lt, lx, ord)
             ORDER BY ord;
             {(notify ? $"SELECT pg_notify('{_channel}', '');" : string.Empty)}
             """);
-        var evt = batch.Event;
-        Text(cmd, "et", evt.TenantId);
-        Text(cmd, "eid", evt.Id);
-        Text(cmd, "etype", evt.Type);
-        Time(cmd, "eat", evt.OccurredAt);
-        Text(cmd, "etrace", evt.TraceContext);
-        Add(cmd, "ejson", NpgsqlDbType.Bytea, RelationalRows.JsonArray(evt.Json));
+        var events = group.Count;
+        var et = new string[events];
+        var eid = new string[events];
+        var etype = new string[events];
+        var eat = new DateTimeOffset[events];
+        var ejson = new byte[events][];
+        var etrace = new string?[events];
+        var n = 0;
+        for (var g = 0; g < events; g++)
+        {
+            var evt = group[g].Batch.Event;
+            et[g] = evt.TenantId;
+            eid[g] = evt.Id;
+            etype[g] = evt.Type;
+            eat[g] = evt.OccurredAt.ToUniversalTime();
+            ejson[g] = RelationalRows.JsonArray(evt.Json);
+            etrace[g] = evt.TraceContext;
+            n += group[g].Batch.Deliveries.Count;
+        }
+
+        Add(cmd, "et", NpgsqlDbType.Array | NpgsqlDbType.Text, et);
+        Add(cmd, "eid", NpgsqlDbType.Array | NpgsqlDbType.Text, eid);
+        Add(cmd, "etype", NpgsqlDbType.Array | NpgsqlDbType.Text, etype);
+        Add(cmd, "eat", NpgsqlDbType.Array | NpgsqlDbType.TimestampTz, eat);
+        Add(cmd, "ejson", NpgsqlDbType.Array | NpgsqlDbType.Bytea, ejson);
+        Add(cmd, "etrace", NpgsqlDbType.Array | NpgsqlDbType.Text, etrace);
 
         var t = new string[n];
         var id = new string[n];
@@ -551,25 +565,38 @@ public sealed partial class PostgreSqlWebhookStore : IWebhookStore, IWebhookQueu
         var lc = new int?[n];
         var le = new string?[n];
         var it = new bool[n];
-        var l = leased ?? new bool[n];
-        for (var i = 0; i < n; i++)
+        var lt = new string?[n];
+        var lx = new DateTimeOffset?[n];
+        var i = 0;
+        foreach (var pending in group)
         {
-            var d = deliveries[i];
-            t[i] = d.TenantId;
-            id[i] = d.Id;
-            e[i] = d.EventId;
-            ty[i] = d.EventType;
-            dest[i] = d.DestinationId;
-            st[i] = (short)d.Status;
-            ac[i] = d.AttemptCount;
-            mx[i] = d.MaxAttempts;
-            cr[i] = d.CreatedAt.ToUniversalTime();
-            du[i] = d.DueAt.ToUniversalTime();
-            co[i] = d.CompletedAt?.ToUniversalTime();
-            k[i] = d.OrderingKey;
-            lc[i] = d.LastStatusCode;
-            le[i] = d.LastError;
-            it[i] = d.IsTest;
+            var deliveries = pending.Batch.Deliveries;
+            for (var j = 0; j < deliveries.Count; j++, i++)
+            {
+                var d = deliveries[j];
+                t[i] = d.TenantId;
+                id[i] = d.Id;
+                e[i] = d.EventId;
+                ty[i] = d.EventType;
+                dest[i] = d.DestinationId;
+                st[i] = (short)d.Status;
+                ac[i] = d.AttemptCount;
+                mx[i] = d.MaxAttempts;
+                cr[i] = d.CreatedAt.ToUniversalTime();
+                du[i] = d.DueAt.ToUniversalTime();
+                co[i] = d.CompletedAt?.ToUniversalTime();
+                k[i] = d.OrderingKey;
+                lc[i] = d.LastStatusCode;
+                le[i] = d.LastError;
+                it[i] = d.IsTest;
+
+                // Written leased (handed to this instance's workers): due again, as any lease, when it expires.
+                if (pending.Leased is { } leased && leased[j] && pending.Lease is { } lease)
+                {
+                    lt[i] = lease.LeaseToken;
+                    lx[i] = lease.LeaseExpiresAt.ToUniversalTime();
+                }
+            }
         }
 
         Add(cmd, "t", NpgsqlDbType.Array | NpgsqlDbType.Text, t);
@@ -587,11 +614,8 @@ public sealed partial class PostgreSqlWebhookStore : IWebhookStore, IWebhookQueu
         Add(cmd, "lc", NpgsqlDbType.Array | NpgsqlDbType.Integer, lc);
         Add(cmd, "le", NpgsqlDbType.Array | NpgsqlDbType.Text, le);
         Add(cmd, "it", NpgsqlDbType.Array | NpgsqlDbType.Boolean, it);
-
-        // Written leased (handed to this instance's workers): due again, as any lease, when it expires.
-        Add(cmd, "l", NpgsqlDbType.Array | NpgsqlDbType.Boolean, l);
-        Text(cmd, "lt", lease?.LeaseToken);
-        Time(cmd, "lx", lease?.LeaseExpiresAt);
+        Add(cmd, "lt", NpgsqlDbType.Array | NpgsqlDbType.Text, lt);
+        Add(cmd, "lx", NpgsqlDbType.Array | NpgsqlDbType.TimestampTz, lx);
         return cmd;
     }
 
