@@ -246,11 +246,13 @@ public sealed partial class PostgreSqlWebhookStore : IWebhookStore, IWebhookQueu
             return [];
         }
 
+        // The token alone says the delivery is still pending (see CompleteInOneStatementAsync): each lease is looked
+        // up by its key, never by a scan of the pending rows.
         return await QueryAsync(
             $"""
             UPDATE {_s}.deliveries d SET lease_expires_at = @exp, ready_at = @exp
             FROM unnest(@t, @d, @token) AS x(t, id, token)
-            WHERE d.tenant_id = x.t AND d.id = x.id AND d.lease_token = x.token AND d.status = 0
+            WHERE d.tenant_id = x.t AND d.id = x.id AND d.lease_token = x.token
             RETURNING d.tenant_id, d.id, d.lease_token;
             """,
             cmd =>
