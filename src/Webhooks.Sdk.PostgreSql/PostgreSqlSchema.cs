@@ -7,7 +7,7 @@ namespace Webhooks.Sdk.PostgreSql;
 internal static partial class PostgreSqlSchema
 {
     /// <summary>The schema version this code writes and reads.</summary>
-    public const int CurrentVersion = 3;
+    public const int CurrentVersion = 2;
 
     private static readonly string[] Migrations =
     [
@@ -93,55 +93,6 @@ internal static partial class PostgreSqlSchema
             heartbeat_at timestamptz NOT NULL
         );
         CREATE INDEX deliveries_created ON __s.deliveries (tenant_id, created_at);
-        """,
-        // Version 3: the hot queue apart from history. Pending rows (status 0) live in a small partition carrying only
-        // the indexes leasing, renewal, completion, the ordering check and the purge's event check need, so an insert,
-        // lease or retry writes four index entries (five for an ordered delivery) instead of six (seven). Finished rows
-        // live in the history partition with the listing and purge indexes, written once when a delivery finishes. A
-        // status change moves the row between partitions. (tenant_id, id) is unique per partition: delivery ids are
-        // generated (UUIDv7) and a row only ever moves, so no id is in both. seq stays unique through its sequence and
-        // is indexed in the queue. No fillfactor is reserved for HOT updates: every queue update changes ready_at, which
-        // the lease index holds.
-        """
-        ALTER TABLE __s.deliveries RENAME TO deliveries_v2;
-        CREATE TABLE __s.deliveries (
-            seq bigint NOT NULL DEFAULT nextval('__s.delivery_seq'),
-            tenant_id text NOT NULL,
-            id text NOT NULL,
-            event_id text NOT NULL,
-            event_type text NOT NULL,
-            destination_id text NOT NULL,
-            status smallint NOT NULL,
-            attempt_count integer NOT NULL,
-            max_attempts integer NOT NULL,
-            created_at timestamptz NOT NULL,
-            due_at timestamptz NOT NULL,
-            ready_at timestamptz NOT NULL,
-            completed_at timestamptz NULL,
-            ordering_key text NULL,
-            last_status_code integer NULL,
-            last_error text NULL,
-            is_test boolean NOT NULL,
-            lease_token text NULL,
-            lease_expires_at timestamptz NULL
-        ) PARTITION BY LIST (status);
-        CREATE TABLE __s.deliveries_queue PARTITION OF __s.deliveries FOR VALUES IN (0);
-        CREATE TABLE __s.deliveries_history PARTITION OF __s.deliveries DEFAULT;
-        INSERT INTO __s.deliveries (seq, tenant_id, id, event_id, event_type, destination_id, status, attempt_count, max_attempts, created_at, due_at, ready_at, completed_at, ordering_key, last_status_code, last_error, is_test, lease_token, lease_expires_at)
-        SELECT seq, tenant_id, id, event_id, event_type, destination_id, status, attempt_count, max_attempts, created_at, due_at, ready_at, completed_at, ordering_key, last_status_code, last_error, is_test, lease_token, lease_expires_at FROM __s.deliveries_v2;
-        DROP TABLE __s.deliveries_v2;
-        CREATE UNIQUE INDEX deliveries_queue_id ON __s.deliveries_queue (tenant_id, id);
-        CREATE UNIQUE INDEX deliveries_queue_seq ON __s.deliveries_queue (seq);
-        CREATE INDEX deliveries_queue_ready ON __s.deliveries_queue (ready_at, seq);
-        CREATE INDEX deliveries_queue_event ON __s.deliveries_queue (tenant_id, event_id);
-        CREATE INDEX deliveries_queue_ordered ON __s.deliveries_queue (tenant_id, destination_id, ordering_key, seq) WHERE ordering_key IS NOT NULL;
-        CREATE UNIQUE INDEX deliveries_history_id ON __s.deliveries_history (tenant_id, id);
-        CREATE INDEX deliveries_history_seq ON __s.deliveries_history (tenant_id, seq);
-        CREATE INDEX deliveries_history_destination ON __s.deliveries_history (tenant_id, destination_id, seq);
-        CREATE INDEX deliveries_history_event ON __s.deliveries_history (tenant_id, event_id);
-        CREATE INDEX deliveries_history_completed ON __s.deliveries_history (completed_at);
-        CREATE INDEX deliveries_history_created ON __s.deliveries_history (tenant_id, created_at);
-        ANALYZE __s.deliveries;
         """,
     ];
 

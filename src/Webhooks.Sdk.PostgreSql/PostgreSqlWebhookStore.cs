@@ -16,7 +16,6 @@ namespace Webhooks.Sdk.PostgreSql;
 /// </summary>
 public sealed partial class PostgreSqlWebhookStore : IWebhookStore, IWebhookQueueStatisticsStore, IAsyncDisposable, IDisposable
 {
-    private const int MaxMovedRowAttempts = 5;
     private readonly NpgsqlDataSource _dataSource;
     private readonly bool _ownsDataSource;
     private readonly string _schema;
@@ -420,9 +419,9 @@ public sealed partial class PostgreSqlWebhookStore : IWebhookStore, IWebhookQueu
             $"""
             WITH victims AS (
               SELECT seq, tenant_id, id, event_id FROM {_s}.deliveries
-              WHERE status <> 0 AND completed_at < @cut ORDER BY completed_at LIMIT @n FOR UPDATE SKIP LOCKED),
+              WHERE status <> 0 AND completed_at < @cut ORDER BY seq LIMIT @n FOR UPDATE SKIP LOCKED),
             attempts AS (DELETE FROM {_s}.attempts a USING victims v WHERE a.tenant_id = v.tenant_id AND a.delivery_id = v.id),
-            gone AS (DELETE FROM {_s}.deliveries d USING victims v WHERE d.tenant_id = v.tenant_id AND d.id = v.id AND d.status <> 0 RETURNING d.seq),
+            gone AS (DELETE FROM {_s}.deliveries d USING victims v WHERE d.seq = v.seq RETURNING d.seq),
             orphans AS (
               DELETE FROM {_s}.events e USING (SELECT DISTINCT tenant_id, event_id FROM victims) x
               WHERE e.tenant_id = x.tenant_id AND e.id = x.event_id
@@ -628,29 +627,19 @@ public sealed partial class PostgreSqlWebhookStore : IWebhookStore, IWebhookQueu
     private async Task<T> RunAsync<T>(Func<NpgsqlConnection, Task<T>> work, CancellationToken cancellationToken)
     {
         await InitializeAsync(cancellationToken).ConfigureAwait(false);
-        for (var attempt = 1; ; attempt++)
+        try
         {
-            try
+            var connection = await _dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+            await using (connection.ConfigureAwait(false))
             {
-                var connection = await _dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
-                await using (connection.ConfigureAwait(false))
-                {
-                    return await work(connection).ConfigureAwait(false);
-                }
+                return await work(connection).ConfigureAwait(false);
             }
-            catch (PostgresException ex) when (ex.SqlState == PostgresErrorCodes.SerializationFailure && attempt < MaxMovedRowAttempts)
-            {
-                // A delivery that finishes moves from the queue partition to the history partition (a requeue moves it
-                // back). A statement that waited for such a row's lock fails rather than skipping the row. Each unit of
-                // work here is one transaction (or one statement that commits alone), rolled back by now: run it again,
-                // and it sees the row where it went.
-            }
-            catch (Exception ex) when (IsConnectionFailure(ex))
-            {
-                // The server went away (restart, failover): drop the pooled connections so the next call connects afresh.
-                _dataSource.Clear();
-                throw;
-            }
+        }
+        catch (Exception ex) when (IsConnectionFailure(ex))
+        {
+            // The server went away (restart, failover): drop the pooled connections so the next call connects afresh.
+            _dataSource.Clear();
+            throw;
         }
     }
 

@@ -42,7 +42,7 @@ internal sealed class RelationalStateMachine
               ORDER BY c.ready_at, c.seq
               LIMIT @max{dialect.LockCandidates})
             UPDATE {deliveries} SET lease_token = @token, lease_expires_at = @exp, ready_at = @exp
-            WHERE seq IN (SELECT seq FROM due) AND status = 0
+            WHERE seq IN (SELECT seq FROM due)
             RETURNING {RelationalRows.DeliveryColumns.Replace("d.", string.Empty, StringComparison.Ordinal)}, {Event("type")}, {Event("occurred_at")}, {Event("json")}, {Event("trace_context")};
             """;
         _insertAttempt = $"INSERT INTO {dialect.Table("attempts")} ({RelationalRows.AttemptColumns}) SELECT @t, @d, @n, @start, @dur, @code, @ok, @err, @excerpt WHERE EXISTS (SELECT 1 FROM {deliveries} WHERE tenant_id = @t AND id = @d)";

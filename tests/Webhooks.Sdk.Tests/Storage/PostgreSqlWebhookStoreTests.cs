@@ -284,7 +284,7 @@ public class PostgreSqlWebhookStoreTests
         await using var newer = NewStore();
         var act = () => newer.InitializeAsync();
 
-        (await act.Should().ThrowAsync<InvalidOperationException>()).Which.Message.Should().Contain("schema version 99, newer than this version of Webhooks.Sdk.PostgreSql supports (3)");
+        (await act.Should().ThrowAsync<InvalidOperationException>()).Which.Message.Should().Contain("schema version 99, newer than this version of Webhooks.Sdk.PostgreSql supports (2)");
     }
 
     [Test]
@@ -305,7 +305,7 @@ public class PostgreSqlWebhookStoreTests
 
         await using var dataSource = NpgsqlDataSource.Create(PostgresTestServer.ConnectionString);
         await using var cmd = dataSource.CreateCommand($"SELECT string_agg(version::text, ',' ORDER BY version) FROM \"{_schema}\".schema_version;");
-        (await cmd.ExecuteScalarAsync()).Should().Be("1,2,3");
+        (await cmd.ExecuteScalarAsync()).Should().Be("1,2");
     }
 
     [TestCase(true, "off")]
@@ -322,7 +322,7 @@ public class PostgreSqlWebhookStoreTests
             CREATE FUNCTION {s}.log_commit() RETURNS trigger LANGUAGE plpgsql AS $$
             BEGIN
               INSERT INTO {s}.commit_log (phase, setting) VALUES (
-                CASE WHEN NEW.status <> 0 THEN 'complete' WHEN TG_OP = 'INSERT' THEN 'enqueue' WHEN NEW.lease_token IS NOT NULL THEN 'lease' ELSE 'complete' END,
+                CASE WHEN TG_OP = 'INSERT' THEN 'enqueue' WHEN NEW.lease_token IS NOT NULL THEN 'lease' ELSE 'complete' END,
                 current_setting('synchronous_commit'));
               RETURN NEW;
             END $$;
