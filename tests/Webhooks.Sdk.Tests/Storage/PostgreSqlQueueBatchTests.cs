@@ -8,22 +8,9 @@ namespace Webhooks.Sdk.Tests.Storage;
 
 /// <summary>The PostgreSQL store's grouped enqueue commits and one-statement completion batches.</summary>
 [NonParallelizable]
-public class PostgreSqlQueueBatchTests
+public class PostgreSqlQueueBatchTests : PostgresSchemaTests
 {
     private static readonly DateTimeOffset Now = new(2026, 12, 2, 6, 0, 0, TimeSpan.Zero);
-    private string _schema = null!;
-
-    [SetUp]
-    public void SetUp() => _schema = PostgresTestServer.NewSchema();
-
-    [TearDown]
-    public async Task TearDown()
-    {
-        if (Environment.GetEnvironmentVariable(PostgresTestServer.Variable) is { Length: > 0 })
-        {
-            await PostgresTestServer.DropSchemaAsync(_schema);
-        }
-    }
 
     [Test]
     public async Task EnqueueAsync_PublishersArriveWhileAGroupIsBeingWritten_TheyShareOneCommitAndEveryDeliveryIsStored()
@@ -197,7 +184,7 @@ public class PostgreSqlQueueBatchTests
 
     private async Task<PostgreSqlWebhookStore> NewStoreAsync()
     {
-        var store = new PostgreSqlWebhookStore(new PostgreSqlWebhookStoreOptions { ConnectionString = PostgresTestServer.ConnectionString, Schema = _schema });
+        var store = new PostgreSqlWebhookStore(new PostgreSqlWebhookStoreOptions { ConnectionString = PostgresTestServer.ConnectionString, Schema = Schema });
         await store.InitializeAsync();
         return store;
     }
@@ -208,7 +195,7 @@ public class PostgreSqlQueueBatchTests
         var connection = new NpgsqlConnection(PostgresTestServer.ConnectionString);
         await connection.OpenAsync();
         var tx = await connection.BeginTransactionAsync();
-        await using (var cmd = new NpgsqlCommand($"LOCK TABLE \"{_schema}\".events IN SHARE MODE;", connection, tx))
+        await using (var cmd = new NpgsqlCommand($"LOCK TABLE \"{Schema}\".events IN SHARE MODE;", connection, tx))
         {
             await cmd.ExecuteNonQueryAsync();
         }
@@ -220,7 +207,7 @@ public class PostgreSqlQueueBatchTests
     {
         await using var connection = new NpgsqlConnection(PostgresTestServer.ConnectionString);
         await connection.OpenAsync();
-        await using var cmd = new NpgsqlCommand($"SELECT count(*) FROM \"{_schema}\".{table};", connection);
+        await using var cmd = new NpgsqlCommand($"SELECT count(*) FROM \"{Schema}\".{table};", connection);
         return (long)(await cmd.ExecuteScalarAsync())!;
     }
 

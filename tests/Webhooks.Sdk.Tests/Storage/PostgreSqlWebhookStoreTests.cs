@@ -11,22 +11,8 @@ using Webhooks.Sdk.Tests.Support;
 namespace Webhooks.Sdk.Tests.Storage;
 
 [NonParallelizable]
-public class PostgreSqlWebhookStoreTests
+public class PostgreSqlWebhookStoreTests : PostgresSchemaTests
 {
-    private string _schema = null!;
-
-    [SetUp]
-    public void SetUp() => _schema = PostgresTestServer.NewSchema();
-
-    [TearDown]
-    public async Task TearDown()
-    {
-        if (Environment.GetEnvironmentVariable(PostgresTestServer.Variable) is { Length: > 0 })
-        {
-            await PostgresTestServer.DropSchemaAsync(_schema);
-        }
-    }
-
     [Test]
     public async Task PublishAsync_InRolledBackTransaction_LeavesNoDelivery()
     {
@@ -60,7 +46,7 @@ public class PostgreSqlWebhookStoreTests
         {
             await connection.OpenAsync();
             await using var tx = await connection.BeginTransactionAsync();
-            await using (var cmd = new NpgsqlCommand($"CREATE TABLE \"{_schema}\".orders (id text PRIMARY KEY); INSERT INTO \"{_schema}\".orders VALUES ('o-2');", connection, tx))
+            await using (var cmd = new NpgsqlCommand($"CREATE TABLE \"{Schema}\".orders (id text PRIMARY KEY); INSERT INTO \"{Schema}\".orders VALUES ('o-2');", connection, tx))
             {
                 await cmd.ExecuteNonQueryAsync();
             }
@@ -181,7 +167,7 @@ public class PostgreSqlWebhookStoreTests
         await using var connection = new NpgsqlConnection(PostgresTestServer.ConnectionString);
         await connection.OpenAsync();
         await using var tx = await connection.BeginTransactionAsync();
-        await using (var lockFirst = new NpgsqlCommand($"SELECT seq FROM \"{_schema}\".deliveries WHERE id = @id FOR UPDATE;", connection, tx))
+        await using (var lockFirst = new NpgsqlCommand($"SELECT seq FROM \"{Schema}\".deliveries WHERE id = @id FOR UPDATE;", connection, tx))
         {
             lockFirst.Parameters.AddWithValue("id", first.Deliveries[0].DeliveryId);
             (await lockFirst.ExecuteScalarAsync()).Should().NotBeNull();
@@ -258,7 +244,7 @@ public class PostgreSqlWebhookStoreTests
                 o.Secrets.Key = Convert.ToBase64String(new byte[32]);
                 o.Dispatcher.StoreErrorDelay = TimeSpan.FromMilliseconds(100);
             },
-            (_, webhooks) => webhooks.UsePostgreSqlStore("Host=127.0.0.1;Port=1;Username=nobody;Database=none;Timeout=2", o => o.Schema = _schema));
+            (_, webhooks) => webhooks.UsePostgreSqlStore("Host=127.0.0.1;Port=1;Username=nobody;Database=none;Timeout=2", o => o.Schema = Schema));
 
         var act = () => host.Publisher.PublishAsync(WebhookEvent.Create("thing.happened", new { n = 1 }));
 
@@ -276,7 +262,7 @@ public class PostgreSqlWebhookStoreTests
         }
 
         await using (var dataSource = NpgsqlDataSource.Create(PostgresTestServer.ConnectionString))
-        await using (var cmd = dataSource.CreateCommand($"INSERT INTO \"{_schema}\".schema_version (version) VALUES (99);"))
+        await using (var cmd = dataSource.CreateCommand($"INSERT INTO \"{Schema}\".schema_version (version) VALUES (99);"))
         {
             await cmd.ExecuteNonQueryAsync();
         }
@@ -304,7 +290,7 @@ public class PostgreSqlWebhookStoreTests
         }
 
         await using var dataSource = NpgsqlDataSource.Create(PostgresTestServer.ConnectionString);
-        await using var cmd = dataSource.CreateCommand($"SELECT string_agg(version::text, ',' ORDER BY version) FROM \"{_schema}\".schema_version;");
+        await using var cmd = dataSource.CreateCommand($"SELECT string_agg(version::text, ',' ORDER BY version) FROM \"{Schema}\".schema_version;");
         (await cmd.ExecuteScalarAsync()).Should().Be("1,2");
     }
 
@@ -312,9 +298,9 @@ public class PostgreSqlWebhookStoreTests
     [TestCase(false, "on")]
     public async Task LeaseAndComplete_RelaxedQueueCommits_RunUnderTheConfiguredSynchronousCommitAndEnqueueStaysSynchronous(bool relaxed, string queueSetting)
     {
-        await using var store = new PostgreSqlWebhookStore(new PostgreSqlWebhookStoreOptions { ConnectionString = PostgresTestServer.ConnectionString, Schema = _schema, RelaxedQueueCommits = relaxed });
+        await using var store = new PostgreSqlWebhookStore(new PostgreSqlWebhookStoreOptions { ConnectionString = PostgresTestServer.ConnectionString, Schema = Schema, RelaxedQueueCommits = relaxed });
         await store.InitializeAsync();
-        var s = "\"" + _schema + "\"";
+        var s = "\"" + Schema + "\"";
         await using (var dataSource = NpgsqlDataSource.Create(PostgresTestServer.ConnectionString))
         await using (var cmd = dataSource.CreateCommand(
             $"""
@@ -332,15 +318,7 @@ public class PostgreSqlWebhookStoreTests
             await cmd.ExecuteNonQueryAsync();
         }
 
-        var now = DateTimeOffset.UtcNow;
-        await store.EnqueueAsync(
-            new EnqueueBatch
-            {
-                Event = new StoredEvent { TenantId = "t", Id = "e", Type = "x", OccurredAt = now, Json = "{}"u8.ToArray() },
-                Deliveries = [new DeliveryRecord { TenantId = "t", Id = "d", EventId = "e", EventType = "x", DestinationId = "dest", Status = WebhookDeliveryStatus.Pending, MaxAttempts = 1, CreatedAt = now, DueAt = now }],
-            },
-            default);
-        var leased = (await store.LeaseDueAsync(new LeaseRequest { MaxCount = 10, Now = now, Duration = TimeSpan.FromMinutes(1) }, default)).Should().ContainSingle().Subject;
+        var (leased, now) = await EnqueueAndLeaseOneAsync(store);
         (await store.CompleteAsync(
             [new DeliveryCompletion
             {
@@ -433,7 +411,7 @@ public class PostgreSqlWebhookStoreTests
         await using var dataSource = NpgsqlDataSource.Create(PostgresTestServer.ConnectionString);
         await using var finisher = await dataSource.OpenConnectionAsync();
         await using var tx = await finisher.BeginTransactionAsync();
-        await using (var finish = new NpgsqlCommand($"UPDATE \"{_schema}\".deliveries SET status = 1, completed_at = now(), lease_token = NULL, lease_expires_at = NULL WHERE tenant_id = 't' AND id = 'd';", finisher, tx))
+        await using (var finish = new NpgsqlCommand($"UPDATE \"{Schema}\".deliveries SET status = 1, completed_at = now(), lease_token = NULL, lease_expires_at = NULL WHERE tenant_id = 't' AND id = 'd';", finisher, tx))
         {
             (await finish.ExecuteNonQueryAsync()).Should().Be(1);
         }
@@ -443,7 +421,7 @@ public class PostgreSqlWebhookStoreTests
             async () =>
             {
                 await using var waiting = dataSource.CreateCommand("SELECT COUNT(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND query LIKE @schema AND query LIKE @statement;");
-                waiting.Parameters.AddWithValue("schema", "%" + _schema + "%");
+                waiting.Parameters.AddWithValue("schema", "%" + Schema + "%");
                 waiting.Parameters.AddWithValue("statement", "%" + waitingStatement + "%");
                 return Convert.ToInt64(await waiting.ExecuteScalarAsync(), System.Globalization.CultureInfo.InvariantCulture) == 1;
             },
@@ -453,7 +431,7 @@ public class PostgreSqlWebhookStoreTests
         return await pending;
     }
 
-    private PostgreSqlWebhookStore NewStore() => new(new PostgreSqlWebhookStoreOptions { ConnectionString = PostgresTestServer.ConnectionString, Schema = _schema });
+    private PostgreSqlWebhookStore NewStore() => new(new PostgreSqlWebhookStoreOptions { ConnectionString = PostgresTestServer.ConnectionString, Schema = Schema });
 
     private async Task<WebhookTestHost> StartHostAsync(Action<WebhooksOptions>? configure = null, Action<PostgreSqlWebhookStoreOptions>? store = null)
     {
@@ -466,7 +444,7 @@ public class PostgreSqlWebhookStoreTests
             },
             (_, webhooks) => webhooks.UsePostgreSqlStore(connectionString, o =>
             {
-                o.Schema = _schema;
+                o.Schema = Schema;
                 store?.Invoke(o);
             }));
     }
