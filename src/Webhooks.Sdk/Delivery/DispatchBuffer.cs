@@ -116,37 +116,37 @@ internal sealed class DispatchBuffer
         return false;
     }
 
-    /// <summary>Takes the next waiting delivery, if any (a worker).</summary>
+    /// <summary>
+    /// Takes the next delivery (a worker), waiting for one as an idle worker (counted as room while it waits) when none
+    /// is waiting. Each delivery written wakes exactly one waiting worker: a wait for "something to read" would wake
+    /// every idle worker for each delivery, and all but one would go back to sleep.
+    /// </summary>
     /// <param name="reader">The reader from <see cref="Open"/>.</param>
-    /// <param name="work">The delivery.</param>
-    /// <returns>Whether one was taken.</returns>
-    public bool TryTake(ChannelReader<DispatchWork> reader, out DispatchWork work)
+    /// <returns>The delivery, or <see langword="null"/> when the buffer is closed and drained.</returns>
+    [System.Runtime.CompilerServices.AsyncMethodBuilder(typeof(System.Runtime.CompilerServices.PoolingAsyncValueTaskMethodBuilder<>))]
+    public async ValueTask<DispatchWork?> TakeAsync(ChannelReader<DispatchWork> reader)
     {
-        if (!reader.TryRead(out work))
+        if (!reader.TryRead(out var work))
         {
-            return false;
+            Interlocked.Increment(ref _idleWorkers);
+            _room.Notify();
+            try
+            {
+                work = await reader.ReadAsync(CancellationToken.None).ConfigureAwait(false);
+            }
+            catch (ChannelClosedException)
+            {
+                return null;
+            }
+            finally
+            {
+                Interlocked.Decrement(ref _idleWorkers);
+            }
         }
 
         Interlocked.Decrement(ref _occupied);
         _room.Notify();
-        return true;
-    }
-
-    /// <summary>Waits for more work as an idle worker (counted as room while it waits).</summary>
-    /// <param name="reader">The reader from <see cref="Open"/>.</param>
-    /// <returns><see langword="false"/> when the buffer is closed and drained.</returns>
-    public async ValueTask<bool> WaitIdleAsync(ChannelReader<DispatchWork> reader)
-    {
-        Interlocked.Increment(ref _idleWorkers);
-        _room.Notify();
-        try
-        {
-            return await reader.WaitToReadAsync(CancellationToken.None).ConfigureAwait(false);
-        }
-        finally
-        {
-            Interlocked.Decrement(ref _idleWorkers);
-        }
+        return work;
     }
 
     /// <summary>Waits until room may have been freed, or the timeout.</summary>

@@ -201,18 +201,8 @@ internal sealed class WebhookDispatcher : BackgroundService
     private async Task WorkerAsync(ChannelReader<DispatchWork> reader, CancellationToken stoppingToken)
     {
         await Task.Yield();
-        while (true)
+        while (await _buffer.TakeAsync(reader).ConfigureAwait(false) is { } work)
         {
-            if (!_buffer.TryTake(reader, out var work))
-            {
-                if (!await _buffer.WaitIdleAsync(reader).ConfigureAwait(false))
-                {
-                    return;
-                }
-
-                continue;
-            }
-
             await RunAsync(work, stoppingToken).ConfigureAwait(false);
         }
     }
