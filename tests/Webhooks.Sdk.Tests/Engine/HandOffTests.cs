@@ -40,16 +40,7 @@ public class HandOffTests
         await using var _ = host;
         await host.Destinations.CreateAsync(WebhookTestHost.Destination(receiver));
 
-        var ids = new List<string>();
-        for (var i = 0; i < 5; i++)
-        {
-            ids.AddRange((await host.Publisher.PublishAsync(Event())).DeliveryIds);
-        }
-
-        foreach (var id in ids)
-        {
-            (await host.WaitForFinalAsync(id)).Status.Should().Be(WebhookDeliveryStatus.Succeeded);
-        }
+        var ids = await PublishAndWaitSucceededAsync(host, 5);
 
         store.WrittenLeased.Should().BeEquivalentTo(ids, "each was written leased to this process at enqueue");
         store.LeasedFromQueue.Should().BeEmpty("handed-off deliveries go straight to the workers, without a lease round trip");
@@ -193,16 +184,7 @@ public class HandOffTests
         await using var _ = host;
         await host.Destinations.CreateAsync(WebhookTestHost.Destination(receiver));
 
-        var ids = new List<string>();
-        for (var i = 0; i < 3; i++)
-        {
-            ids.AddRange((await host.Publisher.PublishAsync(Event())).DeliveryIds);
-        }
-
-        foreach (var id in ids)
-        {
-            (await host.WaitForFinalAsync(id)).Status.Should().Be(WebhookDeliveryStatus.Succeeded);
-        }
+        var ids = await PublishAndWaitSucceededAsync(host, 3);
 
         store.WrittenLeased.Should().BeEmpty();
         store.LeasedFromQueue.Should().BeEquivalentTo(ids, "a store that writes no lease at enqueue works as before: the lease loop takes them");
@@ -287,6 +269,23 @@ public class HandOffTests
     }
 
     /// <summary>Makes the receiver hold every request until the returned gate is set; counts the requests that arrived.</summary>
+    /// <summary>Publishes <paramref name="count"/> events one after another and waits until each delivery succeeded.</summary>
+    private static async Task<List<string>> PublishAndWaitSucceededAsync(WebhookTestHost host, int count)
+    {
+        var ids = new List<string>();
+        for (var i = 0; i < count; i++)
+        {
+            ids.AddRange((await host.Publisher.PublishAsync(Event())).DeliveryIds);
+        }
+
+        foreach (var id in ids)
+        {
+            (await host.WaitForFinalAsync(id)).Status.Should().Be(WebhookDeliveryStatus.Succeeded);
+        }
+
+        return ids;
+    }
+
     private static ManualResetEventSlim Hold(LocalWebhookReceiver receiver, out StrongBox<int> arrivals)
     {
         var gate = new ManualResetEventSlim(false);
